@@ -1,0 +1,5 @@
+"""``python -m depmin``: the same as the ``depmin`` command."""
+
+from depmin.cli import main
+
+raise SystemExit(main())
