@@ -1,0 +1,415 @@
+"""Import name -> PyPI distribution, through an ordered chain that records who answered.
+
+The chain, for one import such as ``google.cloud.storage`` or ``cv2``:
+
+1. ``overrides`` - the agent's ``agents.<Name>.mapping`` table          -> source ``"override"``
+2. ``mapping``   - the fleet's ``[mapping]`` table in agents.toml          -> source ``"mapping"``
+3. ``installed`` - an environment's ``packages_distributions()``          -> source ``"installed"``
+4. ``bundled``   - ``depmin/data/import_names.toml``                        -> source ``"bundled"``
+5. the identity guess - the canonicalized top-level name                  -> source ``"guessed"``
+
+Keys are dotted prefixes and the longest one that matches answers, so
+``google.protobuf.json_format`` finds ``"google.protobuf" = "protobuf"`` and
+``google.cloud.storage`` finds ``"google.cloud.storage" = "google-cloud-storage"``, while a bare
+``google`` matches no key and is guessed (and so reported). How the two rules combine:
+
+* the user's tables (1, 2) win outright, each at its longest matching key: ``[mapping]`` is the
+  user's word and beats everything, as agents.toml documents;
+* otherwise the longest key known to the installed metadata or the bundled table answers, the
+  installed metadata on a tie. ``packages_distributions()`` only knows top-level names, so an
+  installed ``google -> [protobuf, google-cloud-storage, ...]`` must not hide the bundled
+  ``google.cloud.storage`` key; for ``cv2`` both know the same key and the installed one wins.
+
+An import that several distributions provide is *ambiguous* (four opencv wheels provide ``cv2``;
+an environment may have two of them installed). The pick: containers have no display, so the
+first ``*-headless`` candidate wins unless ``display=True`` (the agent's family needs a display),
+which picks the first candidate that is not headless; otherwise the first candidate in preference
+order wins (the bundled table's list order; for installed metadata, the bundled order of the same
+key, then alphabetical). The resolution keeps every candidate so the report can list them.
+
+Stages to the right read the bundled apt and heavy-stack tables through :func:`apt_packages`,
+:func:`heavy_kind` and :func:`is_heavy`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any, Literal, TypeVar
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "HEADLESS_SUFFIX",
+    "AptTable",
+    "BundledTable",
+    "HeavyTable",
+    "Mapper",
+    "Resolution",
+    "Source",
+    "ambiguities_warning",
+    "apt_packages",
+    "guesses_warning",
+    "heavy_kind",
+    "is_heavy",
+    "load_apt",
+    "load_bundled",
+    "load_heavy",
+    "parse_apt",
+    "parse_bundled",
+    "parse_heavy",
+]
+
+Source = Literal["override", "mapping", "installed", "bundled", "guessed"]
+HEADLESS_SUFFIX = "-headless"
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _frozen(mapping: Mapping[K, V]) -> Mapping[K, V]:
+    return types.MappingProxyType(dict(mapping))
+
+
+def _empty() -> Mapping[Any, Any]:
+    return types.MappingProxyType({})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Resolution:
+    """Which distribution provides an import, and who said so.
+
+    ``Resolution(module="google.cloud.storage.blob", matched="google.cloud.storage",
+    distribution="google-cloud-storage", source="bundled", ambiguous=False,
+    candidates=("google-cloud-storage",))``
+    """
+
+    module: str
+    matched: str
+    distribution: NormalizedName
+    source: Source
+    ambiguous: bool
+    candidates: tuple[NormalizedName, ...]
+
+    @property
+    def guessed(self) -> bool:
+        """True when no table knew the import and the top-level name was taken as is."""
+        return self.source == "guessed"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BundledTable:
+    """``depmin/data/import_names.toml``: import key -> candidates in preference order.
+
+    A line such as ``cv2 = ["opencv-python-headless", "opencv-python", ...]`` becomes
+    ``entries["cv2"]``; one candidate means unambiguous. ``classes`` names the section
+    (``namespace``, ``renamed``, ``gui``, ``ml``, ``ambiguous``) each key came from.
+    """
+
+    entries: Mapping[str, tuple[NormalizedName, ...]]
+    classes: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AptTable:
+    """``depmin/data/apt_packages.toml``: distribution -> Debian run-time packages on ``release``.
+
+    ``pyzbar = ["libzbar0"]`` becomes ``packages["pyzbar"] == ("libzbar0",)``.
+    """
+
+    release: str
+    packages: Mapping[NormalizedName, tuple[str, ...]]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HeavyTable:
+    """``depmin/data/heavy.toml``: exact names and name prefixes per heavy-stack kind.
+
+    ``[gpu] names = ["torch"], prefixes = ["nvidia-"]`` becomes ``names["torch"] == "gpu"`` and
+    ``("nvidia-", "gpu")`` in ``prefixes`` (longest prefix first).
+    """
+
+    names: Mapping[NormalizedName, str]
+    prefixes: tuple[tuple[str, str], ...]
+
+
+@functools.cache
+def load_bundled() -> BundledTable:
+    """The bundled import-name table, read once per process."""
+    return parse_bundled(_read_data("import_names.toml"))
+
+
+@functools.cache
+def load_apt() -> AptTable:
+    """The bundled distribution -> apt packages table, read once per process."""
+    return parse_apt(_read_data("apt_packages.toml"))
+
+
+@functools.cache
+def load_heavy() -> HeavyTable:
+    """The bundled heavy-stack classification, read once per process."""
+    return parse_heavy(_read_data("heavy.toml"))
+
+
+def _read_data(name: str) -> dict[str, Any]:
+    text = (resources.files("depmin") / "data" / name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def parse_bundled(document: Mapping[str, Any]) -> BundledTable:
+    """Check and flatten the sections of import_names.toml; ValueError names the bad key."""
+    entries: dict[str, tuple[NormalizedName, ...]] = {}
+    classes: dict[str, str] = {}
+    for section, table in document.items():
+        if not isinstance(table, dict):
+            raise ValueError(f"import_names.toml: {section} must be a table")
+        for key, value in table.items():
+            if key in classes:
+                raise ValueError(f"import_names.toml: {section}.{key} repeats {classes[key]}.{key}")
+            entries[key] = _candidates(f"{section}.{key}", value, ambiguous=section == "ambiguous")
+            classes[key] = section
+    return BundledTable(entries=_frozen(entries), classes=_frozen(classes))
+
+
+def _candidates(where: str, value: object, *, ambiguous: bool) -> tuple[NormalizedName, ...]:
+    if ambiguous and isinstance(value, list) and len(value) > 1:
+        names = tuple(canonicalize_name(str(item)) for item in value)
+        if len(set(names)) == len(names):
+            return names
+    elif not ambiguous and isinstance(value, str):
+        return (canonicalize_name(value),)
+    shape = "a list of two or more distinct names" if ambiguous else "one distribution name"
+    raise ValueError(f"import_names.toml: {where} must be {shape}")
+
+
+def parse_apt(document: Mapping[str, Any]) -> AptTable:
+    """Check apt_packages.toml (``release`` and ``[packages]``); ValueError names the bad key."""
+    release, table = document.get("release"), document.get("packages")
+    if not isinstance(release, str) or not isinstance(table, dict):
+        raise ValueError("apt_packages.toml: needs release = '...' and a [packages] table")
+    packages: dict[NormalizedName, tuple[str, ...]] = {}
+    for key, value in table.items():
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValueError(f"apt_packages.toml: packages.{key} must be a list of package names")
+        name = canonicalize_name(key)
+        if name in packages:
+            raise ValueError(f"apt_packages.toml: packages.{key} repeats {name}")
+        packages[name] = tuple(value)
+    return AptTable(release=release, packages=_frozen(packages))
+
+
+def parse_heavy(document: Mapping[str, Any]) -> HeavyTable:
+    """Check heavy.toml (``[kind] names/prefixes``); ValueError names a name in two kinds."""
+    names: dict[NormalizedName, str] = {}
+    prefixes: dict[str, str] = {}
+    for kind, table in document.items():
+        if not isinstance(table, dict) or set(table) - {"names", "prefixes"}:
+            raise ValueError(f"heavy.toml: [{kind}] may hold only names and prefixes")
+        for raw in table.get("names", []):
+            name = canonicalize_name(raw)
+            if name in names:
+                raise ValueError(f"heavy.toml: {name} is in both [{names[name]}] and [{kind}]")
+            names[name] = kind
+        for prefix in table.get("prefixes", []):
+            if prefix in prefixes:
+                raise ValueError(f"heavy.toml: prefix {prefix} is in two kinds")
+            prefixes[prefix] = kind
+    ordered = tuple(sorted(prefixes.items(), key=lambda item: (-len(item[0]), item[0])))
+    return HeavyTable(names=_frozen(names), prefixes=ordered)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Mapper:
+    """The chain's tables, immutable; :meth:`resolve` walks them.
+
+    ``overrides`` and ``mapping`` map an import key to one distribution, as agents.toml writes
+    them (``cv2 = "opencv-python"``); ``installed`` maps a top-level import to the distributions
+    that provide it, as ``importlib.metadata.packages_distributions()`` returns
+    (``{"yaml": ["PyYAML"]}``). The tables are copied on construction.
+    """
+
+    overrides: Mapping[str, str] = field(default_factory=_empty)
+    mapping: Mapping[str, str] = field(default_factory=_empty)
+    installed: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
+    bundled: BundledTable = field(default_factory=load_bundled)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", _frozen(self.overrides))
+        object.__setattr__(self, "mapping", _frozen(self.mapping))
+        installed = {key: _dedupe(dists) for key, dists in self.installed.items() if dists}
+        object.__setattr__(self, "installed", _frozen(installed))
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> Mapper:
+        """The same chain with one agent's ``agents.<Name>.mapping`` as the first link."""
+        return replace(self, overrides=overrides)
+
+    def resolve(self, module: str, *, display: bool = False) -> Resolution:
+        """Resolve ``module`` (``"google.cloud.storage"``, ``"cv2"``) to a distribution.
+
+        ``display`` is true when the agent's family has a display: ambiguous imports then prefer
+        a candidate that is not ``*-headless``.
+        """
+        keys = _prefixes(module)
+        users: tuple[tuple[Source, Mapping[str, str]], ...] = (
+            ("override", self.overrides),
+            ("mapping", self.mapping),
+        )
+        for source, table in users:
+            key = next((key for key in keys if key in table), None)
+            if key is not None:
+                return _single(module, key, canonicalize_name(table[key]), source)
+        for key in keys:
+            if key in self.installed:
+                return self._from_installed(module, key, display=display)
+            if key in self.bundled.entries:
+                return _choose(module, key, self.bundled.entries[key], "bundled", display)
+        return _single(module, keys[-1], _identity(keys[-1]), "guessed")
+
+    def _from_installed(self, module: str, key: str, *, display: bool) -> Resolution:
+        preferred = self.bundled.entries.get(key, ())
+        rank = {name: index for index, name in enumerate(preferred)}
+        installed = (canonicalize_name(name) for name in self.installed[key])
+        names = sorted(installed, key=lambda name: (rank.get(name, len(rank)), name))
+        return _choose(module, key, tuple(names), "installed", display)
+
+
+def _dedupe(dists: Iterable[str]) -> tuple[NormalizedName, ...]:
+    return tuple(dict.fromkeys(canonicalize_name(dist) for dist in dists))
+
+
+def _prefixes(module: str) -> tuple[str, ...]:
+    """``"a.b.c"`` -> ``("a.b.c", "a.b", "a")``: the keys to try, longest first."""
+    parts = module.split(".")
+    if not module or not all(parts):
+        raise ValueError(f"not an absolute module name: {module!r}")
+    return tuple(".".join(parts[:end]) for end in range(len(parts), 0, -1))
+
+
+def _identity(top_level: str) -> NormalizedName:
+    # `_cffi_backend` must not become the invalid name `-cffi-backend`
+    return canonicalize_name(top_level.strip("_") or top_level)
+
+
+def _single(module: str, key: str, dist: NormalizedName, source: Source) -> Resolution:
+    return Resolution(
+        module=module,
+        matched=key,
+        distribution=dist,
+        source=source,
+        ambiguous=False,
+        candidates=(dist,),
+    )
+
+
+def _choose(
+    module: str, key: str, names: tuple[NormalizedName, ...], source: Source, display: bool
+) -> Resolution:
+    if len(names) == 1:
+        return _single(module, key, names[0], source)
+    return Resolution(
+        module=module,
+        matched=key,
+        distribution=_pick(names, display=display),
+        source=source,
+        ambiguous=True,
+        candidates=names,
+    )
+
+
+def _pick(names: tuple[NormalizedName, ...], *, display: bool) -> NormalizedName:
+    """The headless rule, then preference order (see the module docstring)."""
+    headless = [name for name in names if name.endswith(HEADLESS_SUFFIX)]
+    if not headless:
+        return names[0]
+    if not display:
+        return headless[0]
+    windowed = [name for name in names if not name.endswith(HEADLESS_SUFFIX)]
+    return windowed[0] if windowed else names[0]
+
+
+def guesses_warning(resolutions: Iterable[tuple[str, Resolution]]) -> str | None:
+    """One line listing every guessed ``(agent, import -> distribution)``, or None.
+
+    ``resolutions`` pairs an agent name with one of its resolutions, e.g.
+    ``("NLUAgent", mapper.resolve("google"))``. The line names the agents.toml keys that fix a
+    wrong guess: ``[mapping]`` for the fleet, ``agents.<Name>.mapping`` for one agent.
+    """
+    found = sorted(
+        {(agent, r.module, f"{r.module} -> {r.distribution}") for agent, r in resolutions if r.guessed}
+    )
+    if not found:
+        return None
+    agents, listing = _listing(found)
+    return (
+        f"{len(found)} import(s) mapped by guessing the distribution from the import name "
+        f"({listing}); if a guess is wrong, set the right distribution under [mapping] in "
+        f"agents.toml for every agent, or under {_keys(agents)} for one agent"
+    )
+
+
+def ambiguities_warning(resolutions: Iterable[tuple[str, Resolution]]) -> str | None:
+    """One line listing every ambiguous pick and its candidates, or None (same keys as above)."""
+    found = sorted(
+        {
+            (agent, r.module, f"{r.module} -> {r.distribution} (of {', '.join(r.candidates)})")
+            for agent, r in resolutions
+            if r.ambiguous
+        }
+    )
+    if not found:
+        return None
+    agents, listing = _listing(found)
+    return (
+        f"{len(found)} import(s) are provided by several distributions and were picked by "
+        f"depmin's rule ({listing}); to choose another, set it under [mapping] in agents.toml "
+        f"for every agent, or under {_keys(agents)} for one agent"
+    )
+
+
+def _listing(found: list[tuple[str, str, str]]) -> tuple[list[str], str]:
+    agents = sorted({agent for agent, _, _ in found})
+    groups = [
+        f"{agent}: " + ", ".join(text for owner, _, text in found if owner == agent) for agent in agents
+    ]
+    return agents, "; ".join(groups)
+
+
+def _keys(agents: list[str]) -> str:
+    return ", ".join(f"agents.{agent}.mapping" for agent in agents)
+
+
+def apt_packages(distributions: Iterable[str], table: AptTable | None = None) -> tuple[str, ...]:
+    """The Debian run-time packages the given distributions need, sorted and unique.
+
+    ``apt_packages(["opencv-python-headless", "pyzbar"]) == ("libzbar0",)``
+    """
+    table = table or load_apt()
+    needed = {
+        package for dist in distributions for package in table.packages.get(canonicalize_name(dist), ())
+    }
+    return tuple(sorted(needed))
+
+
+def heavy_kind(distribution: str, table: HeavyTable | None = None) -> str | None:
+    """The heavy-stack kind (``gpu``, ``ml``, ``vision``, ``nlp``, ``audio``) or None.
+
+    ``heavy_kind("nvidia-cudnn-cu12") == "gpu"``; ``heavy_kind("requests") is None``.
+    """
+    table = table or load_heavy()
+    name = canonicalize_name(distribution)
+    if name in table.names:
+        return table.names[name]
+    return next((kind for prefix, kind in table.prefixes if name.startswith(prefix)), None)
+
+
+def is_heavy(distribution: str, table: HeavyTable | None = None) -> bool:
+    """True when ``distribution`` belongs to one of the heavy stacks of heavy.toml."""
+    return heavy_kind(distribution, table) is not None

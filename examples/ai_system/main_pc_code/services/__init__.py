@@ -1,0 +1,1 @@
+"""GPU-backed speech services (STT/TTS) for MainPC."""

@@ -1,0 +1,4 @@
+"""MainPC utilities."""
+from .path_manager import PathManager
+
+__all__ = ["PathManager"]

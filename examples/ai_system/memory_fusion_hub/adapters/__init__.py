@@ -1,0 +1,1 @@
+"""Storage adapters (Redis, SQLite, cloud backup)."""

@@ -1,0 +1,5 @@
+"""ModelOpsCoordinator: model loading, GPU leases and inference for MainPC.
+
+Started with ``python -m model_ops_coordinator.app``.
+"""
+__version__ = "1.4.0"

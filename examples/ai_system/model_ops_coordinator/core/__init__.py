@@ -1,0 +1,1 @@
+"""Core model management for ModelOpsCoordinator."""

@@ -1,0 +1,1 @@
+"""Network frontends (gRPC, ZMQ) for ModelOpsCoordinator."""

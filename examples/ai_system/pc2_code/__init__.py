@@ -1,0 +1,1 @@
+"""PC2 (RTX 3060) agents and helpers."""

@@ -1,0 +1,1 @@
+"""Helpers for PC2 agents, imported as ``utils.*`` once pc2_code/agents is on sys.path."""

@@ -1,0 +1,1 @@
+"""HTML fetching and scraping helpers for UnifiedWebAgent."""

@@ -1,0 +1,1 @@
+"""Consolidated services shared by MainPC and PC2."""

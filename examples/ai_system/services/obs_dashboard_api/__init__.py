@@ -1,0 +1,1 @@
+"""ObservabilityDashboardAPI: read API for the dashboard UI."""

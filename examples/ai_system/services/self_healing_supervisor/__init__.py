@@ -1,0 +1,1 @@
+"""SelfHealingSupervisor: restarts unhealthy containers (needs /var/run/docker.sock)."""

@@ -1,0 +1,1 @@
+"""StreamingTranslationProxy: WebSocket front of CloudTranslationService."""

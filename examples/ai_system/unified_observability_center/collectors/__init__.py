@@ -1,0 +1,4 @@
+"""Metric collectors."""
+from .base import Collector
+
+__all__ = ["Collector"]
