@@ -11,9 +11,7 @@ from collections.abc import Sequence
 __all__ = ["dumps", "table"]
 
 
-def table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None = None
-) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None = None) -> str:
     """Columns padded to their widest cell; when ``width`` is given, the widest column is cut
     (ending in ``…``) until every line fits, so a table never wraps in the terminal.
 

@@ -109,9 +109,7 @@ class Checker:
             return None
         except (RecursionError, ValueError) as exc:  # absurd nesting, odd numbers
             self.problems.append(
-                Problem(
-                    self.filename, f"invalid TOML ({type(exc).__name__}); simplify the document"
-                )
+                Problem(self.filename, f"invalid TOML ({type(exc).__name__}); simplify the document")
             )
             return None
 
@@ -121,9 +119,7 @@ class Checker:
         if found is None:
             return Problem(self.filename, f"invalid TOML: {reason}; fix the syntax")
         line, column = found.groups()
-        return Problem(
-            f"{self.filename}:{line}:{column}", f"invalid TOML: {reason}; fix the syntax there"
-        )
+        return Problem(f"{self.filename}:{line}:{column}", f"invalid TOML: {reason}; fix the syntax there")
 
     def _duplicate_agents(self, text: str) -> bool:
         seen: dict[KeyPath, int] = {}
@@ -140,8 +136,7 @@ class Checker:
                 self.problems.append(
                     Problem(
                         f"{self.filename}:{number}: agents.{path[1]}",
-                        f"duplicate agent name (first defined on line {seen[path]}); "
-                        "rename or merge one",
+                        f"duplicate agent name (first defined on line {seen[path]}); rename or merge one",
                     )
                 )
             seen.setdefault(path, number)
@@ -149,9 +144,7 @@ class Checker:
 
     # -- typed getters: `path[-1]` is the key inside `container`, `path` the full key path ---------
 
-    def known_keys(
-        self, table: Mapping[str, object], path: KeyPath, allowed: Collection[str]
-    ) -> None:
+    def known_keys(self, table: Mapping[str, object], path: KeyPath, allowed: Collection[str]) -> None:
         for key in table:
             if key not in allowed:
                 hint = did_you_mean(key, allowed)
@@ -166,9 +159,7 @@ class Checker:
                 self.error(path, f"missing table; add [{'.'.join(path)}]")
             return {}
         if not isinstance(value, dict):
-            self.error(
-                path, f"expected a table, got {_kind(value)}; write it as [{'.'.join(path)}]"
-            )
+            self.error(path, f"expected a table, got {_kind(value)}; write it as [{'.'.join(path)}]")
             return {}
         return value
 
@@ -182,9 +173,7 @@ class Checker:
         value = container.get(path[-1])
         if value is None:
             return None
-        if isinstance(value, bool) and bool not in (
-            expected if isinstance(expected, tuple) else (expected,)
-        ):
+        if isinstance(value, bool) and bool not in (expected if isinstance(expected, tuple) else (expected,)):
             self.error(path, f"expected {what}, got a boolean")
             return None
         if not isinstance(value, expected):
@@ -222,15 +211,12 @@ class Checker:
         if value not in options:
             self.error(
                 path,
-                f"{value!r} is not one of {', '.join(map(repr, options))}"
-                f"{did_you_mean(value, options)}",
+                f"{value!r} is not one of {', '.join(map(repr, options))}{did_you_mean(value, options)}",
             )
             return default
         return value
 
-    def strings(
-        self, container: Mapping[str, object], path: KeyPath, *, default: T
-    ) -> tuple[str, ...] | T:
+    def strings(self, container: Mapping[str, object], path: KeyPath, *, default: T) -> tuple[str, ...] | T:
         value = self._get(container, path, list, "a list of strings")
         if value is None:
             if default is None and path[-1] not in container:
@@ -265,9 +251,7 @@ class Checker:
         ports: list[int] = []
         for item in value:
             if isinstance(item, bool) or not isinstance(item, int):
-                self.error(
-                    path, f"expected port numbers, got {_kind(item)}; write ports = [5709, 5710]"
-                )
+                self.error(path, f"expected port numbers, got {_kind(item)}; write ports = [5709, 5710]")
             elif self._port_ok(item, path):
                 if item in ports:
                     self.error(path, f"port {item} is listed twice; remove one")

@@ -18,9 +18,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from depmin import __version__, _render
-from depmin.errors import EXIT_CONFIG, EXIT_OK, EXIT_TOOL, ConfigError, DepminError, Problem
+from depmin import __version__, _render, api
+from depmin.errors import (
+    EXIT_CONFIG,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_TOOL,
+    ConfigError,
+    DepminError,
+    Problem,
+)
+from depmin.graph import AgentScan, Hop
 from depmin.manifest import Fleet, find_config, load_fleet
+from depmin.needs import NeedsReport
+from depmin.requirements import RequirementLine
 
 __all__ = ["main"]
 
@@ -133,8 +144,7 @@ def _fleet_json(fleet: Fleet) -> dict[str, object]:
         "python": fleet.project.python,
         "platform": fleet.project.platform,
         "machines": {
-            name: {"environment": dict(machine.environment)}
-            for name, machine in fleet.machines.items()
+            name: {"environment": dict(machine.environment)} for name, machine in fleet.machines.items()
         },
         "families": {
             name: {
@@ -161,6 +171,299 @@ def _fleet_json(fleet: Fleet) -> dict[str, object]:
     }
 
 
+def cmd_scan(args: argparse.Namespace, output: Output) -> int:
+    """Walk each agent's import graph and report its third-party modules."""
+    fleet = _load(args)
+    result = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
+    if output.json:
+        output.print(_render.dumps(_scan_json(result)))
+    else:
+        for agent in result.agents:
+            _print_agent(output, agent)
+        output.print(_scan_summary(result))
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _print_agent(output: Output, scan: AgentScan) -> None:
+    output.print(f"{scan.agent}  ({scan.entrypoint}, run as {scan.run_mode}, Python {scan.python})")
+    for error in scan.errors:
+        output.print(f"  error: {error}")
+    output.print(
+        f"  first-party files: {len(scan.files)}  recovered: {len(scan.recovered)}  "
+        f"missing first-party: {len(scan.missing)}  unresolved: {len(scan.unresolved)}"
+    )
+    rows = [
+        [
+            ext.module,
+            ext.kind + (f" [{ext.marker}]" if ext.marker else ""),
+            f"{ext.first.file}:{ext.first.line}",
+        ]
+        for ext in scan.third_party
+    ]
+    if rows:
+        output.table(["  third-party", "kind", "first site"], [["  " + r[0], *r[1:]] for r in rows])
+    for item in scan.missing:
+        output.print(
+            f"  missing first-party: {item.module} ({item.site.file}:{item.site.line}: {item.reason})"
+        )
+    for item in scan.unresolved:
+        output.print(f"  unresolved: {item.module} ({item.site.file}:{item.site.line}: {item.reason})")
+    for recovered in scan.recovered:
+        output.print(
+            f"  recovered: {recovered.file} (does not parse: line {recovered.line}: {recovered.error})"
+        )
+    for problem in scan.run_problems:
+        output.print(f"  run mode: {problem}")
+    if output.verbose:
+        for note in scan.notes:
+            output.print(f"  note: {note}")
+    output.print()
+
+
+def _scan_summary(result: api.FleetScan) -> str:
+    files = {f for agent in result.agents for f in agent.files}
+    recovered = {r.file for agent in result.agents for r in agent.recovered}
+    missing = sum(len(agent.missing) for agent in result.agents)
+    failed = sum(1 for agent in result.agents if not agent.ok)
+    return (
+        f"{len(result.agents)} agents: {len(files)} first-party files ({len(recovered)} recovered "
+        f"from syntax errors), {missing} missing first-party imports, {failed} agents with errors; "
+        f"parsed {result.files_parsed} files, {result.cache_hits} from cache, "
+        f"{result.seconds:.2f} s"
+    )
+
+
+def _scan_json(result: api.FleetScan) -> dict[str, object]:
+    return {
+        "schema": "depmin.scan/1",
+        "agents": [_agent_json(agent) for agent in result.agents],
+        "summary": {
+            "agents": len(result.agents),
+            "agents_with_errors": sum(1 for agent in result.agents if not agent.ok),
+            "files_parsed": result.files_parsed,
+            "cache_hits": result.cache_hits,
+        },
+    }
+
+
+def _hop_json(hop: Hop) -> dict[str, object]:
+    return {"file": hop.file, "line": hop.line, "module": hop.module}
+
+
+def _agent_json(scan: AgentScan) -> dict[str, object]:
+    return {
+        "agent": scan.agent,
+        "entrypoint": scan.entrypoint,
+        "python": scan.python,
+        "run_mode": scan.run_mode,
+        "run_problems": list(scan.run_problems),
+        "errors": list(scan.errors),
+        "files": list(scan.files),
+        "third_party": [
+            {
+                "module": ext.module,
+                "kind": ext.kind,
+                "marker": ext.marker,
+                "dynamic": ext.dynamic,
+                "modules": list(ext.modules),
+                "first_site": _hop_json(ext.first),
+                "sites": [_hop_json(hop) for hop in ext.sites],
+            }
+            for ext in scan.third_party
+        ],
+        "stdlib": list(scan.stdlib),
+        "missing_first_party": [
+            {"module": u.module, "kind": u.kind, "site": _hop_json(u.site), "reason": u.reason}
+            for u in scan.missing
+        ],
+        "unresolved": [
+            {"module": u.module, "kind": u.kind, "site": _hop_json(u.site), "reason": u.reason}
+            for u in scan.unresolved
+        ],
+        "recovered_files": [{"file": r.file, "error": r.error, "line": r.line} for r in scan.recovered],
+        "notes": list(scan.notes),
+        "imports": [
+            {
+                "file": r.file,
+                "line": r.line,
+                "module": r.module,
+                "level": r.level,
+                "kind": r.kind,
+                "category": r.category,
+                "recovered": r.recovered,
+                "target": r.target,
+            }
+            for r in scan.imports
+        ],
+    }
+
+
+def cmd_why(args: argparse.Namespace, output: Output) -> int:
+    """Print the chain of imports that brings MODULE into AGENT."""
+    fleet = _load(args)
+    result = api.scan(fleet, [args.agent_name], use_cache=not args.no_cache).agents[0]
+    chain = api.why(result, args.module)
+    if output.json:
+        hops = None if chain is None else [_hop_json(hop) for hop in chain]
+        output.print(_render.dumps({"agent": result.agent, "module": args.module, "chain": hops}))
+        return EXIT_OK if chain is not None else EXIT_FINDINGS
+    if chain is None:
+        output.print(f"{args.module} is not reachable from {result.agent} ({result.entrypoint})")
+        return EXIT_FINDINGS
+    kind = next((e.kind for e in result.third_party if args.module in (e.module, *e.modules)), None)
+    output.print(f"{result.agent} reaches {args.module}" + (f" ({kind})" if kind else "") + ":")
+    for hop in chain:
+        output.print(f"  {hop}")
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace, output: Output) -> int:
+    """Write locks/<Agent>/requirements.generated.txt for the chosen agents."""
+    fleet = _load(args)
+    scanned = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
+    generated = api.generate(fleet, scanned, chain=api.mapper(fleet, python=args.python))
+    written = api.write_requirements(fleet, generated, force=args.force)
+    if output.json:
+        output.print(_render.dumps(_generate_json(fleet, generated, written)))
+    else:
+        for result, (path, changed) in zip(generated.agents, written.items(), strict=True):
+            state = "written" if changed else "unchanged"
+            output.print(
+                f"{_shown(path)}: {state} ({len(result.install)} requirements, "
+                f"{len(result.optional)} optional not installed)"
+            )
+        changed_count = sum(written.values())
+        output.print(
+            f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged"
+        )
+    for warning in (generated.guesses, generated.ambiguities):
+        if warning:
+            output.note(f"warning: {warning}")
+    return EXIT_OK if scanned.ok else EXIT_FINDINGS
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _generate_json(fleet: Fleet, generated: api.Generated, written: dict[Path, bool]) -> dict[str, object]:
+    def line_json(line: RequirementLine) -> dict[str, object]:
+        return {
+            "distribution": line.distribution,
+            "requirement": line.requirement,
+            "kind": line.kind,
+            "imports": list(line.imports),
+            "site": None if line.site is None else _hop_json(line.site),
+            "source": None if line.resolution is None else line.resolution.source,
+            "candidates": [] if line.resolution is None else list(line.resolution.candidates),
+        }
+
+    return {
+        "schema": "depmin.generate/1",
+        "agents": [
+            {
+                "agent": result.agent,
+                "file": str(path),
+                "changed": changed,
+                "install": [line_json(line) for line in result.install],
+                "optional": [line_json(line) for line in result.optional],
+                "excluded": [line_json(line) for line in result.excluded],
+            }
+            for result, (path, changed) in zip(generated.agents, written.items(), strict=True)
+        ],
+        "warnings": [w for w in (generated.guesses, generated.ambiguities) if w],
+    }
+
+
+def _generate_options(parser: argparse.ArgumentParser) -> None:
+    _scan_options(parser)
+    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    parser.add_argument(
+        "--python",
+        type=Path,
+        metavar="INTERPRETER",
+        help="also map imports through the distributions installed for this Python (read, never imported)",
+    )
+
+
+def cmd_needs(args: argparse.Namespace, output: Output) -> int:
+    """Inferred needs vs declared needs and family; answers to the uncertain questions."""
+    fleet = _load(args)
+    scanned = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
+    generated = api.generate(fleet, scanned, chain=api.mapper(fleet, python=getattr(args, "python", None)))
+    reports = api.infer_needs(fleet, scanned, generated)
+    if output.json:
+        output.print(_render.dumps({"schema": "depmin.needs/1", "agents": [_needs_json(r) for r in reports]}))
+    else:
+        for report in reports:
+            _print_needs(output, report)
+        mismatched = sum(1 for r in reports if r.mismatches)
+        output.print(f"{len(reports)} agents: {mismatched} with needs or family mismatches")
+    return EXIT_OK
+
+
+def _print_needs(output: Output, report: NeedsReport) -> None:
+    inferred = ", ".join(report.inferred) or "cpu only"
+    output.print(
+        f"{report.agent}  (family {report.family}; declared {', '.join(report.declared) or '-'}; "
+        f"inferred {inferred})"
+    )
+    for need, evidence in report.inferred.items():
+        output.print(f"  {need}: {'; '.join(evidence)}")
+    for mismatch in report.mismatches:
+        output.print(f"  mismatch: {mismatch}")
+    for key, answer in report.answers.items():
+        output.print(f"  uncertain {key}: {answer}")
+    for declared in report.declared_files:
+        if declared.used_not_declared:
+            output.print(f"  {declared.file}: used but not declared: {', '.join(declared.used_not_declared)}")
+        if declared.other_name:
+            output.print(f"  {declared.file}: declared under another name: {'; '.join(declared.other_name)}")
+        if declared.declared_not_used and output.verbose:
+            output.print(f"  {declared.file}: declared but not used: {', '.join(declared.declared_not_used)}")
+        elif declared.declared_not_used:
+            output.print(
+                f"  {declared.file}: {len(declared.declared_not_used)} declared but not used (-v lists them)"
+            )
+    output.print()
+
+
+def _needs_json(report: NeedsReport) -> dict[str, object]:
+    return {
+        "agent": report.agent,
+        "family": report.family,
+        "declared": list(report.declared),
+        "inferred": {need: list(evidence) for need, evidence in report.inferred.items()},
+        "mismatches": list(report.mismatches),
+        "uncertain_answers": dict(report.answers),
+        "declared_files": [
+            {
+                "file": d.file,
+                "used_not_declared": list(d.used_not_declared),
+                "declared_not_used": list(d.declared_not_used),
+                "declared_under_another_name": list(d.other_name),
+            }
+            for d in report.declared_files
+        ],
+    }
+
+
+def _scan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", action="append", metavar="NAME", help="scan only this agent (repeatable)")
+    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+
+
+def _why_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("agent_name", metavar="AGENT")
+    parser.add_argument(
+        "module", metavar="MODULE", help="a module (zmq, google.protobuf) or a first-party file"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+
+
 def _no_options(parser: argparse.ArgumentParser) -> None:
     del parser
 
@@ -173,12 +476,34 @@ COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser],
         "depmin fleet --format json",
         _no_options,
     ),
+    "scan": (
+        cmd_scan,
+        "walk each agent's imports from its entrypoint; list its third-party modules and sites",
+        "depmin scan --agent NLUAgent",
+        _scan_options,
+    ),
+    "generate": (
+        cmd_generate,
+        "write locks/<Agent>/requirements.generated.txt: the agent's minimal requirements, with provenance",
+        "depmin generate --agent NLUAgent",
+        _generate_options,
+    ),
+    "needs": (
+        cmd_needs,
+        "infer GPU/web/audio/vision needs; report mismatches with needs and family and requirement files",
+        "depmin needs --agent AffectiveProcessingCenter",
+        _generate_options,
+    ),
+    "why": (
+        cmd_why,
+        "show the chain of imports (file:line at each hop) that brings MODULE into AGENT",
+        "depmin why NLUAgent zmq",
+        _why_options,
+    ),
 }
 
 
-def main(
-    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
-) -> int:
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run depmin with ``argv``; return the exit code (see the module docstring)."""
     stdout = out if out is not None else sys.stdout
     stderr = err if err is not None else sys.stderr
@@ -202,8 +527,7 @@ def main(
         if debug:
             traceback.print_exc(file=stderr)
         stderr.write(
-            f"depmin: internal error: {type(exc).__name__}: {exc}; "
-            "rerun with --debug and report it\n"
+            f"depmin: internal error: {type(exc).__name__}: {exc}; rerun with --debug and report it\n"
         )
         return EXIT_TOOL
 

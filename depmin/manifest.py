@@ -229,9 +229,7 @@ _PYTHON = re.compile(r"^3\.(\d+)$")
 _HEALTH = re.compile(r"^(tcp|http:/\S*)$")
 
 
-def _build(
-    check: Checker, doc: Mapping[str, object], *, path: Path, root: Path | None
-) -> Fleet | None:
+def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path | None) -> Fleet | None:
     check.known_keys(doc, (), _TOP_KEYS)
     project = _project(check, check.table(doc, ("project",), required=True), path, root)
     policy = _policy(check, check.table(doc, ("policy",)))
@@ -254,9 +252,7 @@ def _build(
     return fleet
 
 
-def _project(
-    check: Checker, table: Mapping[str, object], path: Path, root: Path | None
-) -> Project | None:
+def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path | None) -> Project | None:
     where = ("project",)
     check.known_keys(table, where, _PROJECT_KEYS)
     name = check.string(table, (*where, "name"), default=path.parent.name)
@@ -296,9 +292,7 @@ def _project(
 def _check_python(check: Checker, value: str, where: tuple[str, ...]) -> None:
     match = _PYTHON.match(value)
     if match is None or int(match.group(1)) < 8:
-        check.error(
-            where, f'{value!r} is not a Python version like "3.11"; use MAJOR.MINOR, 3.8 or newer'
-        )
+        check.error(where, f'{value!r} is not a Python version like "3.11"; use MAJOR.MINOR, 3.8 or newer')
 
 
 def _policy(check: Checker, table: Mapping[str, object]) -> Policy:
@@ -382,16 +376,12 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
     health_port = check.port(table, (*where, "health_port"))
     health = check.string(table, (*where, "health"), default="tcp")
     if not _HEALTH.match(health):
-        check.error(
-            (*where, "health"), f'{health!r} is neither "tcp" nor "http:/path"; use one of them'
-        )
+        check.error((*where, "health"), f'{health!r} is neither "tcp" nor "http:/path"; use one of them')
     needs = check.strings(table, (*where, "needs"), default=())
     for need in needs:
         if need not in NEEDS:
             hint = _schema.did_you_mean(need, NEEDS)
-            check.error(
-                (*where, "needs"), f"unknown need {need!r}{hint}; use some of {', '.join(NEEDS)}"
-            )
+            check.error((*where, "needs"), f"unknown need {need!r}{hint}; use some of {', '.join(NEEDS)}")
     python = check.optional_string(table, (*where, "python"))
     if python is not None:
         _check_python(check, python, (*where, "python"))
@@ -467,13 +457,10 @@ def _check_agent_refs(check: Checker, fleet: Fleet, agent: Agent) -> None:
         hint = _schema.did_you_mean(agent.family, fleet.families)
         check.error(
             (*where, "family"),
-            f"unknown family {agent.family!r}{hint}; "
-            f"define [families.{agent.family}] or fix the name",
+            f"unknown family {agent.family!r}{hint}; define [families.{agent.family}] or fix the name",
         )
     if not agent.machines:
-        check.error(
-            (*where, "machines"), "no machine given; list at least one of the [machines] tables"
-        )
+        check.error((*where, "machines"), "no machine given; list at least one of the [machines] tables")
     for machine in agent.machines:
         if machine not in fleet.machines:
             hint = _schema.did_you_mean(machine, fleet.machines)
@@ -481,9 +468,7 @@ def _check_agent_refs(check: Checker, fleet: Fleet, agent: Agent) -> None:
                 (*where, "machines"),
                 f"unknown machine {machine!r}{hint}; define [machines.{machine}] or fix the name",
             )
-    _check_inside_root(
-        check, fleet.project.root, agent.entrypoint, (*where, "entrypoint"), must_be_file=True
-    )
+    _check_inside_root(check, fleet.project.root, agent.entrypoint, (*where, "entrypoint"), must_be_file=True)
     for index, extra in enumerate(agent.files):
         _check_inside_root(
             check, fleet.project.root, extra, (*where, "files", str(index)), must_be_file=False
@@ -500,9 +485,7 @@ def _check_inside_root(
     target = root / candidate
     exists = target.is_file() if must_be_file else target.exists()
     if not exists:
-        check.error(
-            where, f"{relative!r} does not exist under {root}; fix the path or the project root"
-        )
+        check.error(where, f"{relative!r} does not exist under {root}; fix the path or the project root")
 
 
 def _check_ports(check: Checker, fleet: Fleet) -> None:

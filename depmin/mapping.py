@@ -6,7 +6,9 @@ The chain, for one import such as ``google.cloud.storage`` or ``cv2``:
 2. ``mapping``   - the fleet's ``[mapping]`` table in agents.toml          -> source ``"mapping"``
 3. ``installed`` - an environment's ``packages_distributions()``          -> source ``"installed"``
 4. ``bundled``   - ``depmin/data/import_names.toml``                        -> source ``"bundled"``
-5. the identity guess - the canonicalized top-level name                  -> source ``"guessed"``
+5. the identity of a popular distribution - the canonicalized top-level name is one of the
+   5,000 most downloaded PyPI distributions (``known_distributions.txt``) -> source ``"known"``
+6. the identity guess - the canonicalized top-level name                  -> source ``"guessed"``
 
 Keys are dotted prefixes and the longest one that matches answers, so
 ``google.protobuf.json_format`` finds ``"google.protobuf" = "protobuf"`` and
@@ -64,12 +66,13 @@ __all__ = [
     "load_apt",
     "load_bundled",
     "load_heavy",
+    "load_known",
     "parse_apt",
     "parse_bundled",
     "parse_heavy",
 ]
 
-Source = Literal["override", "mapping", "installed", "bundled", "guessed"]
+Source = Literal["override", "mapping", "installed", "bundled", "known", "guessed"]
 HEADLESS_SUFFIX = "-headless"
 K = TypeVar("K")
 V = TypeVar("V")
@@ -117,6 +120,11 @@ class BundledTable:
     entries: Mapping[str, tuple[NormalizedName, ...]]
     classes: Mapping[str, str]
 
+    @property
+    def namespace_roots(self) -> frozenset[str]:
+        """Top-level names shared by many distributions (``google``, ``azure``): never "known"."""
+        return frozenset(key.split(".")[0] for key, kind in self.classes.items() if kind == "namespace")
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AptTable:
@@ -139,6 +147,15 @@ class HeavyTable:
 
     names: Mapping[NormalizedName, str]
     prefixes: tuple[tuple[str, str], ...]
+
+
+@functools.cache
+def load_known() -> frozenset[NormalizedName]:
+    """``depmin/data/known_distributions.txt``: canonical names of popular distributions."""
+    text = (resources.files("depmin") / "data" / "known_distributions.txt").read_text(encoding="utf-8")
+    return frozenset(
+        canonicalize_name(line) for line in text.splitlines() if line and not line.startswith("#")
+    )
 
 
 @functools.cache
@@ -240,6 +257,7 @@ class Mapper:
     mapping: Mapping[str, str] = field(default_factory=_empty)
     installed: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
     bundled: BundledTable = field(default_factory=load_bundled)
+    known: frozenset[NormalizedName] = field(default_factory=load_known)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", _frozen(self.overrides))
@@ -271,7 +289,9 @@ class Mapper:
                 return self._from_installed(module, key, display=display)
             if key in self.bundled.entries:
                 return _choose(module, key, self.bundled.entries[key], "bundled", display)
-        return _single(module, keys[-1], _identity(keys[-1]), "guessed")
+        identity = _identity(keys[-1])
+        known = identity in self.known and keys[-1] not in self.bundled.namespace_roots
+        return _single(module, keys[-1], identity, "known" if known else "guessed")
 
     def _from_installed(self, module: str, key: str, *, display: bool) -> Resolution:
         preferred = self.bundled.entries.get(key, ())

@@ -208,7 +208,7 @@ def test_gui_and_ml_classes() -> None:
     assert mapper.resolve("gi.repository").distribution == "pygobject"
     assert mapper.resolve("win32api").distribution == "pywin32"
     assert mapper.resolve("PyQt5.QtWebEngineWidgets").distribution == "pyqtwebengine"
-    assert mapper.resolve("PyQt5.QtWidgets").guessed  # pyqt5 is the identity guess
+    assert mapper.resolve("PyQt5.QtWidgets").source == "known"  # pyqt5: a popular distribution
     assert mapper.resolve("skimage.io").distribution == "scikit-image"
     assert mapper.resolve("speech_recognition").distribution == "speechrecognition"
 
@@ -346,16 +346,18 @@ def test_guesses_warning_lists_every_guess_and_names_the_keys() -> None:
     mapper = Mapper()
     pairs = [
         ("NLUAgent", mapper.resolve("google")),
+        ("NLUAgent", mapper.resolve("frobnicator")),
+        ("NLUAgent", mapper.resolve("frobnicator")),
         ("NLUAgent", mapper.resolve("requests")),
-        ("NLUAgent", mapper.resolve("requests")),
-        ("TTSAgent", mapper.resolve("numpy.linalg")),
+        ("TTSAgent", mapper.resolve("quux.linalg")),
         ("TTSAgent", mapper.resolve("yaml")),
     ]
     warning = guesses_warning(pairs)
     assert warning is not None
     assert "\n" not in warning
     assert warning.startswith("3 import(s) mapped by guessing")
-    assert "NLUAgent: google -> google, requests -> requests; TTSAgent: numpy.linalg -> numpy" in (warning)
+    assert "NLUAgent: frobnicator -> frobnicator, google -> google; TTSAgent: quux.linalg -> quux" in warning
+    assert "requests" not in warning
     assert "[mapping]" in warning
     assert "agents.NLUAgent.mapping, agents.TTSAgent.mapping" in warning
     assert "yaml" not in warning
@@ -566,3 +568,12 @@ def test_resolution_is_a_frozen_value() -> None:
     assert isinstance(resolution, Resolution)
     with pytest.raises(AttributeError):
         resolution.matched = "x"  # type: ignore[misc]
+
+
+def test_popular_distribution_of_the_same_name_is_known_not_guessed() -> None:
+    mapper = Mapper()
+    assert mapper.resolve("requests").source == "known"
+    assert mapper.resolve("numpy.linalg").source == "known"
+    assert mapper.resolve("frobnicator").source == "guessed"
+    assert mapper.resolve("google").source == "guessed"  # a namespace root, whatever PyPI has
+    assert mapper.resolve("jwt").distribution == "pyjwt"  # the bundled table answers first

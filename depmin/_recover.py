@@ -1,0 +1,817 @@
+"""Statements of Python text that does not parse (or is too large to parse whole), as ``ast`` nodes.
+
+Used by ``depmin.imports``; nothing here is public. The text is cut into logical statements by a
+small tolerant lexer of our own (``tokenize`` raises at EOF on unbalanced brackets)::
+
+    import os
+    x = foo(1,            <- unclosed: the bracket is dropped when a line that is not indented
+    import sys               deeper than the statement starts with import/from/def/class/if/try/...
+    <<<<<<< HEAD          <- merge markers are blanked; `print "x"` becomes `pass`
+
+1. The lexer masks comments (with spaces) and string literals (with ``~``; an unterminated
+   triple-quoted string ends at the end of its line) so that nothing inside them is ever read as
+   code, then splits at newlines and ``;`` outside brackets. A statement that does not start on a
+   line of its own (after ``;``) takes the indentation of the line.
+2. Statements group into top-level chunks (a statement at the first statement's indentation that is
+   not ``else``/``elif``/``except``/``finally`` and does not follow a decorator starts a chunk).
+   Every chunk is parsed alone with ``ast.parse``, so damage stays inside its chunk; for a large file
+   only the chunks that mention imports, ``sys.path``, ``__file__`` or an alias of
+   ``import_module`` / ``sys.path`` are parsed.
+3. A chunk that does not parse is repaired and re-parsed a bounded number of times, keeping every
+   line where it was: the statement at the reported line is replaced by a sanitized form (an import
+   by a canonical one rebuilt from its tokens, a broken header by a generic header of the same
+   kind, anything else by ``pass``); an empty block gets ``pass`` appended to its header; a ``try``
+   without handlers becomes ``if True:``. Kinds (optional/lazy/type_only/markers) stay exact.
+4. If that does not converge, a skeleton is rebuilt from the indentation structure: headers (kept
+   when they parse, generic otherwise), imports, and statements naming ``import_module``,
+   ``__import__``, ``path`` or ``__file__``, each at the depth the indentation gives; empty blocks
+   get ``pass``, orphan ``except``/``else`` clauses a synthetic ``try``/``if``. The skeleton always
+   parses, and its line numbers are mapped back to the original lines.
+
+Known limits: a statement whose brackets never close swallows following lines up to the next line
+that starts with a statement keyword; a lost closing triple quote makes the rest of its line a
+string and later docstrings may then pair up wrongly; alias names (``TC`` for ``TYPE_CHECKING``,
+``im`` for ``import_module``) are only understood when their import statement survived.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+import warnings
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, TypeAlias
+
+Problem: TypeAlias = tuple[str, int]  # the parser's message and line (0 when it names none)
+
+_REPAIRS = 12  # re-parses per chunk
+_REPAIR_CHARS = 2_000_000  # and at most this much text re-parsed per chunk
+
+_MASKABLE = re.compile(
+    r"""
+    \#[^\n]*
+    | \"\"\"[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*\"\"\"
+    | '''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''
+    | \"\"\"[^\n]* | '''[^\n]*
+    | "[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"?
+    | '[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'?
+    """,
+    re.VERBOSE,
+)
+_STRUCTURE = re.compile(r"\\\n|[()\[\]{};\n]")
+_TOP_LINE = re.compile(r"^[^\s)\]}]", re.M)
+_BLANK = re.compile(r"(?:[ \t\f\n]|\\\n)*")
+_WORD = re.compile(r"@|[^\W\d]\w*")
+_RESET = re.compile(
+    r"([ \t\f]*)(?:(?:import|from|def|class|if|try|with|while|async|return|elif|except|finally)\b|@)"
+)
+_LINE_IN_MESSAGE = re.compile(r"(\bline )(\d+)")
+_MERGE = "<merge>"  # the word of a merge-conflict marker line
+_MERGE_LINE = re.compile(r"[ \t]*(?:<{7}|={7}|>{7}|\|{7})(?=\s|$)")
+_RELEVANT = re.compile(r"\b(?:import|__import__|import_module|path|Path|__file__|suppress)\b")
+_RELEVANT_SIMPLE = re.compile(r"\b(?:__import__|import_module|path|Path|__file__)\b")
+_DYNAMIC_CALL = re.compile(r"(?:[^\W\d]\w*\s*\.\s*)*(?:import_module|__import__)\s*\(")
+_BRACKETS = re.compile(r"[()\[\]{}]")
+_HEADER_COLON = re.compile(r"[()\[\]{}]|:(?!=)")
+_FROM = re.compile(r"from\s*(\.*)\s*([^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)?\s*import\b(.*)", re.S)
+_IMPORT = re.compile(r"import\b(.*)", re.S)
+_NAME_TOKEN = re.compile(r"\*|[^\W\d]\w*|[\s(),]+|\S")
+_MODULE_TOKEN = re.compile(r"([^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)(?:\s+as\s+([^\W\d]\w*))?|[\s,]+|(\S)")
+
+_CLAUSES = frozenset({"else", "elif", "except", "finally"})
+_HEADERS = _CLAUSES | {"if", "try", "for", "while", "with", "def", "class", "async", "match", "case"}
+_GENERIC_HEADERS = {
+    "if": "if True:",
+    "elif": "elif True:",
+    "while": "while True:",
+    "for": "for _ in ():",
+    "with": "with _:",
+    "def": "def _():",
+    "class": "class _:",
+    "try": "try:",
+    "else": "else:",
+    "finally": "finally:",
+}
+_HEADER_CONTEXT = {
+    "elif": ("if 1:\n pass\n", "\n pass"),
+    "else": ("if 1:\n pass\n", "\n pass"),
+    "except": ("try:\n pass\n", "\n pass"),
+    "finally": ("try:\n pass\n", "\n pass"),
+    "try": ("", "\n pass\nfinally:\n pass"),
+}
+_CAUGHT = ("ModuleNotFoundError", "ImportError", "BaseException", "Exception")
+# Modules whose from-imports rename something the import scan looks for (import_module, path).
+_RENAMING_MODULES = frozenset({"importlib", "sys", "builtins"})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Pieces:
+    """Module-level statements with their original line numbers, from chunks parsed one by one."""
+
+    body: tuple[ast.stmt, ...]
+    problem: Problem | None
+    notes: tuple[str, ...]
+
+
+def parse(text: str, *, filename: str = "<string>") -> ast.Module | Problem:
+    """``ast.parse`` that returns the problem instead of raising, and never warns."""
+    with warnings.catch_warnings():
+        # Invalid escape sequences warn at parse time; under -W error that would be an exception.
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(text, filename=filename)
+        except SyntaxError as exc:
+            return (exc.msg or "invalid syntax", exc.lineno or 0)
+        except (RecursionError, MemoryError):
+            # CPython's parser reports absurdly nested expressions as one of these.
+            return ("too deeply nested for the parser", 0)
+        except ValueError as exc:
+            return (str(exc), 0)
+
+
+def _parses(source: str) -> bool:
+    return isinstance(parse(source), ast.Module)
+
+
+def recover(text: str, *, problem: Problem | None, only_relevant: bool) -> Pieces:
+    """Parse ``text`` piece by piece, repairing or rebuilding the pieces that do not parse.
+
+    ``problem`` is what parsing the whole text reported (then every piece is examined); without
+    it (``only_relevant``, a large file) only the top-level spans that can hold imports are parsed
+    and the first that fails provides the problem.
+    """
+    source = _Source(text)
+    spans = source.top_level_spans() if only_relevant else [(0, len(text))]
+    parsed: dict[int, list[ast.stmt] | Problem] = {}
+    if only_relevant:
+        _parse_spans(source, spans, parsed, _RELEVANT)
+        _parse_spans(source, spans, parsed, _renaming_names(parsed.values()))
+    else:
+        parsed[0] = problem or ("", 0)
+    body: list[ast.stmt] = []
+    notes: list[str] = []
+    for k in sorted(parsed):
+        piece = parsed[k]
+        if isinstance(piece, tuple):
+            problem = problem or piece
+            piece = _recover_span(source, *spans[k], notes)
+        body.extend(piece)
+    if only_relevant:
+        notes.insert(0, f"large file: parsed {len(parsed)} of {len(spans)} top-level statements")
+    if problem is not None and problem[1] == 0:
+        problem = (problem[0], 1)
+    return Pieces(body=tuple(body), problem=problem, notes=tuple(notes))
+
+
+def _parse_spans(
+    source: _Source,
+    spans: list[tuple[int, int]],
+    parsed: dict[int, list[ast.stmt] | Problem],
+    wanted: re.Pattern[str] | None,
+) -> None:
+    for k, (start, end) in enumerate(spans):
+        if k not in parsed and wanted is not None and wanted.search(source.masked, start, end):
+            parsed[k] = _parse_piece(source.text[start:end], source.line_of(start), indented=False)
+
+
+def _recover_span(source: _Source, start: int, end: int, notes: list[str]) -> list[ast.stmt]:
+    """Cut a span that does not parse into chunks; parse, repair or rebuild each."""
+    body: list[ast.stmt] = []
+    for chunk in _chunks(source, source.split(start, end), end):
+        text = source.text[chunk.start : chunk.end]
+        piece = _parse_piece(text, chunk.line, indented=chunk.indented)
+        if isinstance(piece, tuple):
+            piece = _recover_chunk(source, chunk, piece, notes)
+        body.extend(piece)
+    return body
+
+
+# --- lexing ------------------------------------------------------------------------------------
+
+
+class _Statement(NamedTuple):
+    """One logical statement (a NamedTuple: a large span holds hundreds of thousands)."""
+
+    start: int  # offset of its first code character
+    end: int  # offset of the newline or ';' that ends it
+    line: int
+    last: int  # its last line
+    indent: int
+    same_line: bool  # follows a ';'
+    word: str  # its first word ("import", "if", "@", _MERGE, ...)
+
+
+class _Chunk(NamedTuple):
+    """A top-level statement with its clauses, body and decorators."""
+
+    statements: tuple[_Statement, ...]
+    start: int  # offset of the start of its first line
+    end: int
+    line: int
+    indented: bool
+
+
+def _mask(text: str) -> str:
+    """The text with comments blanked and string literals replaced by ``~``, same length."""
+
+    def blank(found: re.Match[str]) -> str:
+        token = found.group()
+        return (" " if token[0] == "#" else "~") * len(token)
+
+    return _MASKABLE.sub(blank, text)
+
+
+def _width(prefix: str) -> int:
+    """Indentation width of ``prefix`` the way Python counts it (tabs to multiples of 8)."""
+    if "\t" not in prefix and "\f" not in prefix:
+        return len(prefix)
+    column = 0
+    for char in prefix:
+        column = (column // 8 + 1) * 8 if char == "\t" else (0 if char == "\f" else column + 1)
+    return column
+
+
+class _Source:
+    """The text, its masked twin and where its lines start."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.masked = _mask(text)
+        self.newlines = [found.start() for found in re.finditer("\n", text)]
+
+    def line_of(self, offset: int) -> int:
+        return bisect_left(self.newlines, offset) + 1
+
+    def line_start(self, offset: int) -> int:
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def raw(self, statement: _Statement) -> str:
+        return self.text[statement.start : statement.end]
+
+    def code(self, statement: _Statement) -> str:
+        return self.masked[statement.start : statement.end]
+
+    def word(self, first: int) -> str:
+        if _MERGE_LINE.match(self.masked, first):
+            return _MERGE
+        found = _WORD.match(self.masked, first)
+        return found.group() if found else ""
+
+    def top_level_spans(self) -> list[tuple[int, int]]:
+        """Cheap cut of a large text at lines that start a top-level statement.
+
+        Works line by line on the masked text, counting brackets with ``str.count``; the same rules
+        as ``_chunks`` (clauses, decorators, merge markers, the bracket reset) in a fraction of the
+        time of ``split``.
+        """
+        masked, starts = self.masked, [0]
+        depth, previous, decorated = 0, 0, False
+        for found in _TOP_LINE.finditer(masked):
+            here = found.start()
+            segment = masked[previous:here]
+            previous = here
+            opened = segment.count("(") + segment.count("[") + segment.count("{")
+            closed = segment.count(")") + segment.count("]") + segment.count("}")
+            depth = max(depth + opened - closed, 0)
+            if masked.startswith("\\\n", here - 2) or (depth and not _RESET.match(masked, here)):
+                continue
+            depth = 0
+            word = self.word(here)
+            if word in _CLAUSES or word == _MERGE:
+                continue
+            if not decorated and here:
+                starts.append(here)
+            decorated = word == "@"
+        ends = [*starts[1:], len(masked)]
+        return [(start, end) for start, end in zip(starts, ends, strict=True) if start < end]
+
+    def split(self, start: int, end: int) -> list[_Statement]:
+        """The logical statements between two offsets (see the module docstring)."""
+        statements: list[_Statement] = []
+        depth, begin, same_line, indent = 0, start, False, -1
+        for found in _STRUCTURE.finditer(self.masked, start, end):
+            char = found.group()
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth = max(depth - 1, 0)
+            elif char == "\n" or (char == ";" and not depth):
+                if depth:
+                    if indent < 0:
+                        first = self._first(begin, found.start())
+                        indent = self._indent_at(first, same_line, statements)
+                    if not self._resets(found.end(), indent):
+                        continue
+                    depth = 0
+                self._emit(statements, begin, found.start(), same_line)
+                begin, same_line, indent = found.end(), char == ";", -1
+        self._emit(statements, begin, end, same_line)
+        return statements
+
+    def _first(self, begin: int, end: int) -> int:
+        blank = _BLANK.match(self.masked, begin, end)
+        return blank.end() if blank else begin
+
+    def _indent_at(self, first: int, same_line: bool, before: list[_Statement]) -> int:
+        if same_line and before:
+            return before[-1].indent
+        return _width(self.text[self.line_start(first) : first])
+
+    def _resets(self, line_start: int, indent: int) -> bool:
+        """Does this line, met inside brackets, start a new statement (see module docstring)?"""
+        found = _RESET.match(self.masked, line_start)
+        return found is not None and _width(found.group(1)) <= indent
+
+    def _emit(self, statements: list[_Statement], begin: int, end: int, same_line: bool) -> None:
+        first = self._first(begin, end)
+        if first >= end:
+            return
+        line = self.line_of(first)
+        statement = _Statement(
+            start=first,
+            end=end,
+            line=line,
+            last=line + self.text.count("\n", first, end),
+            indent=self._indent_at(first, same_line, statements),
+            same_line=same_line,
+            word=self.word(first),
+        )
+        statements.append(statement)
+
+
+def _chunks(source: _Source, statements: list[_Statement], end: int) -> Iterator[_Chunk]:
+    """Group statements into top-level chunks, each with its clauses, body and decorators."""
+    begin, decorated = 0, False
+    for k, statement in enumerate(statements):
+        top = (
+            k > 0
+            and not statement.same_line
+            and statement.indent <= statements[begin].indent
+            and statement.word not in _CLAUSES
+            and statement.word != _MERGE
+        )
+        if top and not decorated:
+            yield _chunk(source, statements[begin:k], source.line_start(statement.start))
+            begin = k
+        if top or k == 0:
+            decorated = statement.word == "@"
+    if statements:
+        yield _chunk(source, statements[begin:], end)
+
+
+def _chunk(source: _Source, statements: list[_Statement], end: int) -> _Chunk:
+    head = statements[0]
+    start = source.line_start(head.start)
+    return _Chunk(tuple(statements), start, end, head.line, head.indent > 0)
+
+
+def _renaming_names(pieces: Iterable[list[ast.stmt] | Problem]) -> re.Pattern[str] | None:
+    """Names from-imported out of importlib, sys or builtins (``import_module as im``, ...)."""
+    names: set[str] = set()
+    statements = [node for piece in pieces if not isinstance(piece, tuple) for node in piece]
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                root = node.module.partition(".")[0]
+                names.update(a.asname or a.name for a in node.names if root in _RENAMING_MODULES)
+    names.discard("*")
+    if not names:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in sorted(names)) + r")\b")
+
+
+# --- parsing chunks ----------------------------------------------------------------------------
+
+
+def _parse_piece(text: str, line: int, *, indented: bool) -> list[ast.stmt] | Problem:
+    """Parse a piece of the file starting at ``line``; line numbers come out as in the file."""
+    first = line
+    shift = line - 1 - indented
+    result = parse(f"if 1:\n{text}" if indented else text)
+    if isinstance(result, tuple):
+        message, line = result
+        # Messages name lines too ("... after 'if' statement on line 3"): make those absolute.
+        message = _LINE_IN_MESSAGE.sub(lambda m: f"{m[1]}{int(m[2]) + shift}", message)
+        return (message, max(line + shift, first) if line else first)
+    body = result.body
+    if indented and isinstance(body[0], ast.If):
+        body = body[0].body
+    if shift:
+        for statement in body:
+            ast.increment_lineno(statement, shift)
+    return list(body)
+
+
+def _recover_chunk(source: _Source, chunk: _Chunk, problem: Problem, notes: list[str]) -> list[ast.stmt]:
+    lines = f"lines {chunk.line}-{chunk.statements[-1].last}"
+    repair = _Repair(source, chunk)
+    repaired = repair.run(problem)
+    if repaired is not None:
+        notes.append(f"{lines}: parsed after repairing {len(repair.replaced)} statement(s)")
+        return repaired
+    notes.append(f"{lines}: imports recovered from the indentation structure")
+    return _skeleton_body(source, chunk)
+
+
+class _Repair:
+    """Re-parse a chunk after replacing, one at a time, the statements the parser points at."""
+
+    def __init__(self, source: _Source, chunk: _Chunk) -> None:
+        self.source = source
+        self.chunk = chunk
+        self.statements = chunk.statements
+        self.replaced: dict[int, str] = {}
+
+    def run(self, problem: Problem) -> list[ast.stmt] | None:
+        for index, statement in enumerate(self.statements):
+            if statement.word == _MERGE:
+                self._replace(index, "")
+        size = max(self.chunk.end - self.chunk.start, 1)
+        for _ in range(min(_REPAIRS, _REPAIR_CHARS // size)):
+            if self.replaced:
+                result = _parse_piece(self._text(), self.chunk.line, indented=self.chunk.indented)
+                if not isinstance(result, tuple):
+                    return result
+                problem = result
+            if not self._step(problem):
+                return None
+        return None
+
+    def _text(self) -> str:
+        parts, position = [], self.chunk.start
+        for index in sorted(self.replaced):
+            statement = self.statements[index]
+            parts += [self.source.text[position : statement.start], self.replaced[index]]
+            position = statement.end
+        parts.append(self.source.text[position : self.chunk.end])
+        return "".join(parts)
+
+    def _current(self, index: int) -> str:
+        return self.replaced.get(index, self.source.raw(self.statements[index]))
+
+    def _replace(self, index: int, new: str) -> bool:
+        """Replace a statement, padding with newlines so every later line stays where it was."""
+        missing = self.source.raw(self.statements[index]).count("\n") - new.count("\n")
+        new += "\n" * missing
+        if missing < 0 or new == self._current(index):
+            return False
+        self.replaced[index] = new
+        return True
+
+    def _step(self, problem: Problem) -> bool:
+        message, line = problem
+        if message.startswith("expected an indented block"):
+            found = re.search(r"on line (\d+)", message)
+            return self._fill_block(int(found.group(1)) if found else line - 1)
+        if message.startswith("expected 'except' or 'finally' block"):
+            return self._untry(line)
+        return any(
+            self._replace(index, _sanitized(self.source, self.statements[index])) for index in self._at(line)
+        )
+
+    def _at(self, line: int) -> list[int]:
+        indexes = range(len(self.statements))
+        inside = [k for k in indexes if self.statements[k].line <= line <= self.statements[k].last]
+        return inside or [k for k in indexes if self.statements[k].line <= line][-1:]
+
+    def _fill_block(self, line: int) -> bool:
+        """``if x:`` with nothing under it -> ``if x: pass`` (a trailing comment is dropped)."""
+        for index, statement in enumerate(self.statements):
+            if statement.line == line and statement.word in _HEADERS:
+                if index in self.replaced:
+                    code = self.replaced[index].rstrip("\n")
+                else:
+                    code = self.source.raw(statement)[: len(self.source.code(statement).rstrip())]
+                return self._replace(index, f"{code} pass")
+        return False
+
+    def _untry(self, line: int) -> bool:
+        """A ``try`` that lost its handlers guards nothing: make it ``if True``."""
+        for index in reversed(range(len(self.statements))):
+            statement = self.statements[index]
+            if statement.line < line and statement.word == "try" and not statement.same_line:
+                return self._replace(index, "if True" + self._current(index)[3:])
+        return False
+
+
+# --- sanitizing one statement ------------------------------------------------------------------
+
+
+def _sanitized(source: _Source, statement: _Statement) -> str:
+    """A form of the statement that parses on its own, on one line where it had to change."""
+    if statement.word == _MERGE:
+        return ""
+    header = _header(source, statement)
+    if header is not None:
+        head, inline_raw, inline_code = header
+        if not inline_code:
+            return head
+        return f"{head} {_simple(inline_raw, inline_code) or 'pass'}"
+    return _simple(source.raw(statement), source.code(statement)) or "pass"
+
+
+def _header(source: _Source, statement: _Statement) -> tuple[str, str, str] | None:
+    """(header ending in ':', inline body, its masked twin) of a compound statement, else None."""
+    if statement.word not in _HEADERS:
+        return None
+    raw, code = source.raw(statement), source.code(statement)
+    colon = _header_colon(code)
+    if colon is None:
+        return None if statement.word in ("match", "case") else (_generic(code), "", "")
+    head = _head(statement.word, raw[: colon + 1], code[: colon + 1])
+    rest = code[colon + 1 :]
+    lead = colon + 1 + len(rest) - len(rest.lstrip())
+    return head, raw[lead:], code[lead:].rstrip()
+
+
+def _header_colon(code: str) -> int | None:
+    depth = 0
+    for found in _HEADER_COLON.finditer(code):
+        char = found.group()
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        elif not depth:
+            return found.start()
+    return None
+
+
+def _head(word: str, raw: str, code: str) -> str:
+    """The header as written when its text matters to the scan and it parses, else a generic one.
+
+    Only conditions (markers, TYPE_CHECKING) and ``with suppress(...)`` matter; the caught types
+    of an ``except`` are read by ``_generic``. Validating every ``def`` would cost a parse each.
+    """
+    if word in ("if", "elif") or (word == "with" and "suppress" in code):
+        return raw if _valid_header(word, raw) else _generic(code)
+    return _generic(code)
+
+
+def _valid_header(word: str, head: str) -> bool:
+    before, after = _HEADER_CONTEXT.get(word, ("", "\n pass"))
+    return _parses(before + head + after)
+
+
+def _generic(code: str) -> str:
+    """A header of the same kind that always parses: ``except ImportError, e:`` -> ``except ImportError:``."""
+    found = _WORD.match(code.lstrip())
+    word = found.group() if found else ""
+    if word == "except":
+        if re.fullmatch(r"except\s*:", code.strip()):
+            return "except:"
+        caught = next((name for name in _CAUGHT if re.search(rf"\b{name}\b", code)), "ValueError")
+        return f"except {caught}:"
+    if word == "async":
+        return "async def _():" if re.match(r"async\s+def\b", code) else "if True:"
+    return _GENERIC_HEADERS.get(word, "if True:")
+
+
+def _simple(raw: str, code: str) -> str | None:
+    """A simple statement worth keeping (imports, dynamic imports, path edits), or None."""
+    if re.match(r"(?:import|from)\b", code):
+        return raw if _parses(raw) else _tolerant_import(code)
+    if not _RELEVANT_SIMPLE.search(code):
+        return None
+    if _parses(raw):
+        return raw
+    return "; ".join(_dynamic_calls(raw, code)) or None
+
+
+def _dynamic_calls(raw: str, code: str) -> Iterator[str]:
+    """``importlib.import_module("x")`` calls that parse on their own, from a broken statement.
+
+    A call whose parenthesis never closes is tried closed at the end of the statement.
+    """
+    for found in _DYNAMIC_CALL.finditer(code):
+        close = _matching(code, found.end() - 1)
+        call = raw[found.start() : len(raw) if close is None else close + 1]
+        call = call.replace("\\\n", " ").replace("\n", " ") + ("" if close is not None else ")")
+        if _parses(call):
+            yield call
+
+
+def _matching(code: str, opening: int) -> int | None:
+    depth = 0
+    for found in _BRACKETS.finditer(code, opening):
+        depth += 1 if found.group() in "([{" else -1
+        if depth == 0:
+            return found.start()
+    return None
+
+
+def _tolerant_import(code: str) -> str | None:
+    """Rebuild a broken import from its tokens: ``from x import (a,\\n b`` -> ``from x import a, b``."""
+    kept = [line for line in code.split("\n") if not _MERGE_LINE.match(line)]
+    flat = " ".join(kept).replace("\\", " ")
+    found = _FROM.match(flat)
+    if found:
+        dots, module = found.group(1), re.sub(r"\s+", "", found.group(2) or "")
+        names = _names(found.group(3))
+        if names:
+            return _checked(f"from {dots}{module} import {', '.join(names)}")
+        return _checked(f"import {module}") if module and not dots else None
+    found = _IMPORT.match(flat)
+    modules = _modules(found.group(1)) if found else []
+    return _checked(f"import {', '.join(modules)}") if modules else None
+
+
+def _names(part: str) -> list[str]:
+    names: list[str] = []
+    alias_next = False
+    for found in _NAME_TOKEN.finditer(part):
+        token = found.group()
+        if token == "*":
+            return ["*"]
+        if token[0].isspace() or token[0] in "(),":
+            continue
+        if not token.isidentifier() or (keyword.iskeyword(token) and token != "as"):
+            break
+        if token == "as":
+            alias_next = True
+        elif alias_next:
+            alias_next = False
+        else:
+            names.append(token)
+    return names
+
+
+def _modules(part: str) -> list[str]:
+    modules: list[str] = []
+    for found in _MODULE_TOKEN.finditer(part):
+        if found.group(3):
+            break
+        if found.group(1):
+            dotted = re.sub(r"\s+", "", found.group(1))
+            if any(keyword.iskeyword(piece) for piece in dotted.split(".")):
+                break
+            alias = found.group(2)
+            modules.append(f"{dotted} as {alias}" if alias else dotted)
+    return modules
+
+
+def _checked(source: str) -> str | None:
+    return source if _parses(source) else None
+
+
+# --- the skeleton ------------------------------------------------------------------------------
+
+
+_HAS_LINENO = (ast.stmt, ast.expr, ast.excepthandler, ast.arg, ast.keyword, ast.alias)
+_OPENING_STATE = {"try": "try", "if": "if", "for": "loop", "while": "loop"}
+_CONTINUES = {
+    "except": ("try", "handled"),
+    "finally": ("try", "handled", "try-else"),
+    "else": ("if", "loop", "handled"),
+    "elif": ("if",),
+}
+_NEXT_STATE = {"except": "handled", "finally": None, "elif": "if"}
+
+
+@dataclass(slots=True)
+class _Node:
+    """A statement of the skeleton tree (mutable while the tree is built)."""
+
+    text: str
+    line: int
+    word: str  # the header's keyword; "" for a simple statement
+    children: list[_Node]
+    kept: bool  # a simple statement that matters
+
+
+def _skeleton_body(source: _Source, chunk: _Chunk) -> list[ast.stmt]:
+    try:
+        lines = _Lines()
+        lines.render(_tree(source, chunk.statements), 0)
+    except RecursionError:  # absurdly deep indentation
+        return _flat_imports(source, chunk)
+    tree = parse(lines.text())
+    if isinstance(tree, tuple):
+        return _flat_imports(source, chunk)
+    for node in ast.walk(tree):
+        if isinstance(node, _HAS_LINENO):
+            node.lineno = lines.origin[node.lineno - 1]
+            if node.end_lineno is not None:
+                node.end_lineno = lines.origin[node.end_lineno - 1]
+    return tree.body
+
+
+def _flat_imports(source: _Source, chunk: _Chunk) -> list[ast.stmt]:
+    """Last resort: every import statement on its own, with no context."""
+    body: list[ast.stmt] = []
+    for statement in chunk.statements:
+        if statement.word in ("import", "from"):
+            text = _simple(source.raw(statement), source.code(statement))
+            tree = parse(text) if text else None
+            if isinstance(tree, ast.Module):
+                body.extend(ast.increment_lineno(node, statement.line - 1) for node in tree.body)
+    return body
+
+
+def _tree(source: _Source, statements: Sequence[_Statement]) -> list[_Node]:
+    """Nest statements by indentation: a header owns what follows it indented deeper."""
+    root: list[_Node] = []
+    open_headers: list[tuple[int, _Node]] = []
+    inline: _Node | None = None  # a header with its body on its own line, for `; more`
+    for statement in statements:
+        if statement.word in ("@", _MERGE):
+            continue
+        if not (statement.same_line and inline is not None):
+            inline = None
+            while open_headers and open_headers[-1][0] >= statement.indent:
+                open_headers.pop()
+        siblings = inline.children if inline else (open_headers[-1][1].children if open_headers else root)
+        header = _header(source, statement)
+        if header is None:
+            text = _simple(source.raw(statement), source.code(statement))
+            if text is not None:
+                siblings.append(_Node(text, statement.line, "", [], True))
+            continue
+        head, inline_raw, inline_code = header
+        found = _WORD.match(head)
+        node = _Node(head, statement.line, found.group() if found else "if", [], False)
+        siblings.append(node)
+        if inline_code:
+            body = _simple(inline_raw, inline_code)
+            if body is not None:
+                node.children.append(_Node(body, statement.line, "", [], True))
+            inline = node
+        else:
+            open_headers.append((statement.indent, node))
+    return root
+
+
+def _matters(node: _Node) -> bool:
+    return node.kept or any(_matters(child) for child in node.children)
+
+
+def _constructs(nodes: list[_Node]) -> Iterator[list[_Node]]:
+    """Siblings grouped into compound statements: ``try`` with its handlers, ``if`` with its elifs."""
+    group: list[_Node] = []
+    for node in nodes:
+        if not (node.word in _CLAUSES and group and group[0].word):
+            if group:
+                yield group
+            group = []
+        group.append(node)
+    if group:
+        yield group
+
+
+class _Lines:
+    """The skeleton's text, and the original line of each of its lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.origin: list[int] = []
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+    def emit(self, depth: int, text: str, line: int) -> None:
+        for offset, part in enumerate(text.split("\n")):
+            self.lines.append("    " * depth + part if offset == 0 else part)
+            self.origin.append(line + offset)
+
+    def render(self, nodes: list[_Node], depth: int) -> None:
+        """Emit the compound statements that hold something that matters; skip the rest."""
+        for group in _constructs(nodes):
+            if any(_matters(node) for node in group):
+                self._construct(group, depth)
+
+    def _construct(self, group: list[_Node], depth: int) -> None:
+        """Emit one compound statement, mending clauses that lost what they belong to."""
+        state: str | None = None
+        for node in group:
+            if not node.word:
+                self.emit(depth, node.text, node.line)
+                continue
+            text = node.text
+            if node.word in _CLAUSES and state not in _CONTINUES[node.word]:
+                self._settle(state, depth, node.line)
+                state = None
+                if node.word in ("except", "finally"):
+                    self.emit(depth, "try:", node.line)
+                    self.emit(depth + 1, "pass", node.line)
+                    state = "try"
+                else:
+                    text = "if True:" if node.word == "else" else "if" + text[4:]
+            if node.word in _CONTINUES and state in _CONTINUES[node.word]:
+                state = _NEXT_STATE.get(node.word, "try-else" if state == "handled" else None)
+            else:
+                state = _OPENING_STATE.get(text.split(None, 1)[0].rstrip(":"))
+            self.emit(depth, text, node.line)
+            before = len(self.lines)
+            self.render(node.children, depth + 1)
+            if len(self.lines) == before:
+                self.emit(depth + 1, "pass", node.line)
+        self._settle(state, depth, group[-1].line)
+
+    def _settle(self, state: str | None, depth: int, line: int) -> None:
+        """A ``try`` that got no handler gets ``finally: pass``."""
+        if state == "try":
+            self.emit(depth, "finally:", line)
+            self.emit(depth + 1, "pass", line)

@@ -1,0 +1,214 @@
+"""The public functions other build tools import: ``import depmin`` re-exports them.
+
+They take and return frozen values, raise only :class:`depmin.errors.DepminError` subclasses,
+and never print or exit::
+
+    import depmin
+
+    fleet = depmin.load_fleet("agents.toml")
+    result = depmin.scan(fleet, agents=["NLUAgent"])
+    for module in result.agents[0].third_party:
+        print(module.module, module.kind, module.first)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import NormalizedName
+
+from depmin import _backend, _files, graph, needs, requirements
+from depmin._sources import Sources, default_cache_dir
+from depmin.errors import DepminError
+from depmin.graph import AgentScan, Hop
+from depmin.manifest import Fleet
+from depmin.manifest import load_fleet as _load_fleet
+from depmin.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
+from depmin.needs import NeedsReport
+from depmin.requirements import AgentRequirements
+
+__all__ = [
+    "FleetScan",
+    "Generated",
+    "generate",
+    "infer_needs",
+    "load_fleet",
+    "mapper",
+    "scan",
+    "why",
+    "write_requirements",
+]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FleetScan:
+    """The scan of some or all agents of a fleet."""
+
+    agents: tuple[AgentScan, ...]
+    files_parsed: int
+    cache_hits: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(agent.ok for agent in self.agents)
+
+    def agent(self, name: str) -> AgentScan:
+        for result in self.agents:
+            if result.agent == name:
+                return result
+        raise DepminError(f"agent {name!r} was not part of this scan; scan it first")
+
+
+def load_fleet(
+    config: str | os.PathLike[str] = "agents.toml", *, root: str | os.PathLike[str] | None = None
+) -> Fleet:
+    """Read and validate an agents.toml; raises :class:`~depmin.errors.ConfigError`."""
+    return _load_fleet(Path(config), root=None if root is None else Path(root))
+
+
+def scan(
+    fleet: Fleet,
+    agents: Iterable[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    workers: int | None = None,
+) -> FleetScan:
+    """Walk each agent's import graph (all agents when ``agents`` is None).
+
+    Each file is parsed at most once per call; parse results persist in ``cache_dir`` (default:
+    :func:`depmin._sources.default_cache_dir`) unless ``use_cache`` is false. When many agents are
+    scanned, every Python file under the root is parsed up front on ``workers`` processes.
+    """
+    started = time.perf_counter()
+    names = list(fleet.agents) if agents is None else list(agents)
+    chosen = [fleet.agent(name) for name in names]
+    sources = Sources((cache_dir or default_cache_dir()) if use_cache else None)
+    try:
+        if len(chosen) > 1:
+            sources.prefetch(graph.python_files(fleet.project.root), workers=workers)
+        finder = graph.Finder()
+        results = tuple(graph.scan_agent(fleet, agent, sources, finder=finder) for agent in chosen)
+    finally:
+        sources.close()
+    return FleetScan(
+        agents=results,
+        files_parsed=sources.parsed,
+        cache_hits=sources.hits,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def why(result: AgentScan, module: str) -> tuple[Hop, ...] | None:
+    """The import chain that brings ``module`` into the scanned agent, or None."""
+    return graph.why(result, module)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Generated:
+    """The requirement sets of scanned agents, and the one-line warnings about them."""
+
+    agents: tuple[AgentRequirements, ...]
+    guesses: str | None  # every guessed import → distribution, naming the agents.toml key that fixes it
+    ambiguities: str | None
+
+    def agent(self, name: str) -> AgentRequirements:
+        for result in self.agents:
+            if result.agent == name:
+                return result
+        raise DepminError(f"agent {name!r} was not generated; include it in the scan")
+
+
+def mapper(fleet: Fleet, *, python: Path | None = None) -> Mapper:
+    """The mapping chain for ``fleet``: its ``[mapping]``, then (when ``python`` is given) the
+    distributions installed for that interpreter, then depmin's bundled table."""
+    installed = _backend.installed_modules(python) if python is not None else {}
+    return Mapper(mapping=fleet.mapping, installed=installed)
+
+
+def generate(fleet: Fleet, scanned: FleetScan, *, chain: Mapper | None = None) -> Generated:
+    """Each scanned agent's minimal requirement set (pure: nothing is written)."""
+    chain = chain or mapper(fleet)
+    constraints: Mapping[NormalizedName, str] = {}
+    if fleet.project.constraints is not None:
+        text = fleet.project.constraints.read_text(encoding="utf-8")
+        constraints = requirements.parse_constraints(text, source=str(fleet.project.constraints))
+    results = tuple(
+        requirements.agent_requirements(fleet, fleet.agent(s.agent), s, chain, constraints)
+        for s in scanned.agents
+    )
+    pairs: list[tuple[str, Resolution]] = [(r.agent, res) for r in results for res in r.resolutions]
+    return Generated(agents=results, guesses=guesses_warning(pairs), ambiguities=ambiguities_warning(pairs))
+
+
+def write_requirements(fleet: Fleet, generated: Generated, *, force: bool = False) -> dict[Path, bool]:
+    """Write ``locks/<Agent>/requirements.generated.txt`` for each agent atomically; return
+    ``{path: changed}``. Refuses (DepminError) to replace a file depmin did not write unless
+    ``force``; every refusal is checked before anything is written."""
+    planned = {
+        requirements.requirements_path(fleet, result.agent): requirements.render(
+            result, config_name=fleet.path.name
+        )
+        for result in generated.agents
+    }
+    if not force:
+        for path in planned:
+            _files.check_replaceable(path)
+    return {path: _files.write_generated(path, text, force=force) for path, text in planned.items()}
+
+
+def infer_needs(fleet: Fleet, scanned: FleetScan, generated: Generated) -> tuple[NeedsReport, ...]:
+    """Inferred needs and mismatches per agent, answers to agents.toml's ``uncertain`` questions,
+    and hand-written requirement files compared with what each agent uses."""
+    reports = []
+    for result in scanned.agents:
+        agent = fleet.agent(result.agent)
+        texts = {}
+        for file in result.files:
+            try:
+                texts[file] = (fleet.project.root / file).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+        evidence = needs.code_evidence(texts)
+        wanted = generated.agent(agent.name)
+        declared = [
+            needs.compare_declared(shown, names, wanted)
+            for shown, names in _declared_files(fleet, agent.name, agent.entrypoint, agent.requirements)
+        ]
+        reports.append(needs.infer_needs(fleet, agent, wanted, evidence, declared))
+    return tuple(reports)
+
+
+def _declared_files(
+    fleet: Fleet, name: str, entrypoint: str, given: tuple[str, ...]
+) -> list[tuple[str, set[NormalizedName]]]:
+    """The agent's hand-written requirement files: agents.toml's list, or the nearest
+    ``requirements.txt`` from the entrypoint's directory up to the root."""
+    root = fleet.project.root
+    if given:
+        candidates = [root / path for path in given]
+    else:
+        directory = (root / entrypoint).parent
+        candidates = []
+        while True:
+            if (directory / "requirements.txt").is_file():
+                candidates = [directory / "requirements.txt"]
+                break
+            if directory == root or root not in directory.parents:
+                break
+            directory = directory.parent
+    found = []
+    for path in candidates:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DepminError(
+                f"agents.{name}.requirements: cannot read {path} ({exc}); fix the path"
+            ) from None
+        found.append((path.relative_to(root).as_posix(), needs.parse_declared(text)[0]))
+    return found
