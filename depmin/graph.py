@@ -207,6 +207,7 @@ class Finder:
     def __init__(self) -> None:
         self._listings: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
         self._has_python: dict[Path, bool] = {}
+        self._index: dict[Path, dict[str, str]] = {}
 
     def listing(self, directory: Path) -> tuple[frozenset[str], frozenset[str]]:
         found = self._listings.get(directory)
@@ -222,6 +223,17 @@ class Finder:
             found = (frozenset(files), frozenset(dirs))
             self._listings[directory] = found
         return found
+
+    def elsewhere(self, root: Path, name: str) -> str | None:
+        """A first-party module or package called ``name`` anywhere under ``root``, if any."""
+        index = self._index.get(root)
+        if index is None:
+            index = {}
+            for path in python_files(root):
+                stem = path.parent.name if path.name == "__init__.py" else path.stem
+                index.setdefault(stem, path.relative_to(root).as_posix())
+            self._index[root] = index
+        return index.get(name)
 
     def holds_python(self, directory: Path) -> bool:
         known = self._has_python.get(directory)
@@ -316,6 +328,7 @@ class _Walk:
     records: dict[tuple[str, int, str, str], ImportRecord] = field(default_factory=dict)
     run_problems: list[str] = field(default_factory=list)
     first_party_names: set[str] = field(default_factory=set)
+    edits: set[Path] = field(default_factory=set)  # every str directory the closure puts on sys.path
 
     def rel(self, path: Path) -> str:
         try:
@@ -336,22 +349,38 @@ class _Walk:
 
 
 def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder | None = None) -> AgentScan:
-    """Walk ``agent``'s imports from its entrypoint; never raises for problems in the sources."""
+    """Walk ``agent``'s imports from its entrypoint; never raises for problems in the sources.
+
+    ``sys.path`` is global in a running program: once a module has inserted a directory, later
+    imports anywhere can find modules there. The walk therefore runs again with every ``str``
+    directory the closure adds appended to the search path, until no new directory appears.
+    """
+    finder = finder or Finder()
+    extra: tuple[Path, ...] = ()
+    for _ in range(4):
+        walk = _walk(fleet, agent, sources, finder, extra)
+        added = tuple(sorted(walk.edits - set(extra)))
+        if not added:
+            break
+        extra = (*extra, *added)
+    return _freeze(walk, agent, fleet.target_python(agent), walk.mode)
+
+
+def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: tuple[Path, ...]) -> _Walk:
     root = fleet.project.root
-    python = fleet.target_python(agent)
     entry = root / agent.entrypoint
     mode, module_name = _run_mode(agent)
     source_roots = tuple((root / r).resolve() for r in fleet.project.source_roots)
     first = entry.parent if mode == "script" else root
     walk = _Walk(
         root=root,
-        stdlib=stdlib_modules(python),
-        finder=finder or Finder(),
+        stdlib=stdlib_modules(fleet.target_python(agent)),
+        finder=finder,
         sources=sources,
         entry_dir=entry.parent,
         mode=mode,
     )
-    roots = _unique((first, *source_roots))
+    roots = _unique((first, *source_roots, *extra))
     for directory in roots:
         walk.first_party_names.update(_top_names(walk.finder, directory))
     if not entry.is_file():
@@ -369,7 +398,7 @@ def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder |
             continue
         walk.done.add(state)
         _visit(walk, state, rank, is_entry=state.file == entry)
-    return _freeze(walk, agent, python, mode)
+    return walk
 
 
 def _run_mode(agent: Agent) -> tuple[str, str | None]:
@@ -418,6 +447,7 @@ def _roots_at(
         else:
             roots = _unique((*roots, target))
         if edit.str_entry:
+            walk.edits.add(target)
             walk.first_party_names.update(_top_names(walk.finder, target))
     return roots, tuple(ignored)
 
@@ -471,6 +501,12 @@ def _classify(
         _missing(walk, site, hop, eff, "not on sys.path when run as a module")
     elif top in walk.first_party_names:
         _missing(walk, site, hop, eff, f"{top} is first-party but {site.module} does not exist")
+    elif elsewhere := walk.finder.elsewhere(walk.root, top):
+        reason = (
+            f"not on this agent's sys.path, but first-party {elsewhere} has that name; "
+            "add its directory to project.source_roots or fix the sys.path edit"
+        )
+        _unresolved(walk, site, hop, eff, reason)
     else:
         _external(walk, site, hop, eff, top)
 

@@ -162,7 +162,7 @@ def _answers(
         parts = []
         for need in NEEDS:
             if need in inferred:
-                state = "required" if need in installed else "optional only"
+                state = "installed" if need in installed else "only through optional imports"
                 parts.append(f"{need}: yes, {state} ({'; '.join(inferred[need][:2])})")
         verdict = ", ".join(parts) if parts else "no GPU, web, audio or vision evidence: CPU only"
         fit = (

@@ -215,7 +215,9 @@ def _extras(agent: Agent, ranges: Mapping[NormalizedName, str]) -> list[Requirem
         except (InvalidRequirement, InvalidMarker) as exc:
             where = f"agents.{agent.name}.extra_requirements"
             reason = str(exc).splitlines()[0]
-            problems.append(Problem(where, f"{text!r} is not a requirement ({reason}); write it as pip would"))
+            problems.append(
+                Problem(where, f"{text!r} is not a requirement ({reason}); write it as pip would")
+            )
             continue
         name = canonicalize_name(requirement.name)
         written = text if requirement.specifier or name not in ranges else f"{text}{ranges[name]}"

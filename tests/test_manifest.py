@@ -13,9 +13,7 @@ from depmin.errors import ConfigError
 from depmin.manifest import load_fleet
 from tests.conftest import EXAMPLE_CONFIG, MINIMAL, WriteFleet
 
-SEED = (
-    Path(__file__).resolve().parents[2] / "shared" / "seed" / "dockerfile-architecture-proposal.md"
-)
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "dockerfile-architecture-proposal.md"
 
 
 def _seed_rows() -> list[list[str]]:
@@ -47,9 +45,7 @@ def test_real_fleet_has_all_69_agents_of_the_seed() -> None:
     fleet = load_fleet(EXAMPLE_CONFIG)
     assert len(fleet.agents) == 69
     assert set(fleet.machines) == {"MainPC", "PC2"}
-    assert {"cpu", "cpu-web", "cpu-audio", "cuda-runtime", "gpu-ada", "gpu-ampere"} <= set(
-        fleet.families
-    )
+    assert {"cpu", "cpu-web", "cpu-audio", "cuda-runtime", "gpu-ada", "gpu-ampere"} <= set(fleet.families)
 
 
 @pytest.mark.skipif(not SEED.is_file(), reason="the seed proposal is not beside the repository")
@@ -103,9 +99,7 @@ def test_fleet_command_prints_every_agent_with_machine_family_and_ports() -> Non
 def test_toml_syntax_error_has_line_and_column(write_fleet: WriteFleet) -> None:
     config = write_fleet(MINIMAL + "\n[agents.Broken\nentrypoint = 1\n")
     message = _one(config)
-    assert re.match(r"agents\.toml:17:15: invalid TOML: .*; fix the syntax there$", message), (
-        message
-    )
+    assert re.match(r"agents\.toml:17:15: invalid TOML: .*; fix the syntax there$", message), message
 
 
 def test_unknown_key_suggests_the_close_one(write_fleet: WriteFleet) -> None:
@@ -143,8 +137,7 @@ def test_agent_with_undefined_machine(write_fleet: WriteFleet) -> None:
 def test_family_extending_a_missing_family(write_fleet: WriteFleet) -> None:
     config = write_fleet(MINIMAL + '\n[families.web]\nextends = "cpu-base"\n')
     assert _one(config) == (
-        "agents.toml:18: families.web.extends: extends unknown family 'cpu-base'; "
-        "define [families.cpu-base]"
+        "agents.toml:18: families.web.extends: extends unknown family 'cpu-base'; define [families.cpu-base]"
     )
 
 
@@ -222,8 +215,7 @@ def test_duplicate_agent_names(write_fleet: WriteFleet) -> None:
 
 def test_agent_names_differing_only_in_case(write_fleet: WriteFleet) -> None:
     text = (
-        MINIMAL
-        + '\n[agents.nluagent]\nentrypoint = "agents/nlu.py"\nmachines = ["MainPC"]\nfamily = "cpu"\n'
+        MINIMAL + '\n[agents.nluagent]\nentrypoint = "agents/nlu.py"\nmachines = ["MainPC"]\nfamily = "cpu"\n'
     )
     assert "differs from 'NLUAgent' only in case" in _one(write_fleet(text))
 
@@ -233,13 +225,9 @@ def test_wrong_types_are_reported_not_raised(write_fleet: WriteFleet) -> None:
         'machines = ["MainPC"]', "machines = [1]"
     )
     problems = _problems(write_fleet(text))
+    assert "agents.toml:14: agents.NLUAgent.ports: expected a list of port numbers, got a string" in problems
     assert (
-        "agents.toml:14: agents.NLUAgent.ports: expected a list of port numbers, got a string"
-        in problems
-    )
-    assert (
-        "agents.toml:12: agents.NLUAgent.machines: expected a list of strings; quote every item"
-        in problems
+        "agents.toml:12: agents.NLUAgent.machines: expected a list of strings; quote every item" in problems
     )
 
 
@@ -254,9 +242,7 @@ def test_missing_required_keys(write_fleet: WriteFleet) -> None:
 
 
 def test_all_problems_reported_in_one_run(write_fleet: WriteFleet) -> None:
-    text = MINIMAL.replace('family = "cpu"', 'family = "gpu"').replace(
-        "ports = [5709]", "ports = [99999]"
-    )
+    text = MINIMAL.replace('family = "cpu"', 'family = "gpu"').replace("ports = [5709]", "ports = [99999]")
     text += '\n[families.x]\nextends = "y"\n'
     problems = _problems(write_fleet(text, files=()))
     assert len(problems) == 4
@@ -275,9 +261,7 @@ def test_missing_root_directory(write_fleet: WriteFleet) -> None:
     config = write_fleet(MINIMAL.replace('root = "repo"', 'root = "nowhere"'))
     message = _one(config)
     assert message.startswith("agents.toml:2: project.root: ")
-    assert message.endswith(
-        "is not a directory; fix project.root (relative to agents.toml) or pass --root"
-    )
+    assert message.endswith("is not a directory; fix project.root (relative to agents.toml) or pass --root")
 
 
 def test_agent_python_override_and_bad_version(write_fleet: WriteFleet) -> None:
@@ -288,9 +272,7 @@ def test_agent_python_override_and_bad_version(write_fleet: WriteFleet) -> None:
 
 
 def test_cli_reports_config_errors_one_per_line_with_exit_code_2(write_fleet: WriteFleet) -> None:
-    config = write_fleet(
-        MINIMAL.replace('family = "cpu"', 'family = "cpux"').replace("5709]", "0]")
-    )
+    config = write_fleet(MINIMAL.replace('family = "cpu"', 'family = "cpux"').replace("5709]", "0]"))
     out, err = io.StringIO(), io.StringIO()
     assert main(["--config", str(config), "fleet"], out=out, err=err) == 2
     lines = err.getvalue().splitlines()

@@ -53,9 +53,7 @@ def _toml(document: dict[str, dict[str, object]]) -> str:
     return "\n".join(f"{json.dumps(k)} = {_value(v)}" for k, v in document.items())
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
-)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(documents)
 def test_any_document_gives_a_fleet_or_config_error(document: dict[str, dict[str, object]]) -> None:
     _load(_toml(document).encode())
