@@ -33,6 +33,7 @@ from depmin.requirements import AgentRequirements
 
 __all__ = [
     "FleetScan",
+    "NeedsReport",
     "Generated",
     "generate",
     "infer_needs",
