@@ -76,7 +76,7 @@ _RELEVANT_SIMPLE = re.compile(r"\b(?:__import__|import_module|path|Path|__file__
 _DYNAMIC_CALL = re.compile(r"(?:[^\W\d]\w*\s*\.\s*)*(?:import_module|__import__)\s*\(")
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _HEADER_COLON = re.compile(r"[()\[\]{}]|:(?!=)")
-_FROM = re.compile(r"from\s*(\.*)\s*([^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)?\s*import\b(.*)", re.S)
+_FROM = re.compile(r"from\s*(\.*)\s*([^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*\b)?\s*import\b(.*)", re.S)
 _IMPORT = re.compile(r"import\b(.*)", re.S)
 _NAME_TOKEN = re.compile(r"\*|[^\W\d]\w*|[\s(),]+|\S")
 _MODULE_TOKEN = re.compile(r"([^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)(?:\s+as\s+([^\W\d]\w*))?|[\s,]+|(\S)")

@@ -33,8 +33,8 @@ from depmin.requirements import AgentRequirements
 
 __all__ = [
     "FleetScan",
-    "NeedsReport",
     "Generated",
+    "NeedsReport",
     "generate",
     "infer_needs",
     "load_fleet",
