@@ -14,7 +14,7 @@ import argparse
 import shutil
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -28,10 +28,11 @@ from depmin.errors import (
     DepminError,
     Problem,
 )
-from depmin.graph import AgentScan, Hop
+from depmin.graph import AgentScan, ExternalImport, Hop
 from depmin.manifest import Fleet, find_config, load_fleet
+from depmin.mapping import Resolution
 from depmin.needs import NeedsReport
-from depmin.requirements import RequirementLine
+from depmin.requirements import RequirementLine, map_imports
 
 __all__ = ["main"]
 
@@ -175,16 +176,25 @@ def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     """Walk each agent's import graph and report its third-party modules."""
     fleet = _load(args)
     result = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
+    chain = api.mapper(fleet, python=args.python)
+    mapped = {scan.agent: map_imports(fleet, fleet.agent(scan.agent), scan, chain) for scan in result.agents}
     if output.json:
-        output.print(_render.dumps(_scan_json(result)))
+        output.print(_render.dumps(_scan_json(result, mapped)))
     else:
         for agent in result.agents:
-            _print_agent(output, agent)
+            _print_agent(output, agent, mapped[agent.agent])
         output.print(_scan_summary(result))
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
-def _print_agent(output: Output, scan: AgentScan) -> None:
+def _dists(found: tuple[Resolution, ...]) -> str:
+    shown = (f"{r.distribution} ({r.source}{', ambiguous' if r.ambiguous else ''})" for r in found)
+    return ", ".join(dict.fromkeys(shown))
+
+
+def _print_agent(
+    output: Output, scan: AgentScan, mapped: Mapping[ExternalImport, tuple[Resolution, ...]]
+) -> None:
     output.print(f"{scan.agent}  ({scan.entrypoint}, run as {scan.run_mode}, Python {scan.python})")
     for error in scan.errors:
         output.print(f"  error: {error}")
@@ -196,12 +206,16 @@ def _print_agent(output: Output, scan: AgentScan) -> None:
         [
             ext.module,
             ext.kind + (f" [{ext.marker}]" if ext.marker else ""),
+            _dists(mapped[ext]),
             f"{ext.first.file}:{ext.first.line}",
         ]
         for ext in scan.third_party
     ]
     if rows:
-        output.table(["  third-party", "kind", "first site"], [["  " + r[0], *r[1:]] for r in rows])
+        output.table(
+            ["  third-party", "kind", "distribution (source)", "first site"],
+            [["  " + r[0], *r[1:]] for r in rows],
+        )
     for item in scan.missing:
         output.print(
             f"  missing first-party: {item.module} ({item.site.file}:{item.site.line}: {item.reason})"
@@ -233,10 +247,12 @@ def _scan_summary(result: api.FleetScan) -> str:
     )
 
 
-def _scan_json(result: api.FleetScan) -> dict[str, object]:
+def _scan_json(
+    result: api.FleetScan, mapped: Mapping[str, Mapping[ExternalImport, tuple[Resolution, ...]]]
+) -> dict[str, object]:
     return {
         "schema": "depmin.scan/1",
-        "agents": [_agent_json(agent) for agent in result.agents],
+        "agents": [_agent_json(agent, mapped[agent.agent]) for agent in result.agents],
         "summary": {
             "agents": len(result.agents),
             "agents_with_errors": sum(1 for agent in result.agents if not agent.ok),
@@ -250,7 +266,9 @@ def _hop_json(hop: Hop) -> dict[str, object]:
     return {"file": hop.file, "line": hop.line, "module": hop.module}
 
 
-def _agent_json(scan: AgentScan) -> dict[str, object]:
+def _agent_json(
+    scan: AgentScan, mapped: Mapping[ExternalImport, tuple[Resolution, ...]]
+) -> dict[str, object]:
     return {
         "agent": scan.agent,
         "entrypoint": scan.entrypoint,
@@ -268,6 +286,16 @@ def _agent_json(scan: AgentScan) -> dict[str, object]:
                 "modules": list(ext.modules),
                 "first_site": _hop_json(ext.first),
                 "sites": [_hop_json(hop) for hop in ext.sites],
+                "distributions": [
+                    {
+                        "import": r.module,
+                        "distribution": r.distribution,
+                        "source": r.source,
+                        "ambiguous": r.ambiguous,
+                        "candidates": list(r.candidates),
+                    }
+                    for r in mapped[ext]
+                ],
             }
             for ext in scan.third_party
         ],
@@ -381,19 +409,13 @@ def _generate_json(fleet: Fleet, generated: api.Generated, written: dict[Path, b
 def _generate_options(parser: argparse.ArgumentParser) -> None:
     _scan_options(parser)
     parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
-    parser.add_argument(
-        "--python",
-        type=Path,
-        metavar="INTERPRETER",
-        help="also map imports through the distributions installed for this Python (read, never imported)",
-    )
 
 
 def cmd_needs(args: argparse.Namespace, output: Output) -> int:
     """Inferred needs vs declared needs and family; answers to the uncertain questions."""
     fleet = _load(args)
     scanned = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
-    generated = api.generate(fleet, scanned, chain=api.mapper(fleet, python=getattr(args, "python", None)))
+    generated = api.generate(fleet, scanned, chain=api.mapper(fleet, python=args.python))
     reports = api.infer_needs(fleet, scanned, generated)
     if output.json:
         output.print(_render.dumps({"schema": "depmin.needs/1", "agents": [_needs_json(r) for r in reports]}))
@@ -454,6 +476,12 @@ def _needs_json(report: NeedsReport) -> dict[str, object]:
 def _scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="scan only this agent (repeatable)")
     parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+    parser.add_argument(
+        "--python",
+        type=Path,
+        metavar="INTERPRETER",
+        help="also map imports through the distributions installed for this Python (read, never imported)",
+    )
 
 
 def _why_options(parser: argparse.ArgumentParser) -> None:

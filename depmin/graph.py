@@ -44,6 +44,7 @@ __all__ = [
     "ExternalImport",
     "Hop",
     "ImportRecord",
+    "ModuleUse",
     "RecoveredFile",
     "Unresolved",
     "python_files",
@@ -72,8 +73,21 @@ class Hop:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ModuleUse:
+    """One dotted name under a third-party top-level (``google.cloud.storage``) and its own kind:
+    namespace packages map each dotted name to its own distribution."""
+
+    module: str
+    kind: str
+    marker: str | None
+    dynamic: bool
+    first: Hop
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ExternalImport:
-    """A third-party top-level module an agent reaches, with its propagated kind."""
+    """A third-party top-level module an agent reaches, with its propagated kind (the best of
+    its dotted names)."""
 
     module: str
     kind: str
@@ -82,6 +96,16 @@ class ExternalImport:
     first: Hop
     modules: tuple[str, ...]
     sites: tuple[Hop, ...]
+    uses: tuple[ModuleUse, ...] = ()
+
+    def use(self, dotted: str) -> ModuleUse:
+        """The use of ``dotted`` (one of ``modules``), or the top-level's own summary."""
+        found = next((u for u in self.uses if u.module == dotted), None)
+        if found is not None:
+            return found
+        return ModuleUse(
+            module=dotted, kind=self.kind, marker=self.marker, dynamic=self.dynamic, first=self.first
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -291,14 +315,28 @@ class _State:
 
 
 @dataclass
-class _Ext:
-    """A third-party module's best (lowest-rank) sighting so far."""
+class _Best:
+    """The best (lowest-rank) sighting of a module so far."""
 
     rank: int
     marker: str | None
     dynamic: bool
     first: Hop
-    modules: set[str] = field(default_factory=set)
+
+    def see(self, rank: int, marker: str | None, dynamic: bool, hop: Hop) -> None:
+        if rank < self.rank:
+            self.rank, self.marker, self.dynamic, self.first = rank, marker, dynamic, hop
+        elif rank == self.rank:
+            self.marker = None if marker is None else self.marker
+            self.dynamic = self.dynamic and dynamic
+
+
+@dataclass
+class _Ext:
+    """A third-party top-level module: its best sighting, and each dotted name's."""
+
+    best: _Best
+    modules: dict[str, _Best] = field(default_factory=dict)
     sites: set[Hop] = field(default_factory=set)
 
 
@@ -627,14 +665,15 @@ def _external(walk: _Walk, site: ImportSite, hop: Hop, eff: int, top: str) -> No
     _record(walk, site, hop, eff, "third-party")
     ext = walk.externals.get(top)
     if ext is None:
-        ext = _Ext(rank=eff, marker=site.marker, dynamic=site.dynamic, first=hop)
+        ext = _Ext(best=_Best(rank=eff, marker=site.marker, dynamic=site.dynamic, first=hop))
         walk.externals[top] = ext
-    elif eff < ext.rank:
-        ext.rank, ext.marker, ext.dynamic, ext.first = eff, site.marker, site.dynamic, hop
-    elif eff == ext.rank:
-        ext.marker = None if site.marker is None else ext.marker
-        ext.dynamic = ext.dynamic and site.dynamic
-    ext.modules.update({site.module} | {f"{site.module}.{n}" for n in site.names if n != "*"})
+    ext.best.see(eff, site.marker, site.dynamic, hop)
+    for dotted in {site.module} | {f"{site.module}.{n}" for n in site.names if n != "*"}:
+        known = ext.modules.get(dotted)
+        if known is None:
+            ext.modules[dotted] = _Best(rank=eff, marker=site.marker, dynamic=site.dynamic, first=hop)
+        else:
+            known.see(eff, site.marker, site.dynamic, hop)
     ext.sites.add(hop)
 
 
@@ -642,12 +681,16 @@ def _freeze(walk: _Walk, agent: Agent, python: str, mode: str) -> AgentScan:
     externals = [
         ExternalImport(
             module=top,
-            kind=KINDS[ext.rank],
-            marker=ext.marker,
-            dynamic=ext.dynamic,
-            first=ext.first,
+            kind=KINDS[ext.best.rank],
+            marker=ext.best.marker,
+            dynamic=ext.best.dynamic,
+            first=ext.best.first,
             modules=tuple(sorted(ext.modules)),
             sites=tuple(sorted(ext.sites, key=_hop_key)),
+            uses=tuple(
+                ModuleUse(module=name, kind=KINDS[b.rank], marker=b.marker, dynamic=b.dynamic, first=b.first)
+                for name, b in sorted(ext.modules.items())
+            ),
         )
         for top, ext in sorted(walk.externals.items())
     ]

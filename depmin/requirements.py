@@ -18,7 +18,7 @@ distribution), :func:`agent_requirements` decides what each agent installs:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ __all__ = [
     "RequirementLine",
     "agent_requirements",
     "family_has_display",
+    "map_imports",
     "parse_constraints",
     "render",
     "requirements_path",
@@ -120,16 +121,13 @@ def agent_requirements(
     constraints: Mapping[NormalizedName, str] | None = None,
 ) -> AgentRequirements:
     """Decide what ``agent`` installs from its scan; pure."""
-    mapper = mapper.with_overrides(agent.mapping) if agent.mapping else mapper
-    display = family_has_display(fleet, agent)
     ranges = constraints or {}
     grouped: dict[NormalizedName, list[tuple[ExternalImport, str, Resolution]]] = {}
     resolutions: list[Resolution] = []
-    for external in scan.third_party:
-        for dotted in _maximal(external.modules):
-            resolution = mapper.resolve(dotted, display=display)
+    for external, mapped in map_imports(fleet, agent, scan, mapper).items():
+        for resolution in mapped:
             resolutions.append(resolution)
-            grouped.setdefault(resolution.distribution, []).append((external, dotted, resolution))
+            grouped.setdefault(resolution.distribution, []).append((external, resolution.module, resolution))
     install: list[RequirementLine] = []
     optional: list[RequirementLine] = []
     excluded: list[RequirementLine] = []
@@ -145,15 +143,34 @@ def agent_requirements(
         install=tuple(install),
         optional=tuple(line for line in optional if line.distribution not in names),
         excluded=tuple(excluded),
-        resolutions=tuple(resolutions),
+        resolutions=tuple({(r.matched, r.distribution): r for r in reversed(resolutions)}.values())[::-1],
     )
 
 
-def _maximal(modules: Iterable[str]) -> list[str]:
-    """Dotted names that are no other name's prefix: ``google.cloud`` goes when
-    ``google.cloud.storage`` is there, so namespace packages map by their longest name."""
-    names = sorted(set(modules))
-    return [n for n in names if not any(other.startswith(n + ".") for other in names)]
+def map_imports(
+    fleet: Fleet, agent: Agent, scan: AgentScan, mapper: Mapper
+) -> dict[ExternalImport, tuple[Resolution, ...]]:
+    """Each third-party import of the scan mapped to distributions through the agent's chain.
+
+    Every dotted name is mapped (``redis`` and ``redis.asyncio`` both count), except a name that
+    only maps by guessing while a longer name under it maps for sure: ``google.cloud`` says
+    nothing once ``google.cloud.storage`` is known, so namespace packages map by their longest
+    names (protobuf, google-cloud-storage) and never to a guessed ``google``.
+    """
+    mapper = mapper.with_overrides(agent.mapping) if agent.mapping else mapper
+    display = family_has_display(fleet, agent)
+    mapped: dict[ExternalImport, tuple[Resolution, ...]] = {}
+    for external in scan.third_party:
+        found = {dotted: mapper.resolve(dotted, display=display) for dotted in external.modules}
+        mapped[external] = tuple(
+            resolution
+            for dotted, resolution in sorted(found.items())
+            if not (
+                resolution.guessed
+                and any(other.startswith(dotted + ".") and not r.guessed for other, r in found.items())
+            )
+        )
+    return mapped
 
 
 def _decide(
@@ -163,32 +180,24 @@ def _decide(
     found: list[tuple[ExternalImport, str, Resolution]],
     ranges: Mapping[NormalizedName, str],
 ) -> tuple[RequirementLine, str]:
+    """One requirement line from every dotted import that maps to ``distribution``: the best
+    use (strongest kind, then first site) gives its kind, marker and provenance."""
     rank = {"required": 0, "lazy": 1, "optional": 2, "type_only": 3}
-    external, _, resolution = min(
-        found, key=lambda item: (rank[item[0].kind], item[0].first.file, item[0].first.line)
-    )
-    imports = tuple(
-        sorted({dotted.split(".")[0] if dotted == ext.module else dotted for ext, dotted, _ in found})
-    )
-    dotted = next(d for ext, d, _ in found if ext is external)
-    site = next((hop for hop in external.sites if _same_module(dotted, hop.module)), external.first)
-    marker = external.marker if external.marker and _valid_marker(external.marker) else None
+    uses = [(external.use(dotted), resolution) for external, dotted, resolution in found]
+    use, resolution = min(uses, key=lambda item: (rank[item[0].kind], item[0].first.file, item[0].first.line))
+    marker = use.marker if use.marker and _valid_marker(use.marker) else None
+    if any(u.marker is None and u.kind == use.kind for u, _ in uses):
+        marker = None
     text = f"{distribution}{ranges.get(distribution, '')}" + (f"; {marker}" if marker else "")
     line = RequirementLine(
         distribution=distribution,
         requirement=text,
-        kind=external.kind,
-        imports=imports,
-        site=site,
+        kind=use.kind,
+        imports=tuple(sorted({r.matched for _, r in uses})),
+        site=use.first,
         resolution=resolution,
     )
     return line, _bucket(fleet, agent, line)
-
-
-def _same_module(dotted: str, written: str) -> bool:
-    """``google.cloud.storage`` was imported by ``from google.cloud import storage`` (line written
-    as ``google.cloud``), not by ``import google.protobuf``."""
-    return dotted == written or dotted.startswith(written + ".") or written.startswith(dotted + ".")
 
 
 def _bucket(fleet: Fleet, agent: Agent, line: RequirementLine) -> str:
