@@ -1,37 +1,40 @@
-"""Statements of Python text that does not parse (or is too large to parse whole), as ``ast`` nodes.
+"""Module-level ``ast`` statements of Python text that does not parse, or is too large to parse whole.
 
-Used by ``depmin.imports``; nothing here is public. The text is cut into logical statements by a
-small tolerant lexer of our own (``tokenize`` raises at EOF on unbalanced brackets)::
+Private to ``depmin.imports``. The text is cut into logical statements by a small tolerant lexer of
+our own (``tokenize`` raises at EOF on unbalanced brackets)::
 
     import os
-    x = foo(1,            <- unclosed: the bracket is dropped when a line that is not indented
-    import sys               deeper than the statement starts with import/from/def/class/if/try/...
-    <<<<<<< HEAD          <- merge markers are blanked; `print "x"` becomes `pass`
+    x = foo(1,            <- never closed: the bracket is dropped at the next line that starts
+    import sys               with import/from/def/class/return/... (at any indentation) or with
+    <<<<<<< HEAD             if/for/else/@ (at most as indented as the statement that opened it)
+    print "x"             <- merge markers are blanked; a Python 2 print becomes ``pass``
 
-1. The lexer masks comments (with spaces) and string literals (with ``~``; an unterminated
-   triple-quoted string ends at the end of its line) so that nothing inside them is ever read as
-   code, then splits at newlines and ``;`` outside brackets. A statement that does not start on a
-   line of its own (after ``;``) takes the indentation of the line.
-2. Statements group into top-level chunks (a statement at the first statement's indentation that is
-   not ``else``/``elif``/``except``/``finally`` and does not follow a decorator starts a chunk).
-   Every chunk is parsed alone with ``ast.parse``, so damage stays inside its chunk; for a large file
-   only the chunks that mention imports, ``sys.path``, ``__file__`` or an alias of
-   ``import_module`` / ``sys.path`` are parsed.
-3. A chunk that does not parse is repaired and re-parsed a bounded number of times, keeping every
-   line where it was: the statement at the reported line is replaced by a sanitized form (an import
-   by a canonical one rebuilt from its tokens, a broken header by a generic header of the same
-   kind, anything else by ``pass``); an empty block gets ``pass`` appended to its header; a ``try``
-   without handlers becomes ``if True:``. Kinds (optional/lazy/type_only/markers) stay exact.
-4. If that does not converge, a skeleton is rebuilt from the indentation structure: headers (kept
-   when they parse, generic otherwise), imports, and statements naming ``import_module``,
-   ``__import__``, ``path`` or ``__file__``, each at the depth the indentation gives; empty blocks
-   get ``pass``, orphan ``except``/``else`` clauses a synthetic ``try``/``if``. The skeleton always
-   parses, and its line numbers are mapped back to the original lines.
+1. Masking: comments become spaces and string literals ``~`` (same length, so offsets agree), so
+   nothing inside a string, docstring, f-string or comment is ever read as code. A triple-quoted
+   string that is never closed ends at the end of its line.
+2. Splitting: newlines and ``;`` outside brackets end a statement; a statement after ``;`` takes
+   the indentation of its line. Statements group into top-level chunks (a statement at the first
+   one's indentation that is not ``else``/``elif``/``except``/``finally`` and does not follow a
+   decorator). Every chunk is parsed alone with ``ast.parse``, so damage stays inside its chunk.
+   For a large file a cheaper cut finds the top-level lines first and only the spans that mention
+   imports, ``sys.path``, ``__file__`` or a from-imported name of importlib/sys/builtins are parsed.
+3. Repair: a chunk that does not parse is re-parsed a bounded number of times, every line kept in
+   place: merge markers are blanked; the statement at the reported line becomes a sanitized form
+   (an import rebuilt from its tokens, a broken header a generic header of the same kind, anything
+   else ``pass``); an empty block gets ``pass`` after its header; a ``try`` left without handlers
+   becomes ``if True``. The kinds (optional/lazy/type_only/markers) of the rest stay exact.
+4. Skeleton: if repair does not converge, the chunk is rebuilt from its indentation as a tree of
+   headers (kept as written when they are conditions or ``with suppress`` and parse, generic
+   otherwise) and the statements that matter (imports, dynamic-import calls, ``sys.path``/
+   ``__file__`` statements), rendered only where something matters; empty blocks get ``pass``,
+   orphan ``except``/``else`` clauses a synthetic ``try``/``if``. The skeleton parses by
+   construction and its line numbers are mapped back to the original lines.
 
-Known limits: a statement whose brackets never close swallows following lines up to the next line
-that starts with a statement keyword; a lost closing triple quote makes the rest of its line a
-string and later docstrings may then pair up wrongly; alias names (``TC`` for ``TYPE_CHECKING``,
-``im`` for ``import_module``) are only understood when their import statement survived.
+Known limits: an inserted or deleted triple quote pairs with the next one, as it does for Python,
+and hides what lies between; a bracket that never closes hides the following lines up to a reset
+line (see above); a broken ``def`` header loses its decorators and arguments (irrelevant here);
+alias names (``TC`` for ``TYPE_CHECKING``, ``im`` for ``import_module``) are understood only when
+their import survived, and a dynamic import in a broken statement only under its usual names.
 """
 
 from __future__ import annotations
@@ -65,9 +68,14 @@ _STRUCTURE = re.compile(r"\\\n|[()\[\]{};\n]")
 _TOP_LINE = re.compile(r"^[^\s)\]}]", re.M)
 _BLANK = re.compile(r"(?:[ \t\f\n]|\\\n)*")
 _WORD = re.compile(r"@|[^\W\d]\w*")
-_RESET = re.compile(
-    r"([ \t\f]*)(?:(?:import|from|def|class|if|try|with|while|async|return|elif|except|finally)\b|@)"
+# Lines met inside brackets that start a new statement: these keywords can never begin a line
+# inside brackets in valid code, so they reset at any indentation ...
+_ALWAYS_RESET = re.compile(
+    r"[ \t\f]*(?:(?:import|def|class|try|except|finally|elif|while|with|return|raise|del|pass|global"
+    r"|nonlocal)\b|from\s*\.*\s*[^\W\d][\w.]*\s+import\b|from\s*\.+\s*import\b)"
 )
+# ... these can (comprehensions, conditional expressions, `@`), so only at the statement's level.
+_RESET = re.compile(r"([ \t\f]*)(?:(?:if|for|async|else)\b|@)")
 _LINE_IN_MESSAGE = re.compile(r"(\bline )(\d+)")
 _MERGE = "<merge>"  # the word of a merge-conflict marker line
 _MERGE_LINE = re.compile(r"[ \t]*(?:<{7}|={7}|>{7}|\|{7})(?=\s|$)")
@@ -276,7 +284,8 @@ class _Source:
             opened = segment.count("(") + segment.count("[") + segment.count("{")
             closed = segment.count(")") + segment.count("]") + segment.count("}")
             depth = max(depth + opened - closed, 0)
-            if masked.startswith("\\\n", here - 2) or (depth and not _RESET.match(masked, here)):
+            resets = _ALWAYS_RESET.match(masked, here) or _RESET.match(masked, here)
+            if masked.startswith("\\\n", here - 2) or (depth and not resets):
                 continue
             depth = 0
             word = self.word(here)
@@ -322,6 +331,8 @@ class _Source:
 
     def _resets(self, line_start: int, indent: int) -> bool:
         """Does this line, met inside brackets, start a new statement (see module docstring)?"""
+        if _ALWAYS_RESET.match(self.masked, line_start):
+            return True
         found = _RESET.match(self.masked, line_start)
         return found is not None and _width(found.group(1)) <= indent
 

@@ -278,7 +278,8 @@ def _negate(marker: _Marker) -> _Marker:
 def _render(marker: _Marker, *, inside_and: bool = False) -> str:
     """``_AllOf((_Atom("os_name", "==", "nt"), ...))`` -> ``os_name == "nt" and ...``."""
     if isinstance(marker, _Atom):
-        return f'{marker.var} {marker.op} "{marker.value}"'
+        quote = "'" if '"' in marker.value else '"'
+        return f"{marker.var} {marker.op} {quote}{marker.value}{quote}"
     if isinstance(marker, _AllOf):
         return " and ".join(_render(part, inside_and=True) for part in marker.parts)
     text = " or ".join(_render(part) for part in marker.parts)
@@ -332,7 +333,7 @@ def _env_var(node: ast.expr, resolve: _Resolve) -> str | None:
 def _env_compare(left: ast.expr, op: str, right: ast.expr, resolve: _Resolve) -> _Marker | None:
     var = _env_var(left, resolve)
     value = _literal_str(right)
-    if var is None or value is None or op not in ("==", "!="):
+    if var is None or value is None or op not in ("==", "!=") or not _quotable([value]):
         return None
     return _Atom(var, op, value)
 
@@ -341,7 +342,7 @@ def _membership(left: ast.expr, right: ast.expr, positive: bool, resolve: _Resol
     """``sys.platform in ("win32", "cygwin")`` -> ``(sys_platform == "win32" or ...)``."""
     var = _env_var(left, resolve)
     values = _literal_strs(right)
-    if var is None or not values:
+    if var is None or not values or not _quotable(values):
         return None
     atoms = tuple(_Atom(var, "==" if positive else "!=", value) for value in values)
     return atoms[0] if len(atoms) == 1 else (_AnyOf(atoms) if positive else _AllOf(atoms))
@@ -395,6 +396,11 @@ def _is_first_two(node: ast.expr, resolve: _Resolve) -> bool:
         and isinstance(cut.upper, ast.Constant)
         and cut.upper.value == 2
     )
+
+
+def _quotable(values: list[str]) -> bool:
+    """PEP 508 strings are quoted with ' or ", never escaped."""
+    return not any('"' in value and "'" in value for value in values)
 
 
 def _literal_str(node: ast.expr | None) -> str | None:
@@ -529,7 +535,7 @@ class _PathEvaluator:
         owner, index = node.value, node.slice
         if not isinstance(owner, ast.Attribute) or owner.attr != "parents":
             return None
-        if not (isinstance(index, ast.Constant) and type(index.value) is int and index.value >= 0):
+        if not (isinstance(index, ast.Constant) and type(index.value) is int and 0 <= index.value < 64):
             return None
         base = self.evaluate(owner.value)
         if base is None or not base.is_path:
@@ -833,6 +839,9 @@ class _Collector:
             return
         for target in targets:
             if isinstance(target, ast.Subscript) and self.resolve(target.value) == "sys.path":
+                if not _is_front(target.slice):
+                    self.notes.append(f"line {node.lineno}: sys.path edit not statically evaluable")
+                    continue
                 elements = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
                 for element in elements:
                     self._path_edit(element, node.lineno, "insert", ctx)
@@ -890,6 +899,14 @@ def _argument(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
     if len(call.args) > index and not any(isinstance(a, ast.Starred) for a in call.args):
         return call.args[index]
     return None
+
+
+def _is_front(node: ast.expr) -> bool:
+    """The slice ``[0:0]`` or ``[:0]``."""
+    if not isinstance(node, ast.Slice) or node.step is not None:
+        return False
+    bounds = [node.upper] if node.lower is None else [node.lower, node.upper]
+    return all(isinstance(bound, ast.Constant) and bound.value == 0 for bound in bounds)
 
 
 def _is_dotted(name: str) -> bool:
