@@ -11,6 +11,7 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import traceback
@@ -69,6 +70,10 @@ class Output:
         if not self.quiet:
             self.err.write(text + "\n")
 
+    def warn(self, text: str) -> None:
+        """A warning always shows, even with --quiet: guesses must be loud."""
+        self.err.write(f"{_label('warning', self.err)} {text}\n")
+
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         self.print(_render.table(headers, rows, width=self.width))
 
@@ -76,6 +81,27 @@ class Output:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+
+
+def _globals(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--config", type=Path, default=default(None), help="the agents.toml to use (default: nearest one)"
+    )
+    parser.add_argument(
+        "--root", type=Path, default=default(None), help="monorepo root; overrides project.root"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False), help="print only results and errors"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default(False), help="say more about what happens"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default(False), help="show tracebacks of errors"
     )
 
 
@@ -87,11 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"depmin {__version__}")
-    parser.add_argument("--config", type=Path, help="the agents.toml to use (default: nearest one)")
-    parser.add_argument("--root", type=Path, help="monorepo root; overrides project.root")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
-    parser.add_argument("-v", "--verbose", action="store_true", help="say more about what happens")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    _globals(parser, defaults=True)
+    # The same options after the command (`depmin scan -q`); SUPPRESS keeps the values given before it.
+    after = _Parser(add_help=False)
+    _globals(after, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (handler, summary, example, extra) in COMMANDS.items():
         sub = commands.add_parser(
@@ -100,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
             description=summary,
             epilog=f"example:\n  {example}\n\n{EXIT_TABLE}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[after],
         )
         _common(sub)
         extra(sub)
@@ -366,7 +392,7 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
         )
     for warning in (generated.guesses, generated.ambiguities):
         if warning:
-            output.note(f"warning: {warning}")
+            output.warn(warning)
     return EXIT_OK if scanned.ok else EXIT_FINDINGS
 
 
@@ -548,6 +574,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             traceback.print_exc(file=stderr)
         _report(exc, stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `depmin scan | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
     except KeyboardInterrupt:
         stderr.write("depmin: interrupted; files already written are complete\n")
         return 130
@@ -560,11 +590,20 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_TOOL
 
 
+def _label(word: str, stream: TextIO) -> str:
+    """``error:`` in red (``warning:`` in yellow) on a terminal, plain when NO_COLOR is set."""
+    if not stream.isatty() or "NO_COLOR" in os.environ:
+        return f"{word}:"
+    colour = "31" if word == "error" else "33"
+    return f"\033[1;{colour}m{word}:\033[0m"
+
+
 def _report(exc: DepminError, stream: TextIO) -> None:
+    error = _label("error", stream)
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
-            stream.write(f"error: {problem}\n")
+            stream.write(f"{error} {problem}\n")
         if len(exc.problems) > 1:
             stream.write(f"{len(exc.problems)} problems\n")
         return
-    stream.write(f"error: {exc}\n")
+    stream.write(f"{error} {exc}\n")

@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from depmin import _schema
 from depmin._schema import Checker
-from depmin.errors import ConfigError, DepminError, Problem
+from depmin.errors import ConfigError, Problem
 
 __all__ = [
     "CONFIG_NAME",
@@ -145,9 +145,8 @@ class Fleet:
             return self.agents[name]
         except KeyError:
             hint = _schema.did_you_mean(name, self.agents)
-            raise DepminError(
-                f"{self.path.name}: no agent named {name!r}{hint}; `depmin fleet` lists the agents"
-            ) from None
+            message = f"no agent named {name!r}{hint}; `depmin fleet` lists the agents"
+            raise ConfigError([Problem(self.path.name, message)]) from None
 
     def family_chain(self, name: str) -> tuple[Family, ...]:
         """The family and its ancestors, root first: ``cpu, cpu-web`` for ``cpu-web``."""

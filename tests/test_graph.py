@@ -142,3 +142,26 @@ def test_why_command(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["--config", str(MINI / "agents.toml"), "why", "Tool", "zmq", "--no-cache"], out=out) == 1
     assert out.getvalue() == "zmq is not reachable from Tool (tools/run_tool)\n"
+
+
+def test_global_options_work_after_the_command() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["scan", "--config", str(MINI / "agents.toml"), "--agent", "Tool", "-q", "--no-cache"],
+        out=out,
+        err=err,
+    )
+    assert code == 0
+    assert out.getvalue().startswith("Tool  (tools/run_tool, run as script, Python 3.11)")
+
+
+def test_unknown_agent_is_a_one_line_error_with_a_suggestion() -> None:
+    err = io.StringIO()
+    assert (
+        main(["--config", str(MINI / "agents.toml"), "scan", "--agent", "Mian"], out=io.StringIO(), err=err)
+        == 2
+    )
+    assert (
+        err.getvalue()
+        == "error: agents.toml: no agent named 'Mian' (did you mean 'Main'?); `depmin fleet` lists the agents\n"
+    )
