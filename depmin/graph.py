@@ -190,15 +190,11 @@ def why(scan: AgentScan, module: str) -> tuple[Hop, ...] | None:
     for external in scan.third_party:
         if module == external.module or module in external.modules:
             return (*_chain(scan, external.first.file), external.first)
-    for record in scan.imports:
-        if record.category == "first-party" and module in (record.module, record.target):
-            assert record.target is not None
-            return (
-                *_chain(scan, record.target),
-                Hop(file=record.file, line=record.line, module=record.module),
-            )
     if module in scan.files:
         return _chain(scan, module)
+    for record in scan.imports:  # a module name: the file it resolved to, by its best chain
+        if record.category == "first-party" and record.module == module and record.target is not None:
+            return _chain(scan, record.target)
     return None
 
 
@@ -467,6 +463,7 @@ def _visit(walk: _Walk, state: _State, rank: int, *, is_entry: bool) -> None:
     for site in found.sites:
         roots, ignored = _roots_at(walk, state, found, site.line)
         _classify(walk, state, rank, site, roots, ignored, is_entry=is_entry)
+    _roots_at(walk, state, found, 1 << 30)  # edits after the last import still change sys.path
 
 
 def _roots_at(
@@ -559,10 +556,11 @@ def _first_party(
     failed: str | None,
     roots: tuple[Path, ...],
 ) -> None:
-    if failed is not None:
-        _missing(walk, site, hop, eff, f"{failed} does not exist")
     target = _follow(walk, eff, site, hop, modules, roots, complete=failed is None)
-    _record(walk, site, hop, eff, "first-party", target)
+    if failed is not None:  # the parent packages ran, then the import failed: one category, missing
+        _missing(walk, site, hop, eff, f"{failed} does not exist")
+    else:
+        _record(walk, site, hop, eff, "first-party", target)
 
 
 def _follow(

@@ -33,6 +33,7 @@ __all__ = [
     "Agent",
     "Family",
     "Fleet",
+    "Layers",
     "Machine",
     "Policy",
     "Project",
@@ -59,6 +60,18 @@ class Project:
     platform: str
     source_roots: tuple[str, ...]
     constraints: Path | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Layers:
+    """``[layers]``: the bound on unused bytes per service image, and the size-drift tolerance."""
+
+    max_unused_mb: float = 100.0
+    size_tolerance: float = 0.05
+
+    @property
+    def max_unused_bytes(self) -> int:
+        return int(self.max_unused_mb * 1_000_000)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -102,6 +115,8 @@ class Family:
     description: str = ""
     notes: str = ""
     uncertain: Mapping[str, str] = field(default_factory=_no_strings)
+    always: tuple[str, ...] = ()  # distributions always baked into this family's layer
+    never: tuple[str, ...] = ()  # distributions never baked into it
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -134,6 +149,7 @@ class Fleet:
     path: Path
     project: Project
     policy: Policy
+    layers: Layers
     mapping: Mapping[str, str]
     machines: Mapping[str, Machine]
     families: Mapping[str, Family]
@@ -210,13 +226,14 @@ def parse_fleet(data: bytes, *, path: Path, root: Path | None = None) -> Fleet:
     return fleet
 
 
-_TOP_KEYS = ("project", "policy", "mapping", "machines", "families", "agents")
+_TOP_KEYS = ("project", "policy", "mapping", "layers", "machines", "families", "agents")
+_LAYERS_KEYS = ("max_unused_mb", "size_tolerance")
 _PROJECT_KEYS = ("name", "root", "python", "platform", "source_roots", "constraints")
 _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes")
 _FAMILY_KEYS = (
     "from", "extends", "machine", "tag", "apt", "gpu", "display", "indexes", "find_links",
-    "description", "notes", "uncertain",
+    "description", "notes", "uncertain", "always", "never",
 )  # fmt: skip
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
@@ -232,6 +249,7 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
     check.known_keys(doc, (), _TOP_KEYS)
     project = _project(check, check.table(doc, ("project",), required=True), path, root)
     policy = _policy(check, check.table(doc, ("policy",)))
+    layers = _layers(check, check.table(doc, ("layers",)))
     mapping = check.str_map(doc, ("mapping",))
     machines = _named(check, doc, "machines", _machine)
     families = _named(check, doc, "families", _family)
@@ -242,6 +260,7 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
         path=path,
         project=project,
         policy=policy,
+        layers=layers,
         mapping=mapping,
         machines=types.MappingProxyType(machines),
         families=types.MappingProxyType(families),
@@ -329,6 +348,19 @@ def _named(
     return built
 
 
+def _layers(check: Checker, table: Mapping[str, object]) -> Layers:
+    where = ("layers",)
+    check.known_keys(table, where, _LAYERS_KEYS)
+    values: dict[str, float] = {}
+    for key, default in (("max_unused_mb", 100.0), ("size_tolerance", 0.05)):
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            check.error((*where, key), f"expected a number >= 0, got {value!r}")
+            value = default
+        values[key] = float(value)
+    return Layers(**values)
+
+
 def _machine(check: Checker, name: str, table: Mapping[str, object]) -> Machine:
     where = ("machines", name)
     check.known_keys(table, where, _MACHINE_KEYS)
@@ -362,6 +394,8 @@ def _family(check: Checker, name: str, table: Mapping[str, object]) -> Family:
         description=check.string(table, (*where, "description"), default=""),
         notes=check.string(table, (*where, "notes"), default=""),
         uncertain=check.str_map(table, (*where, "uncertain")),
+        always=check.strings(table, (*where, "always"), default=()),
+        never=check.strings(table, (*where, "never"), default=()),
     )
 
 
