@@ -19,12 +19,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin import _backend, _files, graph, needs, requirements
+from depmin import _backend, _files, _lockfile, _plan_render, graph, layers, mapping, needs, requirements
+from depmin._lockfile import LockEntry
 from depmin._sources import Sources, default_cache_dir
 from depmin.errors import DepminError
 from depmin.graph import AgentScan, Hop
+from depmin.layers import Plan
 from depmin.manifest import Fleet
 from depmin.manifest import load_fleet as _load_fleet
 from depmin.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
@@ -35,12 +37,15 @@ __all__ = [
     "FleetScan",
     "Generated",
     "NeedsReport",
+    "PlanResult",
     "generate",
     "infer_needs",
     "load_fleet",
     "mapper",
+    "plan",
     "scan",
     "why",
+    "write_plan",
     "write_requirements",
 ]
 
@@ -65,9 +70,7 @@ class FleetScan:
         raise DepminError(f"agent {name!r} was not part of this scan; scan it first")
 
 
-def load_fleet(
-    config: str | os.PathLike[str] = "agents.toml", *, root: str | os.PathLike[str] | None = None
-) -> Fleet:
+def load_fleet(config: str | os.PathLike[str] = "agents.toml", *, root: str | os.PathLike[str] | None = None) -> Fleet:
     """Read and validate an agents.toml; raises :class:`~depmin.errors.ConfigError`."""
     return _load_fleet(Path(config), root=None if root is None else Path(root))
 
@@ -140,8 +143,7 @@ def generate(fleet: Fleet, scanned: FleetScan, *, chain: Mapper | None = None) -
         text = fleet.project.constraints.read_text(encoding="utf-8")
         constraints = requirements.parse_constraints(text, source=str(fleet.project.constraints))
     results = tuple(
-        requirements.agent_requirements(fleet, fleet.agent(s.agent), s, chain, constraints)
-        for s in scanned.agents
+        requirements.agent_requirements(fleet, fleet.agent(s.agent), s, chain, constraints) for s in scanned.agents
     )
     pairs: list[tuple[str, Resolution]] = [(r.agent, res) for r in results for res in r.resolutions]
     return Generated(agents=results, guesses=guesses_warning(pairs), ambiguities=ambiguities_warning(pairs))
@@ -152,9 +154,7 @@ def write_requirements(fleet: Fleet, generated: Generated, *, force: bool = Fals
     ``{path: changed}``. Refuses (DepminError) to replace a file depmin did not write unless
     ``force``; every refusal is checked before anything is written."""
     planned = {
-        requirements.requirements_path(fleet, result.agent): requirements.render(
-            result, config_name=fleet.path.name
-        )
+        requirements.requirements_path(fleet, result.agent): requirements.render(result, config_name=fleet.path.name)
         for result in generated.agents
     }
     if not force:
@@ -208,8 +208,99 @@ def _declared_files(
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise DepminError(
-                f"agents.{name}.requirements: cannot read {path} ({exc}); fix the path"
-            ) from None
+            raise DepminError(f"agents.{name}.requirements: cannot read {path} ({exc}); fix the path") from None
         found.append((path.relative_to(root).as_posix(), needs.parse_declared(text)[0]))
     return found
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlanResult:
+    """The layer plan and the lock entries it was made from (to write family and delta locks)."""
+
+    plan: Plan
+    entries: Mapping[str, Mapping[NormalizedName, LockEntry]]
+    chains: Mapping[str, tuple[Hop, ...]]  # agent -> the import chain that pulls a GPU stack in
+
+    def errors(self) -> tuple[str, ...]:
+        out = []
+        for problem in self.plan.problems:
+            agent = problem.split(":", 1)[0]
+            chain = self.chains.get(agent)
+            via = "; via " + " -> ".join(str(hop) for hop in chain) if chain else ""
+            out.append(problem + via)
+        return tuple(out)
+
+
+def plan(fleet: Fleet, *, locks_dir: Path | None = None) -> PlanResult:
+    """Decide the family layers from the committed locks (``locks/<Agent>/requirements.lock`` and
+    ``pylock.toml``); raises DepminError naming the agents without locks."""
+    directory = locks_dir or fleet.path.parent / "locks"
+    tags = _lockfile.target_tags(fleet.project.python, fleet.project.platform)
+    packages: dict[str, dict[NormalizedName, layers.Package]] = {}
+    entries: dict[str, dict[NormalizedName, LockEntry]] = {}
+    missing = []
+    for name in fleet.agents:
+        try:
+            lock_text = (directory / name / "requirements.lock").read_text(encoding="utf-8")
+            pylock_text = (directory / name / "pylock.toml").read_text(encoding="utf-8")
+        except OSError:
+            missing.append(name)
+            continue
+        entries[name] = _lockfile.parse_requirements_lock(lock_text)
+        packages[name] = _packages(entries[name], _lockfile.parse_pylock(pylock_text, tags))
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise DepminError(f"no lock for {shown} in {directory}; run `depmin lock --all` first")
+    result = layers.plan_layers(fleet, packages)
+    return PlanResult(plan=result, entries=entries, chains=_gpu_chains(fleet, result, packages))
+
+
+def _packages(
+    entries: Mapping[NormalizedName, LockEntry], wheels: Mapping[NormalizedName, _lockfile.WheelInfo]
+) -> dict[NormalizedName, layers.Package]:
+    """Sizes from pylock.toml; dependencies from it, or else from the lock's ``# via`` lines."""
+    requires: dict[NormalizedName, set[NormalizedName]] = {name: set() for name in entries}
+    for name, entry in entries.items():
+        info = wheels.get(name)
+        if info is not None and info.dependencies:
+            requires[name].update(d for d in info.dependencies if d in entries)
+        for parent in entry.via:
+            parent_name = canonicalize_name(parent)
+            if parent_name in requires:
+                requires[parent_name].add(name)
+    return {
+        name: layers.Package(
+            name=name,
+            version=entry.version,
+            size=wheels[name].size if name in wheels else 0,
+            requires=frozenset(requires[name]),
+        )
+        for name, entry in entries.items()
+    }
+
+
+def _gpu_chains(
+    fleet: Fleet, result: Plan, packages: Mapping[str, Mapping[NormalizedName, layers.Package]]
+) -> dict[str, tuple[Hop, ...]]:
+    agents = [p.split(":", 1)[0] for p in result.problems if p.split(":", 1)[0] in fleet.agents]
+    if not agents:
+        return {}
+    scanned = scan(fleet, agents)
+    generated = generate(fleet, scanned)
+    chains: dict[str, tuple[Hop, ...]] = {}
+    for agent in agents:
+        lock = packages[agent]
+        for line in generated.agent(agent).install:
+            pulled = layers.closure([line.distribution], lock)
+            if any(mapping.heavy_kind(n) == "gpu" for n in pulled) and line.site is not None:
+                found = why(scanned.agent(agent), line.imports[0]) if line.imports else None
+                chains[agent] = found or (line.site,)
+                break
+    return chains
+
+
+def write_plan(fleet: Fleet, result: PlanResult, *, locks_dir: Path | None = None) -> dict[Path, bool]:
+    """Write the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``."""
+    directory = locks_dir or fleet.path.parent / "locks"
+    files = _plan_render.render_all(fleet, result.plan, result.entries)
+    return {directory / rel: _files.write_generated(directory / rel, text) for rel, text in sorted(files.items())}

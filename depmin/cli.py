@@ -11,6 +11,7 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -19,7 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from depmin import __version__, _render, api
+from packaging.utils import canonicalize_name
+
+from depmin import __version__, _plan_render, _render, api
 from depmin.errors import (
     EXIT_CONFIG,
     EXIT_FINDINGS,
@@ -30,6 +33,7 @@ from depmin.errors import (
     Problem,
 )
 from depmin.graph import AgentScan, ExternalImport, Hop
+from depmin.layers import Plan
 from depmin.manifest import Fleet, find_config, load_fleet
 from depmin.mapping import Resolution
 from depmin.needs import NeedsReport
@@ -79,9 +83,7 @@ class Output:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
-    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
 
 def _globals(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -91,18 +93,14 @@ def _globals(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument(
         "--config", type=Path, default=default(None), help="the agents.toml to use (default: nearest one)"
     )
-    parser.add_argument(
-        "--root", type=Path, default=default(None), help="monorepo root; overrides project.root"
-    )
+    parser.add_argument("--root", type=Path, default=default(None), help="monorepo root; overrides project.root")
     parser.add_argument(
         "-q", "--quiet", action="store_true", default=default(False), help="print only results and errors"
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", default=default(False), help="say more about what happens"
     )
-    parser.add_argument(
-        "--debug", action="store_true", default=default(False), help="show tracebacks of errors"
-    )
+    parser.add_argument("--debug", action="store_true", default=default(False), help="show tracebacks of errors")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,8 +156,7 @@ def cmd_fleet(args: argparse.Namespace, output: Output) -> int:
     ]
     output.table(["agent", "machines", "family", "ports", "health", "needs", "entrypoint"], rows)
     output.print(
-        f"{len(fleet.agents)} agents on {len(fleet.machines)} machines, "
-        f"{len(fleet.families)} families ({fleet.path})"
+        f"{len(fleet.agents)} agents on {len(fleet.machines)} machines, {len(fleet.families)} families ({fleet.path})"
     )
     return EXIT_OK
 
@@ -170,9 +167,7 @@ def _fleet_json(fleet: Fleet) -> dict[str, object]:
         "root": str(fleet.project.root),
         "python": fleet.project.python,
         "platform": fleet.project.platform,
-        "machines": {
-            name: {"environment": dict(machine.environment)} for name, machine in fleet.machines.items()
-        },
+        "machines": {name: {"environment": dict(machine.environment)} for name, machine in fleet.machines.items()},
         "families": {
             name: {
                 "base_image": fleet.base_image(name),
@@ -218,9 +213,7 @@ def _dists(found: tuple[Resolution, ...]) -> str:
     return ", ".join(dict.fromkeys(shown))
 
 
-def _print_agent(
-    output: Output, scan: AgentScan, mapped: Mapping[ExternalImport, tuple[Resolution, ...]]
-) -> None:
+def _print_agent(output: Output, scan: AgentScan, mapped: Mapping[ExternalImport, tuple[Resolution, ...]]) -> None:
     output.print(f"{scan.agent}  ({scan.entrypoint}, run as {scan.run_mode}, Python {scan.python})")
     for error in scan.errors:
         output.print(f"  error: {error}")
@@ -243,15 +236,11 @@ def _print_agent(
             [["  " + r[0], *r[1:]] for r in rows],
         )
     for item in scan.missing:
-        output.print(
-            f"  missing first-party: {item.module} ({item.site.file}:{item.site.line}: {item.reason})"
-        )
+        output.print(f"  missing first-party: {item.module} ({item.site.file}:{item.site.line}: {item.reason})")
     for item in scan.unresolved:
         output.print(f"  unresolved: {item.module} ({item.site.file}:{item.site.line}: {item.reason})")
     for recovered in scan.recovered:
-        output.print(
-            f"  recovered: {recovered.file} (does not parse: line {recovered.line}: {recovered.error})"
-        )
+        output.print(f"  recovered: {recovered.file} (does not parse: line {recovered.line}: {recovered.error})")
     for problem in scan.run_problems:
         output.print(f"  run mode: {problem}")
     if output.verbose:
@@ -292,9 +281,7 @@ def _hop_json(hop: Hop) -> dict[str, object]:
     return {"file": hop.file, "line": hop.line, "module": hop.module}
 
 
-def _agent_json(
-    scan: AgentScan, mapped: Mapping[ExternalImport, tuple[Resolution, ...]]
-) -> dict[str, object]:
+def _agent_json(scan: AgentScan, mapped: Mapping[ExternalImport, tuple[Resolution, ...]]) -> dict[str, object]:
     return {
         "agent": scan.agent,
         "entrypoint": scan.entrypoint,
@@ -327,12 +314,10 @@ def _agent_json(
         ],
         "stdlib": list(scan.stdlib),
         "missing_first_party": [
-            {"module": u.module, "kind": u.kind, "site": _hop_json(u.site), "reason": u.reason}
-            for u in scan.missing
+            {"module": u.module, "kind": u.kind, "site": _hop_json(u.site), "reason": u.reason} for u in scan.missing
         ],
         "unresolved": [
-            {"module": u.module, "kind": u.kind, "site": _hop_json(u.site), "reason": u.reason}
-            for u in scan.unresolved
+            {"module": u.module, "kind": u.kind, "site": _hop_json(u.site), "reason": u.reason} for u in scan.unresolved
         ],
         "recovered_files": [{"file": r.file, "error": r.error, "line": r.line} for r in scan.recovered],
         "notes": list(scan.notes),
@@ -387,9 +372,7 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
                 f"{len(result.optional)} optional not installed)"
             )
         changed_count = sum(written.values())
-        output.print(
-            f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged"
-        )
+        output.print(f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged")
     for warning in (generated.guesses, generated.ambiguities):
         if warning:
             output.warn(warning)
@@ -456,8 +439,7 @@ def cmd_needs(args: argparse.Namespace, output: Output) -> int:
 def _print_needs(output: Output, report: NeedsReport) -> None:
     inferred = ", ".join(report.inferred) or "cpu only"
     output.print(
-        f"{report.agent}  (family {report.family}; declared {', '.join(report.declared) or '-'}; "
-        f"inferred {inferred})"
+        f"{report.agent}  (family {report.family}; declared {', '.join(report.declared) or '-'}; inferred {inferred})"
     )
     for need, evidence in report.inferred.items():
         output.print(f"  {need}: {'; '.join(evidence)}")
@@ -473,9 +455,7 @@ def _print_needs(output: Output, report: NeedsReport) -> None:
         if declared.declared_not_used and output.verbose:
             output.print(f"  {declared.file}: declared but not used: {', '.join(declared.declared_not_used)}")
         elif declared.declared_not_used:
-            output.print(
-                f"  {declared.file}: {len(declared.declared_not_used)} declared but not used (-v lists them)"
-            )
+            output.print(f"  {declared.file}: {len(declared.declared_not_used)} declared but not used (-v lists them)")
     output.print()
 
 
@@ -499,6 +479,75 @@ def _needs_json(report: NeedsReport) -> dict[str, object]:
     }
 
 
+def cmd_plan(args: argparse.Namespace, output: Output) -> int:
+    """Decide the family layers from the locks; write family and delta locks and the report."""
+    fleet = _load(args)
+    result = api.plan(fleet)
+    plan = result.plan
+    if args.explain:
+        output.print(_plan_render.explain(plan, canonicalize_name(args.explain)))
+        return EXIT_OK
+    if args.check:
+        return _plan_check(fleet, plan, output)
+    written = api.write_plan(fleet, result)
+    if output.json:
+        output.print(_render.dumps({**_plan_render.plan_json(plan), "errors": list(result.errors())}))
+    else:
+        rows = [
+            [
+                m.machine,
+                _mb(m.planned),
+                _mb(m.no_families),
+                _mb(m.seed_families),
+                _pct(m.planned, m.no_families),
+            ]
+            for m in plan.machines
+        ]
+        output.table(["machine", "planned", "no families (a)", "seed families (b)", "planned/(a)"], rows)
+        output.table(
+            ["family", "bytes", "distributions"],
+            [[f.family, _mb(f.bytes), ", ".join(f.packages) or "-"] for f in plan.families],
+        )
+        changed = sum(written.values())
+        output.print(f"{len(written)} files under locks/: {changed} written, {len(written) - changed} unchanged")
+        for note in plan.notes:
+            output.note(f"note: {note}")
+    for error in result.errors():
+        output.err.write(f"{_label('error', output.err)} {error}\n")
+    return EXIT_FINDINGS if plan.problems else EXIT_OK
+
+
+def _plan_check(fleet: Fleet, plan: Plan, output: Output) -> int:
+    committed = fleet.path.parent / "locks" / "plan.json"
+    try:
+        old = json.loads(committed.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DepminError(f"{committed}: cannot read the committed plan ({exc}); run `depmin plan` first") from None
+    problems = _plan_render.drift(old, plan, fleet.layers.size_tolerance)
+    for problem in problems:
+        output.print(f"size drift: {problem}")
+    if not problems:
+        output.print(f"no image grew beyond {fleet.layers.size_tolerance:.0%} of {committed.name}")
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+def _pct(part: int, whole: int) -> str:
+    return "-" if whole == 0 else f"{part / whole:.2f}"
+
+
+def _plan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--explain", metavar="DIST", help="say why DIST is or is not in a family layer")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="fail when an image grew beyond [layers] size_tolerance (writes nothing)",
+    )
+
+
 def _scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="scan only this agent (repeatable)")
     parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
@@ -512,9 +561,7 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
 
 def _why_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("agent_name", metavar="AGENT")
-    parser.add_argument(
-        "module", metavar="MODULE", help="a module (zmq, google.protobuf) or a first-party file"
-    )
+    parser.add_argument("module", metavar="MODULE", help="a module (zmq, google.protobuf) or a first-party file")
     parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
 
 
@@ -547,6 +594,12 @@ COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser],
         "infer GPU/web/audio/vision needs; report mismatches with needs and family and requirement files",
         "depmin needs --agent AffectiveProcessingCenter",
         _generate_options,
+    ),
+    "plan": (
+        cmd_plan,
+        "decide what goes into each family base image; write family and delta locks and the report",
+        "depmin plan --explain torch",
+        _plan_options,
     ),
     "why": (
         cmd_why,
@@ -584,9 +637,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except Exception as exc:  # a bug in depmin: still one line unless --debug
         if debug:
             traceback.print_exc(file=stderr)
-        stderr.write(
-            f"depmin: internal error: {type(exc).__name__}: {exc}; rerun with --debug and report it\n"
-        )
+        stderr.write(f"depmin: internal error: {type(exc).__name__}: {exc}; rerun with --debug and report it\n")
         return EXIT_TOOL
 
 
