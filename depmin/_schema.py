@@ -27,9 +27,7 @@ KeyPath = tuple[str, ...]
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(
-    r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
-)
+_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
 _BARE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _EMPTY: Mapping[str, str] = types.MappingProxyType({})
 
@@ -108,9 +106,7 @@ class Checker:
                 self.problems.append(self._syntax_problem(message))
             return None
         except (RecursionError, ValueError) as exc:  # absurd nesting, odd numbers
-            self.problems.append(
-                Problem(self.filename, f"invalid TOML ({type(exc).__name__}); simplify the document")
-            )
+            self.problems.append(Problem(self.filename, f"invalid TOML ({type(exc).__name__}); simplify the document"))
             return None
 
     def _syntax_problem(self, message: str) -> Problem:
@@ -150,9 +146,7 @@ class Checker:
                 hint = did_you_mean(key, allowed)
                 self.error((*path, key), f"unknown key{hint}; remove it or see docs/agents-toml.md")
 
-    def table(
-        self, container: Mapping[str, object], path: KeyPath, *, required: bool = False
-    ) -> Mapping[str, object]:
+    def table(self, container: Mapping[str, object], path: KeyPath, *, required: bool = False) -> Mapping[str, object]:
         value = container.get(path[-1])
         if value is None:
             if required:

@@ -169,9 +169,7 @@ def _encode(result: FileImports) -> str:
                 for s in result.sites
             ],
             "edits": [[e.line, e.path, e.position, e.str_entry, e.lazy] for e in result.path_edits],
-            "error": None
-            if result.syntax_error is None
-            else [result.syntax_error.message, result.syntax_error.line],
+            "error": None if result.syntax_error is None else [result.syntax_error.message, result.syntax_error.line],
             "notes": list(result.notes),
         },
         separators=(",", ":"),
@@ -196,9 +194,7 @@ def _decode(text: str) -> FileImports:
         )
         for m, lv, n, ln, o, lz, t, d, mk, r, a in raw["sites"]
     )
-    edits = tuple(
-        PathEdit(line=ln, path=p, position=pos, str_entry=s, lazy=lz) for ln, p, pos, s, lz in raw["edits"]
-    )
+    edits = tuple(PathEdit(line=ln, path=p, position=pos, str_entry=s, lazy=lz) for ln, p, pos, s, lz in raw["edits"])
     error = raw["error"]
     return FileImports(
         sites=sites,

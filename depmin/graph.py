@@ -103,9 +103,7 @@ class ExternalImport:
         found = next((u for u in self.uses if u.module == dotted), None)
         if found is not None:
             return found
-        return ModuleUse(
-            module=dotted, kind=self.kind, marker=self.marker, dynamic=self.dynamic, first=self.first
-        )
+        return ModuleUse(module=dotted, kind=self.kind, marker=self.marker, dynamic=self.dynamic, first=self.first)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -466,9 +464,7 @@ def _visit(walk: _Walk, state: _State, rank: int, *, is_entry: bool) -> None:
     _roots_at(walk, state, found, 1 << 30)  # edits after the last import still change sys.path
 
 
-def _roots_at(
-    walk: _Walk, state: _State, found: FileImports, line: int
-) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+def _roots_at(walk: _Walk, state: _State, found: FileImports, line: int) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     roots = state.roots
     ignored: list[Path] = []
     for edit in found.path_edits:
@@ -522,10 +518,7 @@ def _classify(
         _record(walk, site, hop, eff, "stdlib")
         walk.stdlib_used.add(top)
     elif any(walk.finder.find(top, top, (d,)) for d in ignored):
-        reason = (
-            "resolves only through a sys.path entry that is a pathlib.Path, "
-            "which Python ignores; wrap it in str()"
-        )
+        reason = "resolves only through a sys.path entry that is a pathlib.Path, which Python ignores; wrap it in str()"
         _unresolved(walk, site, hop, eff, reason)
     elif is_entry and walk.mode == "module" and walk.finder.find(top, top, (walk.entry_dir,)):
         walk.run_problems.append(
@@ -626,9 +619,7 @@ def _relative(
     _record(walk, site, hop, eff, "first-party" if failed is None else "missing", target)
 
 
-def _record(
-    walk: _Walk, site: ImportSite, hop: Hop, eff: int, category: str, target: str | None = None
-) -> None:
+def _record(walk: _Walk, site: ImportSite, hop: Hop, eff: int, category: str, target: str | None = None) -> None:
     key = (hop.file, site.line, hop.module, category)
     if key not in walk.records:
         walk.records[key] = ImportRecord(

@@ -113,9 +113,7 @@ class Plan:
         return next((f.packages for f in self.families if f.family == family), ())
 
 
-def closure(
-    names: Iterable[NormalizedName], packages: Mapping[NormalizedName, Package]
-) -> set[NormalizedName]:
+def closure(names: Iterable[NormalizedName], packages: Mapping[NormalizedName, Package]) -> set[NormalizedName]:
     """``names`` and everything they require, transitively, among ``packages``."""
     seen: set[NormalizedName] = set()
     todo = [n for n in names if n in packages]
@@ -222,10 +220,7 @@ def _decide(
     machines = len({m for _, m in below})
     never = {canonicalize_name(n) for n in spec.never}
     chosen = closure((canonicalize_name(n) for n in spec.always), view.packages) - inherited
-    unused = {
-        s: view.size(chosen | inherited) - view.size((chosen | inherited) & set(view.locks[s[0]]))
-        for s in below
-    }
+    unused = {s: view.size(chosen | inherited) - view.size((chosen | inherited) & set(view.locks[s[0]])) for s in below}
     users: dict[NormalizedName, list[tuple[str, str]]] = {}
     for service in below:
         for name in view.locks[service[0]]:
@@ -233,9 +228,7 @@ def _decide(
     rejected: dict[NormalizedName, tuple[str, int, int]] = {}
     while True:
         best: tuple[int, NormalizedName, set[NormalizedName], int, int] | None = None
-        for name in sorted(
-            n for n, u in users.items() if len(u) >= 2 and n not in chosen and n not in inherited
-        ):
+        for name in sorted(n for n, u in users.items() if len(u) >= 2 and n not in chosen and n not in inherited):
             unit = closure([name], view.packages) - inherited - chosen
             saved = sum(view.size(unit & set(view.locks[a])) for a, _ in below)
             cost = view.size(unit) * machines
@@ -340,16 +333,12 @@ def seed_families(
                 wanted += SEED_STACKS[stack]
         needed = set(wanted)
         if view is not None:  # "only where required": names some service below the family locks
-            needed = {
-                n for n in wanted if any(canonicalize_name(n) in view.locks[a] for a, _ in view.below(family))
-            }
+            needed = {n for n in wanted if any(canonicalize_name(n) in view.locks[a] for a, _ in view.below(family))}
         sets[family] = closure((canonicalize_name(n) for n in needed), packages) - inherited
     return sets
 
 
-def _images(
-    view: _Fleet, sets: Mapping[str, set[NormalizedName]]
-) -> tuple[dict[str, int], tuple[ServiceImage, ...]]:
+def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict[str, int], tuple[ServiceImage, ...]]:
     per_machine = dict.fromkeys(view.fleet.machines, 0)
     used: dict[str, set[str]] = {m: set() for m in view.fleet.machines}
     images: list[ServiceImage] = []
@@ -383,9 +372,7 @@ def _problems(view: _Fleet) -> list[str]:
     for name, family in sorted(view.fleet.families.items()):
         gpu_always = sorted(n for n in family.always if _is_gpu(n))
         if gpu_always and not any(f.gpu for f in view.fleet.family_chain(name)):
-            problems.append(
-                f"family {name} has no GPU, but its `always` list bakes in {', '.join(gpu_always)}"
-            )
+            problems.append(f"family {name} has no GPU, but its `always` list bakes in {', '.join(gpu_always)}")
     for agent, lock in sorted(view.locks.items()):
         if agent not in view.fleet.agents:
             continue
@@ -409,7 +396,6 @@ def _notes(view: _Fleet) -> list[str]:
             spec = fleet.agents[agent]
             if family.machine is not None and family.machine not in spec.machines:
                 notes.append(
-                    f"{agent} runs on {', '.join(spec.machines)} "
-                    f"but its family {name} is for {family.machine}"
+                    f"{agent} runs on {', '.join(spec.machines)} but its family {name} is for {family.machine}"
                 )
     return sorted(set(notes))

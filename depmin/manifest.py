@@ -197,9 +197,7 @@ def find_config(start: Path) -> Path:
         candidate = directory / CONFIG_NAME
         if candidate.is_file():
             return candidate
-    raise ConfigError(
-        [Problem(str(start), f"no {CONFIG_NAME} here or in a parent directory; pass --config PATH")]
-    )
+    raise ConfigError([Problem(str(start), f"no {CONFIG_NAME} here or in a parent directory; pass --config PATH")])
 
 
 def load_fleet(config: Path, *, root: Path | None = None) -> Fleet:
@@ -208,9 +206,7 @@ def load_fleet(config: Path, *, root: Path | None = None) -> Fleet:
         data = config.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise ConfigError(
-            [Problem(str(config), f"cannot read: {reason}; check the path given to --config")]
-        ) from None
+        raise ConfigError([Problem(str(config), f"cannot read: {reason}; check the path given to --config")]) from None
     return parse_fleet(data, path=config, root=root)
 
 
@@ -503,9 +499,7 @@ def _check_agent_refs(check: Checker, fleet: Fleet, agent: Agent) -> None:
             )
     _check_inside_root(check, fleet.project.root, agent.entrypoint, (*where, "entrypoint"), must_be_file=True)
     for index, extra in enumerate(agent.files):
-        _check_inside_root(
-            check, fleet.project.root, extra, (*where, "files", str(index)), must_be_file=False
-        )
+        _check_inside_root(check, fleet.project.root, extra, (*where, "files", str(index)), must_be_file=False)
 
 
 def _check_inside_root(

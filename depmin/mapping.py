@@ -153,9 +153,7 @@ class HeavyTable:
 def load_known() -> frozenset[NormalizedName]:
     """``depmin/data/known_distributions.txt``: canonical names of popular distributions."""
     text = (resources.files("depmin") / "data" / "known_distributions.txt").read_text(encoding="utf-8")
-    return frozenset(
-        canonicalize_name(line) for line in text.splitlines() if line and not line.startswith("#")
-    )
+    return frozenset(canonicalize_name(line) for line in text.splitlines() if line and not line.startswith("#"))
 
 
 @functools.cache
@@ -329,9 +327,7 @@ def _single(module: str, key: str, dist: NormalizedName, source: Source) -> Reso
     )
 
 
-def _choose(
-    module: str, key: str, names: tuple[NormalizedName, ...], source: Source, display: bool
-) -> Resolution:
+def _choose(module: str, key: str, names: tuple[NormalizedName, ...], source: Source, display: bool) -> Resolution:
     if len(names) == 1:
         return _single(module, key, names[0], source)
     return Resolution(
@@ -362,9 +358,7 @@ def guesses_warning(resolutions: Iterable[tuple[str, Resolution]]) -> str | None
     ``("NLUAgent", mapper.resolve("google"))``. The line names the agents.toml keys that fix a
     wrong guess: ``[mapping]`` for the fleet, ``agents.<Name>.mapping`` for one agent.
     """
-    found = sorted(
-        {(agent, r.module, f"{r.module} -> {r.distribution}") for agent, r in resolutions if r.guessed}
-    )
+    found = sorted({(agent, r.module, f"{r.module} -> {r.distribution}") for agent, r in resolutions if r.guessed})
     if not found:
         return None
     agents, listing = _listing(found)
@@ -396,9 +390,7 @@ def ambiguities_warning(resolutions: Iterable[tuple[str, Resolution]]) -> str | 
 
 def _listing(found: list[tuple[str, str, str]]) -> tuple[list[str], str]:
     agents = sorted({agent for agent, _, _ in found})
-    groups = [
-        f"{agent}: " + ", ".join(text for owner, _, text in found if owner == agent) for agent in agents
-    ]
+    groups = [f"{agent}: " + ", ".join(text for owner, _, text in found if owner == agent) for agent in agents]
     return agents, "; ".join(groups)
 
 
@@ -412,9 +404,7 @@ def apt_packages(distributions: Iterable[str], table: AptTable | None = None) ->
     ``apt_packages(["opencv-python-headless", "pyzbar"]) == ("libzbar0",)``
     """
     table = table or load_apt()
-    needed = {
-        package for dist in distributions for package in table.packages.get(canonicalize_name(dist), ())
-    }
+    needed = {package for dist in distributions for package in table.packages.get(canonicalize_name(dist), ())}
     return tuple(sorted(needed))
 
 

@@ -165,11 +165,7 @@ def _answers(
                 state = "installed" if need in installed else "only through optional imports"
                 parts.append(f"{need}: yes, {state} ({'; '.join(inferred[need][:2])})")
         verdict = ", ".join(parts) if parts else "no GPU, web, audio or vision evidence: CPU only"
-        fit = (
-            "fits"
-            if installed <= provided
-            else f"does not fit (missing {', '.join(sorted(installed - provided))})"
-        )
+        fit = "fits" if installed <= provided else f"does not fit (missing {', '.join(sorted(installed - provided))})"
         answers[key] = f"{question} -> {verdict}; family {agent.family} {fit}"
     return answers
 

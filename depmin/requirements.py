@@ -103,9 +103,7 @@ def parse_constraints(text: str, *, source: str) -> Mapping[NormalizedName, str]
         try:
             requirement = Requirement(line)
         except InvalidRequirement as exc:
-            problems.append(
-                Problem(f"{source}:{number}", f"not a requirement ({exc}); fix or remove the line")
-            )
+            problems.append(Problem(f"{source}:{number}", f"not a requirement ({exc}); fix or remove the line"))
             continue
         ranges[canonicalize_name(requirement.name)] = str(requirement.specifier)
     if problems:
@@ -224,9 +222,7 @@ def _extras(agent: Agent, ranges: Mapping[NormalizedName, str]) -> list[Requirem
         except (InvalidRequirement, InvalidMarker) as exc:
             where = f"agents.{agent.name}.extra_requirements"
             reason = str(exc).splitlines()[0]
-            problems.append(
-                Problem(where, f"{text!r} is not a requirement ({reason}); write it as pip would")
-            )
+            problems.append(Problem(where, f"{text!r} is not a requirement ({reason}); write it as pip would"))
             continue
         name = canonicalize_name(requirement.name)
         written = text if requirement.specifier or name not in ranges else f"{text}{ranges[name]}"
@@ -253,8 +249,7 @@ def render(result: AgentRequirements, *, config_name: str = "agents.toml") -> st
     """The text of ``requirements.generated.txt``: deterministic, pip-valid, commented."""
     lines = [
         f"# {MARKER} from {result.entrypoint} and {config_name} (agent {result.agent}).",
-        f"# Do not edit: change the code or {config_name}, "
-        f"then run `depmin generate --agent {result.agent}`.",
+        f"# Do not edit: change the code or {config_name}, then run `depmin generate --agent {result.agent}`.",
     ]
     lines.extend(f"{line.requirement}  # {line.provenance}" for line in result.install)
     if result.optional:

@@ -157,10 +157,7 @@ def test_global_options_work_after_the_command() -> None:
 
 def test_unknown_agent_is_a_one_line_error_with_a_suggestion() -> None:
     err = io.StringIO()
-    assert (
-        main(["--config", str(MINI / "agents.toml"), "scan", "--agent", "Mian"], out=io.StringIO(), err=err)
-        == 2
-    )
+    assert main(["--config", str(MINI / "agents.toml"), "scan", "--agent", "Mian"], out=io.StringIO(), err=err) == 2
     assert (
         err.getvalue()
         == "error: agents.toml: no agent named 'Mian' (did you mean 'Main'?); `depmin fleet` lists the agents\n"

@@ -122,8 +122,7 @@ def fleets(
 ) -> tuple[dict[str, tuple[str, str, set[str]]], dict[str, int], dict[str, set[str]], float]:
     sizes = {n: draw(st.integers(1, 100)) for n in NAMES}
     requires = {
-        n: {m for m in NAMES[i + 1 :] if draw(st.booleans()) and draw(st.booleans())}
-        for i, n in enumerate(NAMES)
+        n: {m for m in NAMES[i + 1 :] if draw(st.booleans()) and draw(st.booleans())} for i, n in enumerate(NAMES)
     }
     count = draw(st.integers(1, 7))
     locks = {}

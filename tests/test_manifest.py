@@ -129,8 +129,7 @@ def test_agent_with_undefined_machine(write_fleet: WriteFleet) -> None:
     assert problems == [
         "agents.toml:12: agents.NLUAgent.machines: unknown machine 'MainPc' (did you mean 'MainPC'?); "
         "define [machines.MainPc] or fix the name",
-        "agents.toml:12: agents.NLUAgent.machines: unknown machine 'PC3'; "
-        "define [machines.PC3] or fix the name",
+        "agents.toml:12: agents.NLUAgent.machines: unknown machine 'PC3'; define [machines.PC3] or fix the name",
     ]
 
 
@@ -157,9 +156,7 @@ def test_family_needs_from_or_extends(write_fleet: WriteFleet) -> None:
 def test_entrypoint_missing_under_root(write_fleet: WriteFleet) -> None:
     config = write_fleet(files=())
     message = _one(config)
-    assert message.startswith(
-        "agents.toml:11: agents.NLUAgent.entrypoint: 'agents/nlu.py' does not exist under "
-    )
+    assert message.startswith("agents.toml:11: agents.NLUAgent.entrypoint: 'agents/nlu.py' does not exist under ")
     assert message.endswith("; fix the path or the project root")
 
 
@@ -208,27 +205,20 @@ def test_port_out_of_range(write_fleet: WriteFleet) -> None:
 def test_duplicate_agent_names(write_fleet: WriteFleet) -> None:
     text = MINIMAL + '\n[agents.NLUAgent]\nentrypoint = "agents/nlu.py"\n'
     assert _one(write_fleet(text)) == (
-        "agents.toml:17: agents.NLUAgent: duplicate agent name (first defined on line 10); "
-        "rename or merge one"
+        "agents.toml:17: agents.NLUAgent: duplicate agent name (first defined on line 10); rename or merge one"
     )
 
 
 def test_agent_names_differing_only_in_case(write_fleet: WriteFleet) -> None:
-    text = (
-        MINIMAL + '\n[agents.nluagent]\nentrypoint = "agents/nlu.py"\nmachines = ["MainPC"]\nfamily = "cpu"\n'
-    )
+    text = MINIMAL + '\n[agents.nluagent]\nentrypoint = "agents/nlu.py"\nmachines = ["MainPC"]\nfamily = "cpu"\n'
     assert "differs from 'NLUAgent' only in case" in _one(write_fleet(text))
 
 
 def test_wrong_types_are_reported_not_raised(write_fleet: WriteFleet) -> None:
-    text = MINIMAL.replace("ports = [5709]", 'ports = "5709"').replace(
-        'machines = ["MainPC"]', "machines = [1]"
-    )
+    text = MINIMAL.replace("ports = [5709]", 'ports = "5709"').replace('machines = ["MainPC"]', "machines = [1]")
     problems = _problems(write_fleet(text))
     assert "agents.toml:14: agents.NLUAgent.ports: expected a list of port numbers, got a string" in problems
-    assert (
-        "agents.toml:12: agents.NLUAgent.machines: expected a list of strings; quote every item" in problems
-    )
+    assert "agents.toml:12: agents.NLUAgent.machines: expected a list of strings; quote every item" in problems
 
 
 def test_missing_required_keys(write_fleet: WriteFleet) -> None:
@@ -286,6 +276,5 @@ def test_cli_missing_config_file(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["--config", str(tmp_path / "nope.toml"), "fleet"], err=err) == 2
     assert err.getvalue() == (
-        f"error: {tmp_path / 'nope.toml'}: cannot read: No such file or directory; "
-        "check the path given to --config\n"
+        f"error: {tmp_path / 'nope.toml'}: cannot read: No such file or directory; check the path given to --config\n"
     )

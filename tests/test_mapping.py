@@ -53,9 +53,7 @@ def test_bundled_table_is_large_enough() -> None:
 
 def test_every_bundled_distribution_exists_on_pypi() -> None:
     known = known_distributions()
-    unknown = {
-        key: name for key, names in load_bundled().entries.items() for name in names if name not in known
-    }
+    unknown = {key: name for key, names in load_bundled().entries.items() for name in names if name not in known}
     assert unknown == {}
 
 
@@ -188,9 +186,7 @@ def test_renamed_imports(module: str, distribution: str) -> None:
          "opentelemetry-instrumentation"),
     ],
 )  # fmt: skip
-def test_namespace_imports_match_the_longest_known_prefix(
-    module: str, matched: str, distribution: str
-) -> None:
+def test_namespace_imports_match_the_longest_known_prefix(module: str, matched: str, distribution: str) -> None:
     resolution = Mapper().resolve(module)
     assert (resolution.matched, resolution.distribution) == (matched, distribution)
     assert resolution.source == "bundled"
@@ -437,9 +433,7 @@ def write_dist(
     """A ``.dist-info`` folder as an installer leaves it: METADATA, RECORD, maybe top_level.txt."""
     info = site / f"{canonicalize_name(name).replace('-', '_')}-{version}.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
-    )
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
     record = [*files, f"{info.name}/METADATA", f"{info.name}/RECORD"]
     if top_level is not None:
         (info / "top_level.txt").write_text("".join(f"{t}\n" for t in top_level), encoding="utf-8")
@@ -481,9 +475,7 @@ def fake_installed(fake_site: Path) -> dict[str, tuple[str, ...]]:
     return installed_modules(Path(sys.executable), extra_paths=[fake_site])
 
 
-def test_installed_reads_top_level_and_record(
-    fake_site: Path, fake_installed: dict[str, tuple[str, ...]]
-) -> None:
+def test_installed_reads_top_level_and_record(fake_site: Path, fake_installed: dict[str, tuple[str, ...]]) -> None:
     assert fake_installed["depminfake_alpha"] == ("Depminfake-Multi",)
     assert fake_installed["depminfake_beta"] == ("Depminfake-Multi",)
     assert fake_installed["depminfake_rec"] == ("depminfake-recordonly",)

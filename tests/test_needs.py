@@ -66,9 +66,7 @@ def test_uncertain_question_gets_an_answer_with_evidence(write_fleet: WriteFleet
 
 def test_declared_vs_used(write_fleet: WriteFleet, tmp_path: Path) -> None:
     config = write_fleet()
-    (tmp_path / "repo" / "agents" / "nlu.py").write_text(
-        "import cv2\nimport zmq\nimport yaml\n", encoding="utf-8"
-    )
+    (tmp_path / "repo" / "agents" / "nlu.py").write_text("import cv2\nimport zmq\nimport yaml\n", encoding="utf-8")
     (tmp_path / "repo" / "agents" / "requirements.txt").write_text(
         "# hand-written\nopencv-python==4.8.0.76\nPyYAML>=6\nflask\n-r other.txt\n", encoding="utf-8"
     )
@@ -83,9 +81,7 @@ def test_example_fleet_answers_every_uncertain_needs_or_family_row() -> None:
     fleet = api.load_fleet(EXAMPLE_CONFIG)
     scanned = api.scan(fleet, use_cache=False)
     reports = api.infer_needs(fleet, scanned, api.generate(fleet, scanned))
-    asked = {
-        (a.name, key) for a in fleet.agents.values() for key in a.uncertain if key in ("needs", "family")
-    }
+    asked = {(a.name, key) for a in fleet.agents.values() for key in a.uncertain if key in ("needs", "family")}
     answered = {(r.agent, key) for r in reports for key, answer in r.answers.items() if "->" in answer}
     assert asked and asked <= answered
     affective = next(r for r in reports if r.agent == "AffectiveProcessingCenter")

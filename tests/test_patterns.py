@@ -70,9 +70,7 @@ def variants(fleet: Fleet) -> api.FleetScan:
     agents = dict(fleet.agents)
     for name, (base, entrypoint, cmd) in VARIANTS.items():
         original = fleet.agent(base)
-        agents[name] = dataclasses.replace(
-            original, name=name, entrypoint=entrypoint or original.entrypoint, cmd=cmd
-        )
+        agents[name] = dataclasses.replace(original, name=name, entrypoint=entrypoint or original.entrypoint, cmd=cmd)
     return api.scan(dataclasses.replace(fleet, agents=agents), list(VARIANTS), use_cache=False)
 
 
@@ -640,9 +638,7 @@ def test_namespace_package_sites(scanned: api.FleetScan, row: Row) -> None:
     ],
     ids=lambda v: v,
 )
-def test_namespace_distributions_keep_their_own_kind(
-    scanned: api.FleetScan, agent: str, name: str, kind: str
-) -> None:
+def test_namespace_distributions_keep_their_own_kind(scanned: api.FleetScan, agent: str, name: str, kind: str) -> None:
     """`google` and `azure` are not distributions: protobuf, google-cloud-storage, azure-identity
     and azure-storage-blob each have their own kind for the agent."""
     scan = scanned.agent(agent)
@@ -914,9 +910,7 @@ def test_run_modes_of_the_fleet(scanned: api.FleetScan) -> None:
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
-def test_run_mode_problems(
-    variants: api.FleetScan, variant: str, problems: list[str], missing: list[str]
-) -> None:
+def test_run_mode_problems(variants: api.FleetScan, variant: str, problems: list[str], missing: list[str]) -> None:
     scan = variants.agent(variant)
     assert scan.run_mode == ("script" if variant.endswith("AsScript") else "module")
     for where in problems:
@@ -937,11 +931,7 @@ def test_script_without_py_suffix(variants: api.FleetScan) -> None:
     """scripts/run_agent: shebang, no .py; its sys.path edit (line 17) is the root."""
     scan = variants.agent("RunAgentScript")
     assert scan.recovered == ()
-    check = {
-        (r.line, r.module): (r.kind, r.category, r.target)
-        for r in scan.imports
-        if r.file == "scripts/run_agent"
-    }
+    check = {(r.line, r.module): (r.kind, r.category, r.target) for r in scan.imports if r.file == "scripts/run_agent"}
     assert check[(14, "yaml")] == ("required", "third-party", None)
     assert check[(19, "common.logging_setup")] == ("required", "first-party", "common/logging_setup.py")
     assert closure(scan)["yaml"].kind == "required"
@@ -993,9 +983,7 @@ def test_import_cycle_in_common(scanned: api.FleetScan) -> None:
     ],
     ids=lambda v: v,
 )
-def test_names_used_without_import_are_not_imports(
-    scanned: api.FleetScan, agent: str, file: str, module: str
-) -> None:
+def test_names_used_without_import_are_not_imports(scanned: api.FleetScan, agent: str, file: str, module: str) -> None:
     scan = scanned.agent(agent)
     assert file in scan.files
     assert not [r for r in scan.imports if r.file == file and r.module.split(".")[0] == module]
