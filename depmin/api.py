@@ -38,6 +38,8 @@ __all__ = [
     "Generated",
     "NeedsReport",
     "PlanResult",
+    "Stale",
+    "check",
     "generate",
     "infer_needs",
     "load_fleet",
@@ -304,3 +306,64 @@ def write_plan(fleet: Fleet, result: PlanResult, *, locks_dir: Path | None = Non
     directory = locks_dir or fleet.path.parent / "locks"
     files = _plan_render.render_all(fleet, result.plan, result.entries)
     return {directory / rel: _files.write_generated(directory / rel, text) for rel, text in sorted(files.items())}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Stale:
+    """A generated file that no longer matches its sources, why, and the command that fixes it."""
+
+    path: Path
+    reason: str
+    command: str
+
+
+def check(fleet: Fleet, *, use_cache: bool = True) -> tuple[Stale, ...]:
+    """Every generated file that is stale against the sources and agents.toml; writes nothing.
+
+    Checked: each agent's ``requirements.generated.txt`` and, when the plan has been made, the
+    family and delta locks, ``plan.json`` and ``plan.md``.
+    """
+    scanned = scan(fleet, use_cache=use_cache)
+    generated = generate(fleet, scanned)
+    stale: list[Stale] = []
+    for result in generated.agents:
+        path = requirements.requirements_path(fleet, result.agent)
+        text = requirements.render(result, config_name=fleet.path.name)
+        reason = _differs(path, text)
+        if reason is not None:
+            stale.append(Stale(path=path, reason=reason, command=f"depmin generate --agent {result.agent}"))
+    stale.extend(_stale_plan(fleet))
+    return tuple(stale)
+
+
+def _differs(path: Path, text: str) -> str | None:
+    """None when ``path`` holds ``text``; else which requirement lines were added or removed."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"unreadable ({exc})"
+    if current == text:
+        return None
+    old = {line.split("  #", 1)[0] for line in current.splitlines() if line and not line.startswith("#")}
+    new = {line.split("  #", 1)[0] for line in text.splitlines() if line and not line.startswith("#")}
+    changes = [f"+{line}" for line in sorted(new - old)] + [f"-{line}" for line in sorted(old - new)]
+    return ", ".join(changes[:6]) + (" …" if len(changes) > 6 else "") if changes else "comments or sites changed"
+
+
+def _stale_plan(fleet: Fleet) -> list[Stale]:
+    directory = fleet.path.parent / "locks"
+    if not (directory / "plan.json").exists():
+        return []
+    try:
+        result = plan(fleet)
+    except DepminError as exc:
+        return [Stale(path=directory / "plan.json", reason=str(exc), command="depmin lock --all && depmin plan")]
+    files = _plan_render.render_all(fleet, result.plan, result.entries)
+    found = []
+    for rel, text in sorted(files.items()):
+        reason = _differs(directory / rel, text)
+        if reason is not None:
+            found.append(Stale(path=directory / rel, reason=reason, command="depmin plan"))
+    return found

@@ -548,6 +548,32 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_check(args: argparse.Namespace, output: Output) -> int:
+    """Exit 1 when a generated file is stale; print each, why, and the command that fixes it."""
+    fleet = _load(args)
+    stale = api.check(fleet, use_cache=not args.no_cache)
+    if output.json:
+        items = [{"path": str(s.path), "reason": s.reason, "command": s.command} for s in stale]
+        output.print(_render.dumps({"schema": "depmin.check/1", "stale": items}))
+    else:
+        for item in stale:
+            output.print(f"stale: {_shown(item.path)}: {item.reason}; run `{item.command}`")
+        if not stale:
+            output.print("all generated files are current")
+    return EXIT_FINDINGS if stale else EXIT_OK
+
+
+def _check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="ignored: the whole fleet is always checked (a deleted or renamed module affects agents "
+        "whose files were not touched), so a subset of names can never give a false pass",
+    )
+
+
 def _scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="scan only this agent (repeatable)")
     parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
@@ -571,6 +597,12 @@ def _no_options(parser: argparse.ArgumentParser) -> None:
 
 Handler = Callable[[argparse.Namespace, Output], int]
 COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "check": (
+        cmd_check,
+        "exit 1 when a generated file is stale against the sources and agents.toml (writes nothing)",
+        "depmin check",
+        _check_options,
+    ),
     "fleet": (
         cmd_fleet,
         "validate agents.toml and list the agents with machine, family and ports",
