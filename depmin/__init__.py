@@ -1,9 +1,78 @@
 """depmin: minimal, reproducible container builds for a Python monorepo of services.
 
 The stages (manifest → imports → graph → mapping → requirements → lock → layers → dockerfiles)
-are importable; ``depmin`` on the command line drives the same functions.
+are importable; ``depmin`` on the command line drives the same functions::
+
+    import depmin
+
+    fleet = depmin.load_fleet("agents.toml")
+    scanned = depmin.scan(fleet)
+    generated = depmin.generate(fleet, scanned)
+    stale = depmin.check(fleet)
+
+Every function takes and returns frozen values, raises only :class:`DepminError` and its
+subclasses, and never prints or exits. See ``docs/api.md``.
 """
 
 from __future__ import annotations
 
+# Defined before the imports below: depmin._sources reads it while they run (cache key).
 __version__ = "0.1.0"
+
+from depmin.api import (
+    FleetScan,
+    Generated,
+    NeedsReport,
+    PlanResult,
+    Stale,
+    check,
+    generate,
+    infer_needs,
+    load_fleet,
+    mapper,
+    plan,
+    scan,
+    why,
+    write_plan,
+    write_requirements,
+)
+from depmin.errors import ConfigError, DepminError, Problem, ToolError
+from depmin.graph import AgentScan, ExternalImport, Hop, ModuleUse
+from depmin.manifest import Agent, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.requirements import AgentRequirements, RequirementLine
+
+__all__ = [
+    "Agent",
+    "AgentRequirements",
+    "AgentScan",
+    "ConfigError",
+    "DepminError",
+    "ExternalImport",
+    "Family",
+    "Fleet",
+    "FleetScan",
+    "Generated",
+    "Hop",
+    "Layers",
+    "Machine",
+    "ModuleUse",
+    "NeedsReport",
+    "PlanResult",
+    "Policy",
+    "Problem",
+    "Project",
+    "RequirementLine",
+    "Stale",
+    "ToolError",
+    "__version__",
+    "check",
+    "generate",
+    "infer_needs",
+    "load_fleet",
+    "mapper",
+    "plan",
+    "scan",
+    "why",
+    "write_plan",
+    "write_requirements",
+]

@@ -1,0 +1,55 @@
+"""The library surface: `import depmin` alone drives the pipeline; public names stay public."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import depmin
+
+PUBLIC = {
+    "load_fleet", "scan", "why", "generate", "infer_needs", "mapper", "plan", "check",
+    "write_requirements", "write_plan", "Fleet", "Agent", "Family", "Machine", "Project", "Policy",
+    "Layers", "FleetScan", "AgentScan", "ExternalImport", "ModuleUse", "Hop", "Generated",
+    "AgentRequirements", "RequirementLine", "NeedsReport", "PlanResult", "Stale", "DepminError",
+    "ConfigError", "ToolError", "Problem", "__version__",
+}  # fmt: skip
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+def test_no_public_name_disappears() -> None:
+    missing = sorted(name for name in PUBLIC if not hasattr(depmin, name))
+    assert missing == []
+    assert PUBLIC <= set(depmin.__all__)
+
+
+def test_pipeline_through_import_depmin_alone(tmp_path: Path) -> None:
+    work = tmp_path / "mini"
+    shutil.copytree(MINI, work)
+    fleet = depmin.load_fleet(work / "agents.toml")
+    scanned = depmin.scan(fleet, use_cache=False)
+    assert isinstance(scanned.agent("Main"), depmin.AgentScan)
+    chain = depmin.why(scanned.agent("Main"), "redis")
+    assert chain is not None and chain[-1] == depmin.Hop(file="pkg/mod.py", line=6, module="redis")
+    generated = depmin.generate(fleet, scanned)
+    assert [line.distribution for line in generated.agent("Modular").install] == ["numpy", "psutil", "pyyaml", "redis"]
+    assert len(depmin.check(fleet, use_cache=False)) == 4  # nothing generated yet: every file is missing
+    written = depmin.write_requirements(fleet, generated)
+    assert all(written.values())
+    assert depmin.check(fleet, use_cache=False) == ()
+    (work / "pkg" / "sub.py").write_text("from . import mod\nimport numpy as np\nimport scipy\n")
+    [stale] = [s for s in depmin.check(fleet, use_cache=False) if s.path.parent.name == "Modular"]
+    assert stale.reason == "+scipy"
+    assert stale.command == "depmin generate --agent Modular"
+
+
+def test_errors_are_depmin_errors_not_exits(tmp_path: Path) -> None:
+    with pytest.raises(depmin.ConfigError) as caught:
+        depmin.load_fleet(tmp_path / "missing.toml")
+    assert isinstance(caught.value, depmin.DepminError)
+    fleet = depmin.load_fleet(MINI / "agents.toml")
+    with pytest.raises(depmin.DepminError):
+        depmin.plan(fleet, locks_dir=tmp_path)
