@@ -53,3 +53,24 @@ def test_errors_are_depmin_errors_not_exits(tmp_path: Path) -> None:
     fleet = depmin.load_fleet(MINI / "agents.toml")
     with pytest.raises(depmin.DepminError):
         depmin.plan(fleet, locks_dir=tmp_path)
+
+
+def test_docs_api_examples_run(tmp_path: Path) -> None:
+    """Every Python example in docs/api.md runs, against a copy of the fixture fleet."""
+    import re  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    work = tmp_path / "mini"
+    shutil.copytree(MINI, work)
+    text = (Path(__file__).parent.parent / "docs" / "api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    first = subprocess.run([sys.executable, "-c", blocks[0]], cwd=work, capture_output=True, text=True, check=True)
+    assert (
+        "Main adds ['docker', 'grpcio', 'numpy', 'psutil', 'pyyaml', 'pyzmq', 'redis', 'requests'] drops []"
+        in first.stdout
+    )
+    second = subprocess.run([sys.executable, "-c", blocks[1]], cwd=work, capture_output=True, text=True, check=False)
+    assert second.returncode == 1
+    assert "locks/Main/requirements.generated.txt: missing; run `depmin generate --agent Main`" in second.stderr
