@@ -1,7 +1,7 @@
 """Module-level ``ast`` statements of Python text that does not parse, or is too large to parse whole.
 
-Private to ``depmin.imports``. The text is cut into logical statements by a small tolerant lexer of
-our own (``tokenize`` raises at EOF on unbalanced brackets)::
+Private to ``depmin.imports``. The text is cut into logical statements by ``depmin._lexer``, a small
+tolerant lexer of our own (``tokenize`` raises at EOF on unbalanced brackets)::
 
     import os
     x = foo(1,            <- never closed: the bracket is dropped at the next line that starts
@@ -9,13 +9,11 @@ our own (``tokenize`` raises at EOF on unbalanced brackets)::
     <<<<<<< HEAD             if/for/else/@ (at most as indented as the statement that opened it)
     print "x"             <- merge markers are blanked; a Python 2 print becomes ``pass``
 
-1. Masking: comments become spaces and string literals ``~`` (same length, so offsets agree), so
-   nothing inside a string, docstring, f-string or comment is ever read as code. A triple-quoted
-   string that is never closed ends at the end of its line.
-2. Splitting: newlines and ``;`` outside brackets end a statement; a statement after ``;`` takes
-   the indentation of its line. Statements group into top-level chunks (a statement at the first
-   one's indentation that is not ``else``/``elif``/``except``/``finally`` and does not follow a
-   decorator). Every chunk is parsed alone with ``ast.parse``, so damage stays inside its chunk.
+1. Masking (``depmin._lexer``): comments and string literals are blanked, so nothing inside a
+   string, docstring, f-string or comment is ever read as code.
+2. Splitting (``depmin._lexer``): newlines and ``;`` outside brackets end a statement; statements
+   group into top-level chunks with their clauses, bodies and decorators. Every chunk is parsed
+   alone with ``ast.parse``, so damage stays inside its chunk.
    For a large file a cheaper cut finds the top-level lines first and only the spans that mention
    imports, ``sys.path``, ``__file__`` or a from-imported name of importlib/sys/builtins are parsed.
 3. Repair: a chunk that does not parse is re-parsed a bounded number of times, every line kept in
@@ -43,42 +41,18 @@ import ast
 import keyword
 import re
 import warnings
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeAlias
+from typing import TypeAlias
+
+from depmin._lexer import CLAUSES, MERGE, MERGE_LINE, WORD, Chunk, Source, Statement, chunks
 
 Problem: TypeAlias = tuple[str, int]  # the parser's message and line (0 when it names none)
 
 _REPAIRS = 12  # re-parses per chunk
 _REPAIR_CHARS = 2_000_000  # and at most this much text re-parsed per chunk
 
-_MASKABLE = re.compile(
-    r"""
-    \#[^\n]*
-    | \"\"\"[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*\"\"\"
-    | '''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''
-    | \"\"\"[^\n]* | '''[^\n]*
-    | "[^"\\\n]*(?:\\[\s\S][^"\\\n]*)*"?
-    | '[^'\\\n]*(?:\\[\s\S][^'\\\n]*)*'?
-    """,
-    re.VERBOSE,
-)
-_STRUCTURE = re.compile(r"\\\n|[()\[\]{};\n]")
-_TOP_LINE = re.compile(r"^[^\s)\]}]", re.M)
-_BLANK = re.compile(r"(?:[ \t\f\n]|\\\n)*")
-_WORD = re.compile(r"@|[^\W\d]\w*")
-# Lines met inside brackets that start a new statement: these keywords can never begin a line
-# inside brackets in valid code, so they reset at any indentation ...
-_ALWAYS_RESET = re.compile(
-    r"[ \t\f]*(?:(?:import|def|class|try|except|finally|elif|while|with|return|raise|del|pass|global"
-    r"|nonlocal)\b|from\s*\.*\s*[^\W\d][\w.]*\s+import\b|from\s*\.+\s*import\b)"
-)
-# ... these can (comprehensions, conditional expressions, `@`), so only at the statement's level.
-_RESET = re.compile(r"([ \t\f]*)(?:(?:if|for|async|else)\b|@)")
 _LINE_IN_MESSAGE = re.compile(r"(\bline )(\d+)")
-_MERGE = "<merge>"  # the word of a merge-conflict marker line
-_MERGE_LINE = re.compile(r"[ \t]*(?:<{7}|={7}|>{7}|\|{7})(?=\s|$)")
 _RELEVANT = re.compile(r"\b(?:import|__import__|import_module|path|Path|__file__|suppress)\b")
 _RELEVANT_SIMPLE = re.compile(r"\b(?:__import__|import_module|path|Path|__file__)\b")
 _DYNAMIC_CALL = re.compile(r"(?:[^\W\d]\w*\s*\.\s*)*(?:import_module|__import__)\s*\(")
@@ -89,8 +63,7 @@ _IMPORT = re.compile(r"import\b(.*)", re.S)
 _NAME_TOKEN = re.compile(r"\*|[^\W\d]\w*|[\s(),]+|\S")
 _MODULE_TOKEN = re.compile(r"([^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)(?:\s+as\s+([^\W\d]\w*))?|[\s,]+|(\S)")
 
-_CLAUSES = frozenset({"else", "elif", "except", "finally"})
-_HEADERS = _CLAUSES | {"if", "try", "for", "while", "with", "def", "class", "async", "match", "case"}
+_HEADERS = CLAUSES | {"if", "try", "for", "while", "with", "def", "class", "async", "match", "case"}
 _GENERIC_HEADERS = {
     "if": "if True:",
     "elif": "elif True:",
@@ -151,7 +124,7 @@ def recover(text: str, *, problem: Problem | None, only_relevant: bool) -> Piece
     it (``only_relevant``, a large file) only the top-level spans that can hold imports are parsed
     and the first that fails provides the problem.
     """
-    source = _Source(text)
+    source = Source(text)
     spans = source.top_level_spans() if only_relevant else [(0, len(text))]
     parsed: dict[int, list[ast.stmt] | Problem] = {}
     if only_relevant:
@@ -175,7 +148,7 @@ def recover(text: str, *, problem: Problem | None, only_relevant: bool) -> Piece
 
 
 def _parse_spans(
-    source: _Source,
+    source: Source,
     spans: list[tuple[int, int]],
     parsed: dict[int, list[ast.stmt] | Problem],
     wanted: re.Pattern[str] | None,
@@ -185,198 +158,16 @@ def _parse_spans(
             parsed[k] = _parse_piece(source.text[start:end], source.line_of(start), indented=False)
 
 
-def _recover_span(source: _Source, start: int, end: int, notes: list[str]) -> list[ast.stmt]:
+def _recover_span(source: Source, start: int, end: int, notes: list[str]) -> list[ast.stmt]:
     """Cut a span that does not parse into chunks; parse, repair or rebuild each."""
     body: list[ast.stmt] = []
-    for chunk in _chunks(source, source.split(start, end), end):
+    for chunk in chunks(source, source.split(start, end), end):
         text = source.text[chunk.start : chunk.end]
         piece = _parse_piece(text, chunk.line, indented=chunk.indented)
         if isinstance(piece, tuple):
             piece = _recover_chunk(source, chunk, piece, notes)
         body.extend(piece)
     return body
-
-
-# --- lexing ------------------------------------------------------------------------------------
-
-
-class _Statement(NamedTuple):
-    """One logical statement (a NamedTuple: a large span holds hundreds of thousands)."""
-
-    start: int  # offset of its first code character
-    end: int  # offset of the newline or ';' that ends it
-    line: int
-    last: int  # its last line
-    indent: int
-    same_line: bool  # follows a ';'
-    word: str  # its first word ("import", "if", "@", _MERGE, ...)
-
-
-class _Chunk(NamedTuple):
-    """A top-level statement with its clauses, body and decorators."""
-
-    statements: tuple[_Statement, ...]
-    start: int  # offset of the start of its first line
-    end: int
-    line: int
-    indented: bool
-
-
-def _mask(text: str) -> str:
-    """The text with comments blanked and string literals replaced by ``~``, same length."""
-
-    def blank(found: re.Match[str]) -> str:
-        token = found.group()
-        return (" " if token[0] == "#" else "~") * len(token)
-
-    return _MASKABLE.sub(blank, text)
-
-
-def _width(prefix: str) -> int:
-    """Indentation width of ``prefix`` the way Python counts it (tabs to multiples of 8)."""
-    if "\t" not in prefix and "\f" not in prefix:
-        return len(prefix)
-    column = 0
-    for char in prefix:
-        column = (column // 8 + 1) * 8 if char == "\t" else (0 if char == "\f" else column + 1)
-    return column
-
-
-class _Source:
-    """The text, its masked twin and where its lines start."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.masked = _mask(text)
-        self.newlines = [found.start() for found in re.finditer("\n", text)]
-
-    def line_of(self, offset: int) -> int:
-        return bisect_left(self.newlines, offset) + 1
-
-    def line_start(self, offset: int) -> int:
-        return self.text.rfind("\n", 0, offset) + 1
-
-    def raw(self, statement: _Statement) -> str:
-        return self.text[statement.start : statement.end]
-
-    def code(self, statement: _Statement) -> str:
-        return self.masked[statement.start : statement.end]
-
-    def word(self, first: int) -> str:
-        if _MERGE_LINE.match(self.masked, first):
-            return _MERGE
-        found = _WORD.match(self.masked, first)
-        return found.group() if found else ""
-
-    def top_level_spans(self) -> list[tuple[int, int]]:
-        """Cheap cut of a large text at lines that start a top-level statement.
-
-        Works line by line on the masked text, counting brackets with ``str.count``; the same rules
-        as ``_chunks`` (clauses, decorators, merge markers, the bracket reset) in a fraction of the
-        time of ``split``.
-        """
-        masked, starts = self.masked, [0]
-        depth, previous, decorated = 0, 0, False
-        for found in _TOP_LINE.finditer(masked):
-            here = found.start()
-            segment = masked[previous:here]
-            previous = here
-            opened = segment.count("(") + segment.count("[") + segment.count("{")
-            closed = segment.count(")") + segment.count("]") + segment.count("}")
-            depth = max(depth + opened - closed, 0)
-            resets = _ALWAYS_RESET.match(masked, here) or _RESET.match(masked, here)
-            if masked.startswith("\\\n", here - 2) or (depth and not resets):
-                continue
-            depth = 0
-            word = self.word(here)
-            if word in _CLAUSES or word == _MERGE:
-                continue
-            if not decorated and here:
-                starts.append(here)
-            decorated = word == "@"
-        ends = [*starts[1:], len(masked)]
-        return [(start, end) for start, end in zip(starts, ends, strict=True) if start < end]
-
-    def split(self, start: int, end: int) -> list[_Statement]:
-        """The logical statements between two offsets (see the module docstring)."""
-        statements: list[_Statement] = []
-        depth, begin, same_line, indent = 0, start, False, -1
-        for found in _STRUCTURE.finditer(self.masked, start, end):
-            char = found.group()
-            if char in "([{":
-                depth += 1
-            elif char in ")]}":
-                depth = max(depth - 1, 0)
-            elif char == "\n" or (char == ";" and not depth):
-                if depth:
-                    if indent < 0:
-                        first = self._first(begin, found.start())
-                        indent = self._indent_at(first, same_line, statements)
-                    if not self._resets(found.end(), indent):
-                        continue
-                    depth = 0
-                self._emit(statements, begin, found.start(), same_line)
-                begin, same_line, indent = found.end(), char == ";", -1
-        self._emit(statements, begin, end, same_line)
-        return statements
-
-    def _first(self, begin: int, end: int) -> int:
-        blank = _BLANK.match(self.masked, begin, end)
-        return blank.end() if blank else begin
-
-    def _indent_at(self, first: int, same_line: bool, before: list[_Statement]) -> int:
-        if same_line and before:
-            return before[-1].indent
-        return _width(self.text[self.line_start(first) : first])
-
-    def _resets(self, line_start: int, indent: int) -> bool:
-        """Does this line, met inside brackets, start a new statement (see module docstring)?"""
-        if _ALWAYS_RESET.match(self.masked, line_start):
-            return True
-        found = _RESET.match(self.masked, line_start)
-        return found is not None and _width(found.group(1)) <= indent
-
-    def _emit(self, statements: list[_Statement], begin: int, end: int, same_line: bool) -> None:
-        first = self._first(begin, end)
-        if first >= end:
-            return
-        line = self.line_of(first)
-        statement = _Statement(
-            start=first,
-            end=end,
-            line=line,
-            last=line + self.text.count("\n", first, end),
-            indent=self._indent_at(first, same_line, statements),
-            same_line=same_line,
-            word=self.word(first),
-        )
-        statements.append(statement)
-
-
-def _chunks(source: _Source, statements: list[_Statement], end: int) -> Iterator[_Chunk]:
-    """Group statements into top-level chunks, each with its clauses, body and decorators."""
-    begin, decorated = 0, False
-    for k, statement in enumerate(statements):
-        top = (
-            k > 0
-            and not statement.same_line
-            and statement.indent <= statements[begin].indent
-            and statement.word not in _CLAUSES
-            and statement.word != _MERGE
-        )
-        if top and not decorated:
-            yield _chunk(source, statements[begin:k], source.line_start(statement.start))
-            begin = k
-        if top or k == 0:
-            decorated = statement.word == "@"
-    if statements:
-        yield _chunk(source, statements[begin:], end)
-
-
-def _chunk(source: _Source, statements: list[_Statement], end: int) -> _Chunk:
-    head = statements[0]
-    start = source.line_start(head.start)
-    return _Chunk(tuple(statements), start, end, head.line, head.indent > 0)
 
 
 def _renaming_names(pieces: Iterable[list[ast.stmt] | Problem]) -> re.Pattern[str] | None:
@@ -416,7 +207,7 @@ def _parse_piece(text: str, line: int, *, indented: bool) -> list[ast.stmt] | Pr
     return list(body)
 
 
-def _recover_chunk(source: _Source, chunk: _Chunk, problem: Problem, notes: list[str]) -> list[ast.stmt]:
+def _recover_chunk(source: Source, chunk: Chunk, problem: Problem, notes: list[str]) -> list[ast.stmt]:
     lines = f"lines {chunk.line}-{chunk.statements[-1].last}"
     repair = _Repair(source, chunk)
     repaired = repair.run(problem)
@@ -430,7 +221,7 @@ def _recover_chunk(source: _Source, chunk: _Chunk, problem: Problem, notes: list
 class _Repair:
     """Re-parse a chunk after replacing, one at a time, the statements the parser points at."""
 
-    def __init__(self, source: _Source, chunk: _Chunk) -> None:
+    def __init__(self, source: Source, chunk: Chunk) -> None:
         self.source = source
         self.chunk = chunk
         self.statements = chunk.statements
@@ -438,7 +229,7 @@ class _Repair:
 
     def run(self, problem: Problem) -> list[ast.stmt] | None:
         for index, statement in enumerate(self.statements):
-            if statement.word == _MERGE:
+            if statement.word == MERGE:
                 self._replace(index, "")
         size = max(self.chunk.end - self.chunk.start, 1)
         for _ in range(min(_REPAIRS, _REPAIR_CHARS // size)):
@@ -479,9 +270,7 @@ class _Repair:
             return self._fill_block(int(found.group(1)) if found else line - 1)
         if message.startswith("expected 'except' or 'finally' block"):
             return self._untry(line)
-        return any(
-            self._replace(index, _sanitized(self.source, self.statements[index])) for index in self._at(line)
-        )
+        return any(self._replace(index, _sanitized(self.source, self.statements[index])) for index in self._at(line))
 
     def _at(self, line: int) -> list[int]:
         indexes = range(len(self.statements))
@@ -511,9 +300,9 @@ class _Repair:
 # --- sanitizing one statement ------------------------------------------------------------------
 
 
-def _sanitized(source: _Source, statement: _Statement) -> str:
+def _sanitized(source: Source, statement: Statement) -> str:
     """A form of the statement that parses on its own, on one line where it had to change."""
-    if statement.word == _MERGE:
+    if statement.word == MERGE:
         return ""
     header = _header(source, statement)
     if header is not None:
@@ -524,7 +313,7 @@ def _sanitized(source: _Source, statement: _Statement) -> str:
     return _simple(source.raw(statement), source.code(statement)) or "pass"
 
 
-def _header(source: _Source, statement: _Statement) -> tuple[str, str, str] | None:
+def _header(source: Source, statement: Statement) -> tuple[str, str, str] | None:
     """(header ending in ':', inline body, its masked twin) of a compound statement, else None."""
     if statement.word not in _HEADERS:
         return None
@@ -569,7 +358,7 @@ def _valid_header(word: str, head: str) -> bool:
 
 def _generic(code: str) -> str:
     """A header of the same kind that always parses: ``except ImportError, e:`` -> ``except ImportError:``."""
-    found = _WORD.match(code.lstrip())
+    found = WORD.match(code.lstrip())
     word = found.group() if found else ""
     if word == "except":
         if re.fullmatch(r"except\s*:", code.strip()):
@@ -616,7 +405,7 @@ def _matching(code: str, opening: int) -> int | None:
 
 def _tolerant_import(code: str) -> str | None:
     """Rebuild a broken import from its tokens: ``from x import (a,\\n b`` -> ``from x import a, b``."""
-    kept = [line for line in code.split("\n") if not _MERGE_LINE.match(line)]
+    kept = [line for line in code.split("\n") if not MERGE_LINE.match(line)]
     flat = " ".join(kept).replace("\\", " ")
     found = _FROM.match(flat)
     if found:
@@ -693,7 +482,7 @@ class _Node:
     kept: bool  # a simple statement that matters
 
 
-def _skeleton_body(source: _Source, chunk: _Chunk) -> list[ast.stmt]:
+def _skeleton_body(source: Source, chunk: Chunk) -> list[ast.stmt]:
     try:
         lines = _Lines()
         lines.render(_tree(source, chunk.statements), 0)
@@ -710,7 +499,7 @@ def _skeleton_body(source: _Source, chunk: _Chunk) -> list[ast.stmt]:
     return tree.body
 
 
-def _flat_imports(source: _Source, chunk: _Chunk) -> list[ast.stmt]:
+def _flat_imports(source: Source, chunk: Chunk) -> list[ast.stmt]:
     """Last resort: every import statement on its own, with no context."""
     body: list[ast.stmt] = []
     for statement in chunk.statements:
@@ -722,13 +511,13 @@ def _flat_imports(source: _Source, chunk: _Chunk) -> list[ast.stmt]:
     return body
 
 
-def _tree(source: _Source, statements: Sequence[_Statement]) -> list[_Node]:
+def _tree(source: Source, statements: Sequence[Statement]) -> list[_Node]:
     """Nest statements by indentation: a header owns what follows it indented deeper."""
     root: list[_Node] = []
     open_headers: list[tuple[int, _Node]] = []
     inline: _Node | None = None  # a header with its body on its own line, for `; more`
     for statement in statements:
-        if statement.word in ("@", _MERGE):
+        if statement.word in ("@", MERGE):
             continue
         if not (statement.same_line and inline is not None):
             inline = None
@@ -742,7 +531,7 @@ def _tree(source: _Source, statements: Sequence[_Statement]) -> list[_Node]:
                 siblings.append(_Node(text, statement.line, "", [], True))
             continue
         head, inline_raw, inline_code = header
-        found = _WORD.match(head)
+        found = WORD.match(head)
         node = _Node(head, statement.line, found.group() if found else "if", [], False)
         siblings.append(node)
         if inline_code:
@@ -763,7 +552,7 @@ def _constructs(nodes: list[_Node]) -> Iterator[list[_Node]]:
     """Siblings grouped into compound statements: ``try`` with its handlers, ``if`` with its elifs."""
     group: list[_Node] = []
     for node in nodes:
-        if not (node.word in _CLAUSES and group and group[0].word):
+        if not (node.word in CLAUSES and group and group[0].word):
             if group:
                 yield group
             group = []
@@ -801,7 +590,7 @@ class _Lines:
                 self.emit(depth, node.text, node.line)
                 continue
             text = node.text
-            if node.word in _CLAUSES and state not in _CONTINUES[node.word]:
+            if node.word in CLAUSES and state not in _CONTINUES[node.word]:
                 self._settle(state, depth, node.line)
                 state = None
                 if node.word in ("except", "finally"):

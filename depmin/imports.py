@@ -30,6 +30,10 @@ Files over ``LARGE_FILE`` characters are not parsed whole (``ast.parse`` runs at
 only the top-level statements that mention imports, ``sys.path``, ``__file__`` or a name bound by an
 import are parsed, which yields the same sites; a syntax error elsewhere then goes unnoticed (a note
 says so). Files that do not parse are recovered statement by statement, see ``depmin._recover``.
+
+Here: the public types, ``extract``, decoding the bytes and the collector that classifies each site.
+Conditions become markers in ``depmin._markers``, ``sys.path`` arguments are evaluated in
+``depmin._paths``; neither imports this module.
 """
 
 from __future__ import annotations
@@ -38,11 +42,12 @@ import ast
 import codecs
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
-from depmin import _recover
+from depmin import _markers, _paths, _recover
+from depmin._markers import literal_str, literal_strs
 
 __all__ = [
     "LARGE_FILE",
@@ -211,369 +216,6 @@ def _decode_with(source: bytes, encoding: str, notes: list[str]) -> str | None:
         return None
 
 
-# --- markers -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Atom:
-    var: str
-    op: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class _AllOf:
-    parts: tuple[_Marker, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _AnyOf:
-    parts: tuple[_Marker, ...]
-
-
-_Marker: TypeAlias = "_Atom | _AllOf | _AnyOf"
-
-_NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-_MIRRORED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
-_OPS: dict[type[ast.cmpop], str] = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-}
-_ENV_ATTRS = {
-    "sys.platform": "sys_platform",
-    "os.name": "os_name",
-    "sys.implementation.name": "implementation_name",
-}
-_ENV_CALLS = {
-    "platform.system": "platform_system",
-    "platform.machine": "platform_machine",
-    "platform.python_implementation": "platform_python_implementation",
-}
-# sys.platform.startswith(prefix) -> the one value sys.platform then has.
-_PLATFORM_PREFIXES = {
-    "linux": "linux",
-    "win": "win32",
-    "win32": "win32",
-    "darwin": "darwin",
-    "cygwin": "cygwin",
-    "aix": "aix",
-    "emscripten": "emscripten",
-    "wasi": "wasi",
-}
-
-_Resolve: TypeAlias = Callable[[ast.expr], "str | None"]
-
-
-def _negate(marker: _Marker) -> _Marker:
-    if isinstance(marker, _Atom):
-        return _Atom(marker.var, _NEGATED[marker.op], marker.value)
-    parts = tuple(_negate(part) for part in marker.parts)
-    return _AnyOf(parts) if isinstance(marker, _AllOf) else _AllOf(parts)
-
-
-def _render(marker: _Marker, *, inside_and: bool = False) -> str:
-    """``_AllOf((_Atom("os_name", "==", "nt"), ...))`` -> ``os_name == "nt" and ...``."""
-    if isinstance(marker, _Atom):
-        quote = "'" if '"' in marker.value else '"'
-        return f"{marker.var} {marker.op} {quote}{marker.value}{quote}"
-    if isinstance(marker, _AllOf):
-        return " and ".join(_render(part, inside_and=True) for part in marker.parts)
-    text = " or ".join(_render(part) for part in marker.parts)
-    return f"({text})" if inside_and else text
-
-
-def _implied(test: ast.expr, positive: bool, resolve: _Resolve) -> _Marker | None:
-    """A marker implied by ``test`` being ``positive``; None when nothing expressible is implied.
-
-    ``A and B`` implies whatever A and B each imply, so an inexpressible part is dropped;
-    ``A or B`` implies something only when every part does.
-    """
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _implied(test.operand, not positive, resolve)
-    if isinstance(test, ast.BoolOp):
-        parts = [_implied(value, positive, resolve) for value in test.values]
-        if isinstance(test.op, ast.And) == positive:
-            known = tuple(part for part in parts if part is not None)
-            return _AllOf(known) if known else None
-        if any(part is None for part in parts):
-            return None
-        return _AnyOf(tuple(part for part in parts if part is not None))
-    atom = _condition(test, resolve)
-    if atom is None or positive:
-        return atom
-    return _negate(atom)
-
-
-def _condition(test: ast.expr, resolve: _Resolve) -> _Marker | None:
-    if isinstance(test, ast.Call):
-        return _startswith(test, resolve)
-    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
-        return None
-    left, right, op = test.left, test.comparators[0], test.ops[0]
-    if isinstance(op, ast.In | ast.NotIn):
-        return _membership(left, right, isinstance(op, ast.In), resolve)
-    symbol = _OPS.get(type(op))
-    if symbol is None:
-        return None
-    if isinstance(left, ast.Constant):
-        left, right, symbol = right, left, _MIRRORED[symbol]
-    return _version(left, symbol, right, resolve) or _env_compare(left, symbol, right, resolve)
-
-
-def _env_var(node: ast.expr, resolve: _Resolve) -> str | None:
-    if isinstance(node, ast.Call) and not node.args and not node.keywords:
-        return _ENV_CALLS.get(resolve(node.func) or "")
-    return _ENV_ATTRS.get(resolve(node) or "")
-
-
-def _env_compare(left: ast.expr, op: str, right: ast.expr, resolve: _Resolve) -> _Marker | None:
-    var = _env_var(left, resolve)
-    value = _literal_str(right)
-    if var is None or value is None or op not in ("==", "!=") or not _quotable([value]):
-        return None
-    return _Atom(var, op, value)
-
-
-def _membership(left: ast.expr, right: ast.expr, positive: bool, resolve: _Resolve) -> _Marker | None:
-    """``sys.platform in ("win32", "cygwin")`` -> ``(sys_platform == "win32" or ...)``."""
-    var = _env_var(left, resolve)
-    values = _literal_strs(right)
-    if var is None or not values or not _quotable(values):
-        return None
-    atoms = tuple(_Atom(var, "==" if positive else "!=", value) for value in values)
-    return atoms[0] if len(atoms) == 1 else (_AnyOf(atoms) if positive else _AllOf(atoms))
-
-
-def _startswith(call: ast.Call, resolve: _Resolve) -> _Marker | None:
-    """``sys.platform.startswith("win")`` -> ``sys_platform == "win32"``."""
-    func = call.func
-    if not isinstance(func, ast.Attribute) or func.attr != "startswith" or len(call.args) != 1:
-        return None
-    if resolve(func.value) != "sys.platform":
-        return None
-    prefixes = _literal_strs(call.args[0])
-    values = [_PLATFORM_PREFIXES.get(prefix) for prefix in prefixes]
-    if not values or None in values:
-        return None
-    atoms = tuple(_Atom("sys_platform", "==", value) for value in values if value)
-    return atoms[0] if len(atoms) == 1 else _AnyOf(atoms)
-
-
-def _version(left: ast.expr, op: str, right: ast.expr, resolve: _Resolve) -> _Marker | None:
-    """``sys.version_info >= (3, 11)`` -> ``python_version >= "3.11"``.
-
-    Compared whole, ``version_info`` is longer than the literal: ``> (3, 11)`` holds on 3.11.0
-    already, so ``>`` reads as ``>=`` and ``<=`` as ``<``; ``==`` never holds. ``[:2]`` compares as is.
-    """
-    if not isinstance(right, ast.Tuple):
-        return None
-    numbers = [e.value for e in right.elts if isinstance(e, ast.Constant) and type(e.value) is int]
-    if not 1 <= len(numbers) == len(right.elts) <= 3:
-        return None
-    value = ".".join(str(number) for number in numbers)
-    var = "python_version" if len(numbers) <= 2 else "python_full_version"
-    if resolve(left) == "sys.version_info":
-        widened = {">": ">=", ">=": ">=", "<": "<", "<=": "<"}.get(op)
-        return _Atom(var, widened, value) if widened else None
-    if _is_first_two(left, resolve) and len(numbers) == 2:
-        return _Atom(var, op, value)
-    return None
-
-
-def _is_first_two(node: ast.expr, resolve: _Resolve) -> bool:
-    """``sys.version_info[:2]``."""
-    if not isinstance(node, ast.Subscript) or resolve(node.value) != "sys.version_info":
-        return False
-    cut = node.slice
-    return (
-        isinstance(cut, ast.Slice)
-        and cut.lower is None
-        and cut.step is None
-        and isinstance(cut.upper, ast.Constant)
-        and cut.upper.value == 2
-    )
-
-
-def _quotable(values: list[str]) -> bool:
-    """PEP 508 strings are quoted with ' or ", never escaped."""
-    return not any('"' in value and "'" in value for value in values)
-
-
-def _literal_str(node: ast.expr | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def _literal_strs(node: ast.expr) -> list[str]:
-    """``"a"`` or ``("a", "b")`` -> the strings; [] when any element is not a literal string."""
-    elements = node.elts if isinstance(node, ast.Tuple | ast.List | ast.Set) else [node]
-    values = [_literal_str(element) for element in elements]
-    return [] if None in values else [value for value in values if value is not None]
-
-
-# --- path values -------------------------------------------------------------------------------
-
-_FILE = "\0"  # stands for __file__; decoded text never holds a NUL, so no literal can collide
-
-
-@dataclass(frozen=True, slots=True)
-class _PathValue:
-    """A statically known path: relative to the file's directory when ``anchored`` and not absolute.
-
-    ``anchored`` is False for a relative literal (``"lib"``), which depends on the working directory.
-    """
-
-    path: str
-    anchored: bool
-    is_path: bool
-
-
-def _parent(path: str) -> str:
-    norm = posixpath.normpath(path)
-    if norm == ".":
-        return ".."
-    if norm.rsplit("/", 1)[-1] == "..":
-        return f"{norm}/.."
-    return posixpath.dirname(norm) or "."
-
-
-def _join(base: _PathValue, part: _PathValue, *, is_path: bool) -> _PathValue:
-    if part.path.startswith("/"):
-        return _PathValue(part.path, True, is_path)
-    return _PathValue(posixpath.join(base.path, part.path), base.anchored, is_path)
-
-
-_DIRNAME = frozenset({"os.path.dirname", "posixpath.dirname"})
-_JOIN = frozenset({"os.path.join", "posixpath.join"})
-_AS_STR = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath"})
-_PATH_TYPES = frozenset(
-    {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath", "Path"}
-)
-_CONSTANTS = {"os.pardir": "..", "os.curdir": "."}
-
-
-class _PathEvaluator:
-    """Evaluates the expressions people pass to ``sys.path.insert`` (see ``_evaluate``)."""
-
-    def __init__(self, env: dict[str, _PathValue], resolve: _Resolve) -> None:
-        self.env = env
-        self.resolve = resolve
-
-    def evaluate(self, node: ast.expr) -> _PathValue | None:
-        """``Path(__file__).resolve().parents[1] / "lib"`` -> ``_PathValue("../lib", ...)``."""
-        if isinstance(node, ast.Constant):
-            text = _literal_str(node)
-            return None if text is None else _PathValue(text, text.startswith("/"), False)
-        if isinstance(node, ast.Name) and node.id == "__file__":
-            return _PathValue(_FILE, True, False)
-        if isinstance(node, ast.Name) and node.id in self.env:
-            return self.env[node.id]
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        if isinstance(node, ast.BinOp):
-            return self._binop(node)
-        if isinstance(node, ast.JoinedStr):
-            return self._concat(list(node.values))
-        if isinstance(node, ast.Subscript):
-            return self._parents(node)
-        if isinstance(node, ast.Attribute) and node.attr == "parent":
-            base = self.evaluate(node.value)
-            return _PathValue(_parent(base.path), base.anchored, True) if base else None
-        constant = _CONSTANTS.get(self.resolve(node) or "")
-        return _PathValue(constant, False, False) if constant else None
-
-    def _call(self, node: ast.Call) -> _PathValue | None:
-        name = self.resolve(node.func) or ""
-        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
-            return None
-        args = [self.evaluate(arg) for arg in node.args]
-        known = [arg for arg in args if arg is not None]
-        if len(known) != len(args):
-            return None
-        if name in _DIRNAME and len(known) == 1:
-            return _PathValue(_parent(known[0].path), known[0].anchored, False)
-        if name in _AS_STR and len(known) == 1:
-            return replace(known[0], is_path=False)
-        if (name in _JOIN or name in _PATH_TYPES) and known:
-            joined = known[0]
-            for part in known[1:]:
-                joined = _join(joined, part, is_path=False)
-            return replace(joined, is_path=name in _PATH_TYPES)
-        if isinstance(node.func, ast.Attribute):
-            return self._method(node.func, known)
-        return None
-
-    def _method(self, func: ast.Attribute, args: list[_PathValue]) -> _PathValue | None:
-        base = self.evaluate(func.value)
-        if base is None or not base.is_path:
-            return None
-        if func.attr in ("resolve", "absolute") and not args:
-            return base
-        if func.attr == "as_posix" and not args:
-            return replace(base, is_path=False)
-        if func.attr == "joinpath":
-            for part in args:
-                base = _join(base, part, is_path=True)
-            return base
-        return None
-
-    def _binop(self, node: ast.BinOp) -> _PathValue | None:
-        if isinstance(node.op, ast.Add):
-            return self._concat([node.left, node.right])
-        left, right = self.evaluate(node.left), self.evaluate(node.right)
-        if not isinstance(node.op, ast.Div) or left is None or right is None:
-            return None
-        return _join(left, right, is_path=True) if left.is_path or right.is_path else None
-
-    def _parents(self, node: ast.Subscript) -> _PathValue | None:
-        """``X.parents[1]`` -> the parent of X's parent."""
-        owner, index = node.value, node.slice
-        if not isinstance(owner, ast.Attribute) or owner.attr != "parents":
-            return None
-        if not (isinstance(index, ast.Constant) and type(index.value) is int and 0 <= index.value < 64):
-            return None
-        base = self.evaluate(owner.value)
-        if base is None or not base.is_path:
-            return None
-        path = base.path
-        for _ in range(index.value + 1):
-            path = _parent(path)
-        return _PathValue(path, base.anchored, True)
-
-    def _concat(self, pieces: list[ast.expr]) -> _PathValue | None:
-        """``HERE + "/../lib"`` and ``f"{HERE}/lib"``: text glued onto a path must start with /."""
-        result: _PathValue | None = None
-        for piece in pieces:
-            value = self._piece(piece)
-            if value is None:
-                return None
-            if result is None:
-                result = value
-            elif value.anchored and not value.path.startswith("/"):
-                return None  # something derived from __file__ glued after text
-            elif result.anchored and not result.path.startswith("/"):
-                if not value.path.startswith("/"):
-                    return None  # "." + "lib" would really be "/the/dirlib"
-                result = _join(result, _PathValue(value.path[1:], False, False), is_path=False)
-            else:
-                result = _PathValue(result.path + value.path, result.anchored, False)
-        return result
-
-    def _piece(self, piece: ast.expr) -> _PathValue | None:
-        if isinstance(piece, ast.FormattedValue):
-            if piece.format_spec or piece.conversion not in (-1, ord("s")):
-                return None
-            value = self.evaluate(piece.value)
-            return replace(value, is_path=False) if value else None  # f"{path}" is str(path)
-        value = self.evaluate(piece)
-        return None if value is None or value.is_path else value
-
-
 # --- the collector -----------------------------------------------------------------------------
 
 _IMPORT_MODULE = frozenset({"importlib.import_module"})
@@ -595,18 +237,18 @@ class _Context:
     optional: bool = False
     lazy: bool = False
     type_only: bool = False
-    markers: tuple[_Marker, ...] = ()
+    markers: tuple[_markers.Marker, ...] = ()
     module_scope: bool = True
 
-    def with_marker(self, marker: _Marker | None) -> _Context:
+    def with_marker(self, marker: _markers.Marker | None) -> _Context:
         if marker is None:
             return self
-        parts = marker.parts if isinstance(marker, _AllOf) else (marker,)
+        parts = marker.parts if isinstance(marker, _markers.AllOf) else (marker,)
         fresh = tuple(part for part in parts if part not in self.markers)
         return replace(self, markers=self.markers + tuple(dict.fromkeys(fresh)))
 
     def marker(self) -> str | None:
-        return _render(_AllOf(self.markers)) if self.markers else None
+        return _markers.render(_markers.AllOf(self.markers)) if self.markers else None
 
 
 _Visit: TypeAlias = "list[tuple[ast.AST, _Context]]"
@@ -618,11 +260,11 @@ class _Collector:
     def __init__(self, *, recovered: bool) -> None:
         self.recovered = recovered
         self.aliases: dict[str, str] = {}
-        self.env: dict[str, _PathValue] = {}
+        self.env: dict[str, _paths.PathValue] = {}
         self.sites: list[tuple[int, int, int, ImportSite]] = []
         self.edits: list[PathEdit] = []
         self.notes: list[str] = []
-        self.paths = _PathEvaluator(self.env, self.resolve)
+        self.paths = _paths.PathEvaluator(self.env, self.resolve)
 
     def run(self, body: Sequence[ast.stmt]) -> None:
         stack: _Visit = [(node, _Context()) for node in reversed(body)]
@@ -714,8 +356,8 @@ class _Collector:
             body, orelse = (flagged, ctx) if checking else (ctx, flagged)
         else:
             try:
-                body = ctx.with_marker(_implied(node.test, True, self.resolve))
-                orelse = ctx.with_marker(_implied(node.test, False, self.resolve))
+                body = ctx.with_marker(_markers.implied(node.test, True, self.resolve))
+                orelse = ctx.with_marker(_markers.implied(node.test, False, self.resolve))
             except RecursionError:
                 body = orelse = ctx
         return [(node.test, ctx), *_each(node.body, body), *_each(node.orelse, orelse)]
@@ -780,14 +422,14 @@ class _Collector:
 
     def _import_module(self, node: ast.Call, ctx: _Context) -> None:
         """``import_module(".x", package="p")`` -> ``p.x``; ``package=__package__`` stays relative."""
-        name = _literal_str(_argument(node, 0, "name"))
+        name = literal_str(_argument(node, 0, "name"))
         if name is None or not _is_dotted(name.lstrip(".")):
             self.notes.append(f"line {node.lineno}: dynamic import of a computed name not followed")
             return
         module = name.lstrip(".")
         level = len(name) - len(module)
         package_node = _argument(node, 1, "package")
-        package = _literal_str(package_node)
+        package = literal_str(package_node)
         if level and package is not None:
             parts = package.split(".")
             keep = len(parts) - (level - 1)
@@ -802,14 +444,14 @@ class _Collector:
 
     def _dunder_import(self, node: ast.Call, ctx: _Context) -> None:
         """``__import__("a.b", globals(), locals(), ["c"], 0)``."""
-        name = _literal_str(_argument(node, 0, "name"))
+        name = literal_str(_argument(node, 0, "name"))
         level_node = _argument(node, 4, "level")
         level = level_node.value if isinstance(level_node, ast.Constant) else 0
         if name is None or not _is_dotted(name) or type(level) is not int or level < 0:
             self.notes.append(f"line {node.lineno}: dynamic import of a computed name not followed")
             return
         fromlist = _argument(node, 3, "fromlist")
-        names = tuple(_literal_strs(fromlist)) if fromlist is not None else ()
+        names = tuple(literal_strs(fromlist)) if fromlist is not None else ()
         self._add(node, ctx, module=name, level=level, names=names, dynamic=True)
 
     def _path_call(self, node: ast.Call, ctx: _Context, method: str) -> None:
@@ -852,7 +494,7 @@ class _Collector:
                 else:
                     self.env[target.id] = known
 
-    def _evaluate(self, node: ast.expr) -> _PathValue | None:
+    def _evaluate(self, node: ast.expr) -> _paths.PathValue | None:
         try:
             return self.paths.evaluate(node)
         except RecursionError:
@@ -867,7 +509,7 @@ class _Collector:
     ) -> None:
         value = None if node is None else self._evaluate(node)
         path = posixpath.normpath(value.path) if value else ""
-        if value is None or not value.anchored or _FILE in path:
+        if value is None or not value.anchored or _paths.FILE in path:
             self.notes.append(f"line {line}: sys.path edit not statically evaluable")
             return
         edit = PathEdit(line=line, path=path, position=position, str_entry=not value.is_path, lazy=ctx.lazy)

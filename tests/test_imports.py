@@ -752,9 +752,7 @@ def test_empty_if_body() -> None:
     source = "import os\nif x:\nimport sys\n"
     found, problem = recovered(source)
     assert found == [(1, "os", "required"), (3, "sys", "required")]
-    assert problem == SyntaxProblem(
-        message="expected an indented block after 'if' statement on line 2", line=3
-    )
+    assert problem == SyntaxProblem(message="expected an indented block after 'if' statement on line 2", line=3)
 
 
 def test_merge_conflict_markers() -> None:
