@@ -13,6 +13,7 @@ and never print or exit::
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -21,7 +22,21 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin import _backend, _files, _lockfile, _plan_render, graph, layers, mapping, needs, requirements
+from depmin import (
+    _backend,
+    _files,
+    _lockfile,
+    _lockio,
+    _plan_render,
+    _pylock,
+    dockerfiles,
+    graph,
+    layers,
+    mapping,
+    needs,
+    requirements,
+)
+from depmin import lock as lock_stage
 from depmin._lockfile import LockEntry
 from depmin._sources import Sources, default_cache_dir
 from depmin.errors import DepminError
@@ -36,17 +51,26 @@ from depmin.requirements import AgentRequirements
 __all__ = [
     "FleetScan",
     "Generated",
+    "LockResult",
     "NeedsReport",
     "PlanResult",
     "Stale",
+    "WheelhouseResult",
     "check",
     "generate",
     "infer_needs",
     "load_fleet",
+    "lock",
+    "lock_inputs",
+    "lock_status",
     "mapper",
     "plan",
+    "render_dockerfiles",
     "scan",
+    "select_agents",
+    "wheelhouse",
     "why",
+    "write_dockerfiles",
     "write_plan",
     "write_requirements",
 ]
@@ -367,3 +391,229 @@ def _stale_plan(fleet: Fleet) -> list[Stale]:
         if reason is not None:
             found.append(Stale(path=directory / rel, reason=reason, command="depmin plan"))
     return found
+
+
+# --- lock and wheelhouse ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LockResult:
+    """What :func:`lock` did: per-agent outcomes, conflicts, divergences, and the files it wrote."""
+
+    result: lock_stage.FleetLock
+    written: Mapping[Path, bool]  # file -> changed
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+def lock_inputs(fleet: Fleet, generated: Generated) -> dict[str, lock_stage.LockInput]:
+    """Each generated agent's lock inputs (requirements, constraints, target, imports to verify)."""
+    constraints: tuple[str, ...] = ()
+    if fleet.project.constraints is not None:
+        text = fleet.project.constraints.read_text(encoding="utf-8")
+        constraints = tuple(
+            line.split(" #", 1)[0].strip()
+            for line in text.splitlines()
+            if line.split(" #", 1)[0].strip() and not line.lstrip().startswith("#")
+        )
+    return {r.agent: lock_stage.lock_input(fleet, r, constraints) for r in generated.agents}
+
+
+def select_agents(fleet: Fleet, agents: Iterable[str] | None = None, family: str | None = None) -> list[str]:
+    """The named agents, the agents of ``family`` (and of the families that extend it), or all."""
+    if family is not None:
+        if family not in fleet.families:
+            raise DepminError(f"{fleet.path.name}: no family named {family!r}; `depmin fleet` lists them")
+        return [a.name for a in fleet.agents.values() if family in {f.name for f in fleet.family_chain(a.family)}]
+    return list(fleet.agents) if agents is None else [fleet.agent(name).name for name in agents]
+
+
+def lock(
+    fleet: Fleet,
+    generated: Generated,
+    agents: Iterable[str] | None = None,
+    *,
+    backend: str = "uv",
+    offline: bool = False,
+    find_links: Iterable[Path] = (),
+    allow_divergence: bool = False,
+    upgrade: bool = False,
+    force: bool = False,
+    workers: int = 0,
+    timeout: float = 900.0,
+) -> LockResult:
+    """Write ``locks/<Agent>/requirements.lock`` and ``pylock.toml`` for the stale ``agents``.
+
+    ``generated`` should hold every agent of the fleet: their union fixes the versions. Only
+    agents whose input hash changed (or whose pins moved) are resolved; each finished lock is
+    written at once, atomically, while a mutex on ``locks/`` keeps other runs out. Raises
+    :class:`~depmin.errors.ToolError` when the resolver or the network fails.
+    """
+    inputs = lock_inputs(fleet, generated)
+    selected = [name for name in (agents if agents is not None else inputs) if name in inputs]
+    resolver = _backend.backend(backend, timeout=timeout)
+    directories = {name: requirements.requirements_path(fleet, name).parent for name in inputs}
+    if not force:
+        for name in selected:
+            for file in ("requirements.lock", "pylock.toml"):
+                _files.check_replaceable(directories[name] / file)
+    written: dict[Path, bool] = {}
+
+    def sink(result: lock_stage.AgentLock) -> None:
+        for file, text in result.texts.items():
+            path = directories[result.agent] / file
+            written[path] = _files.write_generated(path, text, force=force)
+
+    root = fleet.path.parent
+    options = lock_stage.Options(
+        offline=offline,
+        find_links=tuple(str(Path(link).resolve()) for link in find_links),
+        allow_divergence=allow_divergence,
+        upgrade=upgrade,
+        workers=workers,
+    )
+    houses = [Path(link) for link in options.find_links] + _wheelhouses(fleet)
+    contents = _lockio.WheelContents(houses, _backend.uv_cache_dir)
+    with _lockio.locked(root / "locks"):
+        existing = _lockio.read_existing(directories)
+        result = lock_stage.lock_fleet(
+            inputs,
+            selected,
+            resolver,
+            existing,
+            options=options,
+            contents=contents,
+            root=root,
+            directory=directories.__getitem__,
+            sink=sink,
+        )
+    return LockResult(result=result, written=written)
+
+
+def lock_status(
+    fleet: Fleet, generated: Generated, agents: Iterable[str] | None = None, *, backend: str = "uv"
+) -> dict[str, str]:
+    """Offline staleness of each agent's lock: ``""`` when current, else why (``"no lock yet"``)."""
+    inputs = lock_inputs(fleet, generated)
+    selected = [name for name in (agents if agents is not None else inputs) if name in inputs]
+    directories = {name: requirements.requirements_path(fleet, name).parent for name in selected}
+    identity = _backend.backend(backend)
+    return lock_stage.staleness(
+        inputs, selected, f"{identity.name} {identity.version}", _lockio.read_existing(directories)
+    )
+
+
+def _wheelhouses(fleet: Fleet) -> list[Path]:
+    """Wheelhouse directories on disk: the families' find_links and those `depmin wheelhouse` made."""
+    root = fleet.path.parent
+    found = [root / link for family in fleet.families.values() for link in family.find_links if "://" not in link]
+    made = root / WHEELHOUSE_DIR
+    if made.is_dir():
+        found.extend(sorted(path for path in made.iterdir() if path.is_dir()))
+    return found
+
+
+WHEELHOUSE_DIR = "wheelhouse"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WheelhouseResult:
+    """A versioned wheelhouse: every locked file of some agents, checked against the locks' hashes."""
+
+    directory: Path
+    agents: tuple[str, ...]
+    files: Mapping[str, int]  # file name -> size
+    fetched: tuple[str, ...]  # the files this run downloaded (the others were there, hash checked)
+    problems: tuple[str, ...]  # imports no locked wheel provides
+    unverified: tuple[str, ...]
+
+
+def wheelhouse(
+    fleet: Fleet,
+    generated: Generated,
+    agents: Iterable[str],
+    *,
+    label: str = "fleet",
+    directory: Path | None = None,
+    timeout: float = 300.0,
+) -> WheelhouseResult:
+    """Download every file of the ``agents``' pylock.toml into ``wheelhouse/<label>-<digest>/``.
+
+    The directory's name carries a digest of the files' hashes, so a changed lock set makes a new
+    directory. Each file is verified against its sha256 before it appears; files already there are
+    re-hashed. Afterwards each agent's imports are checked against the wheels' contents.
+    """
+    chosen = sorted(agents)
+    releases: dict[str, list[_pylock.Release]] = {}
+    for name in chosen:
+        folder = requirements.requirements_path(fleet, name).parent
+        try:
+            text = (folder / "pylock.toml").read_text(encoding="utf-8")
+        except OSError:
+            raise DepminError(f"{folder / 'pylock.toml'}: no lock; run `depmin lock --agent {name}` first") from None
+        releases[name] = list(_pylock.parse_files(text, base=folder).values())
+    files = {f.filename: f for found in releases.values() for release in found for f in release.files}
+    digest = hashlib.sha256("\n".join(sorted(f.sha256 for f in files.values())).encode()).hexdigest()[:12]
+    target = directory or fleet.path.parent / WHEELHOUSE_DIR / f"{label}-{digest}"
+    fetched = []
+    for name, file in sorted(files.items()):
+        path = target / name
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == file.sha256:
+            continue
+        _backend.fetch(file.url, path, file.sha256, timeout=timeout)
+        fetched.append(name)
+    inputs = lock_inputs(fleet, generated)
+    contents = _lockio.WheelContents([target])
+    problems: list[str] = []
+    unverified: list[str] = []
+    for name in chosen:
+        if name in inputs:
+            errors, missing = lock_stage.verify(name, inputs[name].checks, releases[name], contents)
+            problems.extend(errors)
+            unverified.extend(f"{name}: {module}" for module in missing)
+    return WheelhouseResult(
+        directory=target,
+        agents=tuple(chosen),
+        files={name: (target / name).stat().st_size for name in sorted(files)},
+        fetched=tuple(fetched),
+        problems=tuple(problems),
+        unverified=tuple(unverified),
+    )
+
+
+def render_dockerfiles(
+    fleet: Fleet, planned: PlanResult, scanned: FleetScan, *, registry: str = "ghcr.io/your-org"
+) -> dict[str, str]:
+    """``{path relative to dockerfiles/: text}``: family and service Dockerfiles, the GPU probe,
+    ``.dockerignore``, ``docker-bake.hcl`` and one compose file per machine (pure)."""
+    plan_ = planned.plan
+    apt: dict[str, tuple[str, ...]] = {}
+    for layer in plan_.families:
+        deltas = [n for s in plan_.services if s.family == layer.family for n in s.delta]
+        apt[layer.family] = mapping.apt_packages([*layer.packages, *deltas])
+    try:
+        root = fleet.project.root.relative_to(fleet.path.parent.resolve()).as_posix()
+    except ValueError:
+        raise DepminError(
+            f"project.root {fleet.project.root} is outside {fleet.path.parent}, the build context; "
+            "move agents.toml up to a directory that contains the monorepo"
+        ) from None
+    inputs = dockerfiles.BuildInputs(
+        files={s.agent: s.files for s in scanned.agents},
+        apt=apt,
+        root="" if root == "." else root,
+        registry=registry,
+    )
+    return dockerfiles.render_tree(fleet, plan_, inputs)
+
+
+def write_dockerfiles(fleet: Fleet, tree: Mapping[str, str], *, force: bool = False) -> dict[Path, bool]:
+    """Write the tree under ``dockerfiles/`` beside agents.toml, atomically; ``{path: changed}``."""
+    directory = fleet.path.parent / "dockerfiles"
+    planned = {directory / rel: text for rel, text in sorted(tree.items())}
+    if not force:
+        for path in planned:
+            _files.check_replaceable(path)
+    return {path: _files.write_generated(path, text, force=force) for path, text in planned.items()}

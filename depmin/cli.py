@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -23,6 +24,7 @@ from typing import TextIO
 from packaging.utils import canonicalize_name
 
 from depmin import __version__, _plan_render, _render, api
+from depmin import lock as lock_stage
 from depmin.errors import (
     EXIT_CONFIG,
     EXIT_FINDINGS,
@@ -574,6 +576,32 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
+    """Render the build tree from the plan and the scan; write it under dockerfiles/."""
+    fleet = _load(args)
+    planned = api.plan(fleet)
+    scanned = api.scan(fleet, use_cache=not args.no_cache)
+    tree = api.render_dockerfiles(fleet, planned, scanned, registry=args.registry)
+    written = api.write_dockerfiles(fleet, tree, force=args.force)
+    if output.json:
+        items = [{"path": str(path), "changed": changed} for path, changed in written.items()]
+        output.print(_render.dumps({"schema": "depmin.dockerfiles/1", "files": items}))
+    else:
+        changed = sum(written.values())
+        output.print(f"{len(written)} files under dockerfiles/: {changed} written, {len(written) - changed} unchanged")
+    return EXIT_OK if scanned.ok else EXIT_FINDINGS
+
+
+def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    parser.add_argument(
+        "--registry",
+        default="ghcr.io/your-org",
+        help="image registry prefix for bake and compose (default: %(default)s)",
+    )
+
+
 def _scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="scan only this agent (repeatable)")
     parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
@@ -595,6 +623,216 @@ def _no_options(parser: argparse.ArgumentParser) -> None:
     del parser
 
 
+def _lock_generated(args: argparse.Namespace, fleet: Fleet) -> api.Generated:
+    """Scan and generate the whole fleet (the union fixes every version); write the chosen
+    agents' requirements.generated.txt, the locks' inputs."""
+    scanned = api.scan(fleet, use_cache=not args.no_cache)
+    return api.generate(fleet, scanned, chain=api.mapper(fleet, python=args.python))
+
+
+def _lock_selection(args: argparse.Namespace, fleet: Fleet) -> list[str]:
+    given = sum(bool(x) for x in (args.agent, args.family, getattr(args, "all", False)))
+    if given != 1 and args.command == "lock":
+        raise ConfigError([Problem("depmin lock", "choose the agents: --agent NAME, --family F or --all")])
+    return api.select_agents(fleet, args.agent, args.family)
+
+
+def cmd_lock(args: argparse.Namespace, output: Output) -> int:
+    """Resolve hashed, fleet-consistent locks for the chosen agents (only the stale ones)."""
+    fleet = _load(args)
+    selected = _lock_selection(args, fleet)
+    generated = _lock_generated(args, fleet)
+    if args.check:
+        return _lock_check(output, api.lock_status(fleet, generated, selected, backend=args.backend))
+    chosen = set(selected)
+    subset = api.Generated(
+        agents=tuple(r for r in generated.agents if r.agent in chosen), guesses=None, ambiguities=None
+    )
+    api.write_requirements(fleet, subset, force=args.force)
+    done = api.lock(
+        fleet,
+        generated,
+        selected,
+        backend=args.backend,
+        offline=args.offline,
+        find_links=args.find_links or (),
+        allow_divergence=args.allow_divergence,
+        upgrade=args.upgrade,
+        force=args.force,
+        workers=args.workers,
+    )
+    result = done.result
+    if output.json:
+        output.print(_render.dumps(_lock_json(done)))
+    else:
+        _print_lock(output, result)
+    for agent in result.agents:
+        for problem in agent.problems or ((agent.reason,) if agent.state == "failed" else ()):
+            output.err.write(f"{_label('error', output.err)} {problem}\n")
+    diverged = bool(result.divergences) and not args.allow_divergence
+    return EXIT_OK if result.ok and not diverged else EXIT_FINDINGS
+
+
+def _print_lock(output: Output, result: lock_stage.FleetLock) -> None:
+    changed = [a for a in result.agents if a.state != "fresh"]
+    for agent in changed if not output.verbose else result.agents:
+        count = f"{len(agent.packages)} distributions" if agent.packages else ""
+        output.print(f"{agent.agent}: {agent.state} ({agent.reason}) {count}".rstrip())
+    locked = [a.agent for a in result.agents if a.state == "locked"]
+    if locked:
+        output.print(f"re-resolved {len(locked)} stale agent(s): {', '.join(locked)}")
+    for conflict in result.conflicts:
+        output.print(f"conflict: {conflict}")
+    for name, versions in result.divergences.items():
+        shown = "; ".join(f"{version} ({', '.join(agents)})" for version, agents in versions.items())
+        output.print(f"divergent: {name}: {shown}")
+    unverified = sorted({f"{a.agent}: {m}" for a in result.agents for m in a.unverified})
+    if unverified:
+        output.note(
+            f"note: {len(unverified)} import(s) not checked against wheel contents (no wheel on disk; "
+            "`depmin wheelhouse` fetches them)" + (": " + ", ".join(unverified) if output.verbose else "")
+        )
+    states = Counter(a.state for a in result.agents)
+    output.table(
+        ["agents", "locked", "fresh", "failed", "distributions", "divergences", "backend", "time"],
+        [
+            [
+                str(len(result.agents)),
+                str(states["locked"]),
+                str(states["fresh"]),
+                str(states["failed"]),
+                str(result.distributions),
+                str(len(result.divergences)),
+                result.backend,
+                f"{result.seconds:.2f} s",
+            ]
+        ],
+    )
+
+
+def _lock_check(output: Output, status: Mapping[str, str]) -> int:
+    stale = {agent: why for agent, why in status.items() if why}
+    if output.json:
+        rows = [{"agent": agent, "stale": bool(why), "reason": why} for agent, why in status.items()]
+        output.print(_render.dumps({"schema": "depmin.lock-check/1", "agents": rows}))
+    else:
+        for agent, why in stale.items():
+            output.print(f"stale: {agent}: {why}; run `depmin lock --agent {agent}`")
+        output.print(f"{len(status)} locks: {len(stale)} stale")
+    return EXIT_FINDINGS if stale else EXIT_OK
+
+
+def _lock_json(done: api.LockResult) -> dict[str, object]:
+    result = done.result
+    return {
+        "schema": "depmin.lock/1",
+        "backend": result.backend,
+        "agents": [
+            {
+                "agent": a.agent,
+                "state": a.state,
+                "reason": a.reason,
+                "scope": a.scope,
+                "packages": [{"name": p.name, "version": str(p.version), "hashes": list(p.hashes)} for p in a.packages],
+                "problems": list(a.problems),
+                "unverified_imports": list(a.unverified),
+            }
+            for a in result.agents
+        ],
+        "conflicts": [
+            {
+                "scope": c.scope,
+                "requirements": {k: list(v) for k, v in c.requirements.items()},
+                "explanation": c.explanation,
+            }
+            for c in result.conflicts
+        ],
+        "divergences": {
+            name: {v: list(agents) for v, agents in versions.items()} for name, versions in result.divergences.items()
+        },
+        "written": sorted(str(path) for path, changed in done.written.items() if changed),
+        "summary": {
+            "agents": len(result.agents),
+            "distributions": result.distributions,
+            "divergences": len(result.divergences),
+            "seconds": round(result.seconds, 3),
+        },
+    }
+
+
+def _lock_options(parser: argparse.ArgumentParser) -> None:
+    _wheelhouse_options(parser)
+    parser.add_argument("--all", action="store_true", help="every agent of the fleet")
+    parser.add_argument(
+        "--backend",
+        choices=("uv", "pip-tools"),
+        default="uv",
+        help="resolver (default: uv; pip-tools runs pip-compile)",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="no network: only wheelhouses (find_links) and the cache"
+    )
+    parser.add_argument(
+        "--find-links", action="append", type=Path, metavar="DIR", help="a wheelhouse directory to use too (repeatable)"
+    )
+    parser.add_argument(
+        "--allow-divergence",
+        action="store_true",
+        help="accept different versions across families; lock agents alone when their family conflicts",
+    )
+    parser.add_argument("--upgrade", action="store_true", help="ignore current pins: re-resolve to the newest versions")
+    parser.add_argument("--check", action="store_true", help="only say which locks are stale (offline; writes nothing)")
+    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    parser.add_argument("--workers", type=int, default=0, metavar="N", help="agents resolved at once (default: auto)")
+
+
+def cmd_wheelhouse(args: argparse.Namespace, output: Output) -> int:
+    """Download every locked file of the chosen agents into a versioned wheelhouse, hash-checked."""
+    fleet = _load(args)
+    selected = _lock_selection(args, fleet)
+    label = args.family or (args.agent[0] if args.agent and len(args.agent) == 1 else "fleet")
+    generated = _lock_generated(args, fleet)
+    result = api.wheelhouse(fleet, generated, selected, label=label, directory=args.dest)
+    if output.json:
+        output.print(
+            _render.dumps(
+                {
+                    "schema": "depmin.wheelhouse/1",
+                    "directory": str(result.directory),
+                    "agents": list(result.agents),
+                    "files": dict(result.files),
+                    "fetched": list(result.fetched),
+                    "problems": list(result.problems),
+                    "unverified_imports": list(result.unverified),
+                }
+            )
+        )
+    else:
+        total = sum(result.files.values())
+        output.print(
+            f"{_shown(result.directory)}: {len(result.files)} files ({_mb(total)}) for {len(result.agents)} agents; "
+            f"{len(result.fetched)} downloaded, {len(result.files) - len(result.fetched)} already there (hash checked)"
+        )
+        output.print(f"use it with: depmin lock --offline --find-links {_shown(result.directory)}")
+    for problem in result.problems:
+        output.err.write(f"{_label('error', output.err)} {problem}\n")
+    return EXIT_FINDINGS if result.problems else EXIT_OK
+
+
+def _wheelhouse_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", action="append", metavar="NAME", help="this agent (repeatable)")
+    parser.add_argument("--family", metavar="F", help="the agents of family F and of the families that extend it")
+    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+    parser.add_argument(
+        "--python",
+        type=Path,
+        metavar="INTERPRETER",
+        help="also map imports through the distributions installed for this Python (read, never imported)",
+    )
+    if parser.prog.endswith("wheelhouse"):
+        parser.add_argument("--dest", type=Path, metavar="DIR", help="directory (default: wheelhouse/<label>-<digest>)")
+
+
 Handler = Callable[[argparse.Namespace, Output], int]
 COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser], None]]] = {
     "check": (
@@ -602,6 +840,12 @@ COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser],
         "exit 1 when a generated file is stale against the sources and agents.toml (writes nothing)",
         "depmin check",
         _check_options,
+    ),
+    "dockerfiles": (
+        cmd_dockerfiles,
+        "write family and thin service Dockerfiles, docker-bake.hcl, .dockerignore and compose files",
+        "depmin dockerfiles --registry ghcr.io/acme",
+        _dockerfiles_options,
     ),
     "fleet": (
         cmd_fleet,
@@ -638,6 +882,18 @@ COMMANDS: dict[str, tuple[Handler, str, str, Callable[[argparse.ArgumentParser],
         "show the chain of imports (file:line at each hop) that brings MODULE into AGENT",
         "depmin why NLUAgent zmq",
         _why_options,
+    ),
+    "lock": (
+        cmd_lock,
+        "write locks/<Agent>/requirements.lock and pylock.toml: hashed, one version per distribution fleet-wide",
+        "depmin lock --all",
+        _lock_options,
+    ),
+    "wheelhouse": (
+        cmd_wheelhouse,
+        "download every locked wheel of the chosen agents into a versioned wheelhouse, checking each hash",
+        "depmin wheelhouse --family cpu",
+        _wheelhouse_options,
     ),
 }
 
