@@ -22,7 +22,7 @@ def _mb(size: int) -> str:
 
 def _lock_text(title: str, names: tuple[NormalizedName, ...], entries: Mapping[NormalizedName, LockEntry]) -> str:
     lines = [
-        f"# {MARKER} by `depmin plan`: {title}.",
+        f"# {MARKER} (`depmin plan`): {title}.",
         "# Do not edit: change agents.toml or the agents' locks, then run `depmin plan`.",
         "# Install with: pip install --no-cache-dir --require-hashes --no-deps -r <this file>",
     ]
@@ -52,6 +52,7 @@ def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[Normalize
 
 def plan_json(plan: Plan) -> dict[str, object]:
     return {
+        "_generated": f"{MARKER} (`depmin plan`). Do not edit: run `depmin plan`.",
         "schema": "depmin.plan/1",
         "families": {
             f.family: {"packages": list(f.packages), "bytes": f.bytes, "machines": list(f.machines)}
@@ -80,7 +81,7 @@ def plan_json(plan: Plan) -> dict[str, object]:
 def report(plan: Plan) -> str:
     """plan.md: per machine, per family image and per service image, with both baselines."""
     lines = [
-        f"<!-- {MARKER} by `depmin plan`. Do not edit. -->",
+        f"<!-- {MARKER} (`depmin plan`). Do not edit. -->",
         "# Layer plan",
         "",
         "Bytes are the locked wheels' sizes for the target platform. Baseline (a): no family layers, every",
@@ -132,10 +133,9 @@ def _ratio(planned: int, baseline: int) -> str:
 def explain(plan: Plan, name: NormalizedName) -> str:
     """Why ``name`` is or is not in each family layer."""
     where = [f.family for f in plan.families if name in f.packages]
-    deciders = {u.split("@")[0] for d in plan.decisions.get(name, ()) for u in d.users}
-    users = sorted({s.agent for s in plan.services if name in s.delta} | deciders)
+    users = plan.locked_by(name)
     head = f"{name} is in the {', '.join(where)} family layer" if where else f"{name} is in no family layer"
-    lines = [head + f"; {len(users)} agents lock it" + (f": {', '.join(users[:12])}" if users else "") + "."]
+    lines = [head + f"; {len(users)} agents lock it" + (f": {', '.join(users)}" if users else "") + "."]
     for d in plan.decisions.get(name, ()):
         verdict = "baked into" if d.chosen else "kept out of"
         lines.append(

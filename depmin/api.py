@@ -325,11 +325,20 @@ def _gpu_chains(
     return chains
 
 
-def write_plan(fleet: Fleet, result: PlanResult, *, locks_dir: Path | None = None) -> dict[Path, bool]:
-    """Write the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``."""
+def write_plan(
+    fleet: Fleet, result: PlanResult, *, locks_dir: Path | None = None, force: bool = False
+) -> dict[Path, bool]:
+    """Write the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``;
+    refuses (before writing anything) to replace a file depmin did not write, unless ``force``."""
     directory = locks_dir or fleet.path.parent / "locks"
-    files = _plan_render.render_all(fleet, result.plan, result.entries)
-    return {directory / rel: _files.write_generated(directory / rel, text) for rel, text in sorted(files.items())}
+    files = {
+        directory / rel: text
+        for rel, text in sorted(_plan_render.render_all(fleet, result.plan, result.entries).items())
+    }
+    if not force:
+        for path in files:
+            _files.check_replaceable(path)
+    return {path: _files.write_generated(path, text, force=force) for path, text in files.items()}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -491,7 +491,7 @@ def cmd_plan(args: argparse.Namespace, output: Output) -> int:
         return EXIT_OK
     if args.check:
         return _plan_check(fleet, plan, output)
-    written = api.write_plan(fleet, result)
+    written = api.write_plan(fleet, result, force=args.force)
     if output.json:
         output.print(_render.dumps({**_plan_render.plan_json(plan), "errors": list(result.errors())}))
     else:
@@ -543,6 +543,7 @@ def _pct(part: int, whole: int) -> str:
 
 def _plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", metavar="DIST", help="say why DIST is or is not in a family layer")
+    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
     parser.add_argument(
         "--check",
         action="store_true",

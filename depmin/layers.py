@@ -73,6 +73,7 @@ class ServiceImage:
     agent: str
     machine: str
     family: str
+    chain: tuple[str, ...]  # the family and its ancestors, root first
     delta: tuple[NormalizedName, ...]
     delta_bytes: int
     unused: tuple[NormalizedName, ...]
@@ -111,6 +112,15 @@ class Plan:
 
     def family_set(self, family: str) -> tuple[NormalizedName, ...]:
         return next((f.packages for f in self.families if f.family == family), ())
+
+    def locked_by(self, name: NormalizedName) -> tuple[str, ...]:
+        """Agents whose lock holds ``name``: in their delta, or baked in their chain and used."""
+        users = set()
+        for image in self.services:
+            baked = {n for family in image.chain for n in self.family_set(family)}
+            if name in image.delta or (name in baked and name not in image.unused):
+                users.add(image.agent)
+        return tuple(sorted(users))
 
 
 def closure(names: Iterable[NormalizedName], packages: Mapping[NormalizedName, Package]) -> set[NormalizedName]:
@@ -249,6 +259,18 @@ def _decide(
         for service in below:
             unused[service] += view.size(unit - set(view.locks[service[0]]))
         rejected.pop(name, None)
+        for member in sorted(unit - {name}):
+            rejected.pop(member, None)
+            decisions.setdefault(member, []).append(
+                Decision(
+                    family=family,
+                    chosen=True,
+                    reason=f"a dependency of {name}, baked in with it",
+                    users=_names(users.get(member, [])),
+                    saved=sum(view.size({member} & set(view.locks[a])) for a, _ in below),
+                    cost=view.size({member}) * machines,
+                )
+            )
         decisions.setdefault(name, []).append(
             Decision(
                 family=family,
@@ -354,6 +376,7 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict
                 agent=agent,
                 machine=machine,
                 family=chain[-1],
+                chain=tuple(chain),
                 delta=tuple(sorted(delta)),
                 delta_bytes=view.size(delta),
                 unused=tuple(sorted(unused)),

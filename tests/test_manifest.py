@@ -60,9 +60,10 @@ def test_real_fleet_matches_the_seed_table_row_by_row() -> None:
         assert agent.ports == tuple(int(p) for p in ports.split(","))
         assert agent.health_port == int(health)
         seed_family = family.split()[0]
-        assert agent.family.startswith(seed_family), (name, agent.family, family)
-        if "uncertain" in family:
-            assert "family" in agent.uncertain
+        if "uncertain" in family:  # the question is carried; the answer may differ (see notes)
+            assert agent.uncertain["family"] == f"seed: {family}"
+        else:
+            assert agent.family.startswith(seed_family), (name, agent.family, family)
 
 
 def test_real_fleet_machine_environment_defaults() -> None:
