@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -183,10 +184,7 @@ def write_requirements(fleet: Fleet, generated: Generated, *, force: bool = Fals
         requirements.requirements_path(fleet, result.agent): requirements.render(result, config_name=fleet.path.name)
         for result in generated.agents
     }
-    if not force:
-        for path in planned:
-            _files.check_replaceable(path)
-    return {path: _files.write_generated(path, text, force=force) for path, text in planned.items()}
+    return _files.write_all(planned, force=force)
 
 
 def infer_needs(fleet: Fleet, scanned: FleetScan, generated: Generated) -> tuple[NeedsReport, ...]:
@@ -335,10 +333,7 @@ def write_plan(
         directory / rel: text
         for rel, text in sorted(_plan_render.render_all(fleet, result.plan, result.entries).items())
     }
-    if not force:
-        for path in files:
-            _files.check_replaceable(path)
-    return {path: _files.write_generated(path, text, force=force) for path, text in files.items()}
+    return _files.write_all(files, force=force)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -365,8 +360,59 @@ def check(fleet: Fleet, *, use_cache: bool = True) -> tuple[Stale, ...]:
         reason = _differs(path, text)
         if reason is not None:
             stale.append(Stale(path=path, reason=reason, command=f"depmin generate --agent {result.agent}"))
+    stale.extend(_stale_locks(fleet, generated))
     stale.extend(_stale_plan(fleet))
+    stale.extend(_stale_dockerfiles(fleet, scanned))
     return tuple(stale)
+
+
+def _stale_locks(fleet: Fleet, generated: Generated) -> list[Stale]:
+    """Locks whose input hash no longer matches (offline), once the fleet has any lock at all.
+    Each lock is compared under the backend version its header names, so a newer uv alone does
+    not make the committed locks stale."""
+    directories = {r.agent: requirements.requirements_path(fleet, r.agent).parent for r in generated.agents}
+    existing = _lockio.read_existing(directories)
+    if not existing:
+        return []
+    inputs = lock_inputs(fleet, generated)
+    current = _backend.backend("uv")
+    found = []
+    for name in sorted(inputs):
+        recorded = existing[name].backend if name in existing else None
+        identity = recorded or f"{current.name} {current.version}"
+        reason = lock_stage.staleness(inputs, [name], identity, existing)[name]
+        if reason:
+            path = directories[name] / "requirements.lock"
+            found.append(Stale(path=path, reason=reason, command=f"depmin lock --agent {name}"))
+    return found
+
+
+def _stale_dockerfiles(fleet: Fleet, scanned: FleetScan) -> list[Stale]:
+    directory = fleet.path.parent / "dockerfiles"
+    if not (directory / "docker-bake.hcl").exists():
+        return []
+    try:
+        tree = render_dockerfiles(fleet, plan(fleet), scanned, registry=_registry(directory))
+    except DepminError as exc:
+        return [Stale(path=directory, reason=str(exc), command="depmin plan && depmin dockerfiles")]
+    return _stale_files(directory, tree, "depmin dockerfiles")
+
+
+def _stale_files(directory: Path, files: Mapping[str, str], command: str) -> list[Stale]:
+    """The files under ``directory`` whose text differs from ``files`` (relative path -> text)."""
+    found = []
+    for rel, text in sorted(files.items()):
+        reason = _differs(directory / rel, text)
+        if reason is not None:
+            found.append(Stale(path=directory / rel, reason=reason, command=command))
+    return found
+
+
+def _registry(directory: Path) -> str:
+    """The registry the committed bake file was rendered for (``variable "REGISTRY"``)."""
+    text = (directory / "docker-bake.hcl").read_text(encoding="utf-8")
+    found = re.search(r'variable "REGISTRY" \{\n  default = "([^"]*)"', text)
+    return found.group(1) if found else "ghcr.io/your-org"
 
 
 def _differs(path: Path, text: str) -> str | None:
@@ -393,13 +439,7 @@ def _stale_plan(fleet: Fleet) -> list[Stale]:
         result = plan(fleet)
     except DepminError as exc:
         return [Stale(path=directory / "plan.json", reason=str(exc), command="depmin lock --all && depmin plan")]
-    files = _plan_render.render_all(fleet, result.plan, result.entries)
-    found = []
-    for rel, text in sorted(files.items()):
-        reason = _differs(directory / rel, text)
-        if reason is not None:
-            found.append(Stale(path=directory / rel, reason=reason, command="depmin plan"))
-    return found
+    return _stale_files(directory, _plan_render.render_all(fleet, result.plan, result.entries), "depmin plan")
 
 
 # --- lock and wheelhouse ---------------------------------------------------------------------
@@ -622,7 +662,4 @@ def write_dockerfiles(fleet: Fleet, tree: Mapping[str, str], *, force: bool = Fa
     """Write the tree under ``dockerfiles/`` beside agents.toml, atomically; ``{path: changed}``."""
     directory = fleet.path.parent / "dockerfiles"
     planned = {directory / rel: text for rel, text in sorted(tree.items())}
-    if not force:
-        for path in planned:
-            _files.check_replaceable(path)
-    return {path: _files.write_generated(path, text, force=force) for path, text in planned.items()}
+    return _files.write_all(planned, force=force)

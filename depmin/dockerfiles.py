@@ -152,7 +152,8 @@ def _service(fleet: Fleet, plan: Plan, agent: Agent, machine: str | None, inputs
     lines.append("FROM base AS runtime\n")
     if delta:
         lines.append("COPY --from=deps /opt/service /opt/service\n")
-    lines.append(_env(_runtime_env(agent, env_machine, bool(delta))))
+    gpu = any(f.gpu for f in fleet.family_chain(agent.family))
+    lines.append(_env(_runtime_env(agent, env_machine, bool(delta), gpu=gpu)))
     lines.append("WORKDIR /app\n")
     lines.append(_copies(inputs.root, [*inputs.files.get(agent.name, ()), *agent.files]))
     if agent.ports:
@@ -165,12 +166,12 @@ def _service(fleet: Fleet, plan: Plan, agent: Agent, machine: str | None, inputs
     return "\n".join(lines)
 
 
-def _runtime_env(agent: Agent, machine: Machine, has_delta: bool) -> dict[str, str]:
+def _runtime_env(agent: Agent, machine: Machine, has_delta: bool, *, gpu: bool) -> dict[str, str]:
     env = {"PYTHONPATH": "/app:/opt/service" if has_delta else "/app", "AGENT_NAME": agent.name}
     if has_delta:
         env["PATH"] = "/opt/service/bin:/opt/venv/bin:$PATH"
     for key in ("OMP_NUM_THREADS", "UVICORN_WORKERS", "PYTORCH_CUDA_ALLOC_CONF"):
-        if key in machine.environment:
+        if key in machine.environment and (gpu or key != "PYTORCH_CUDA_ALLOC_CONF"):
             env[key] = machine.environment[key]
     return env
 

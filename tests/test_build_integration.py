@@ -1,0 +1,410 @@
+"""Real builds: the cpu family image and three runnable agents' images, run and taken apart.
+
+The Dockerfiles are hand-written in tests/fixtures/build/ in the shape the Dockerfile generator is
+to emit. The base is a debootstrapped Debian with python3 (tests/buildenv.py), imported as the
+family's ``from`` image; PyYAML comes from a local wheelhouse through the family lock, and each
+service's delta (orjson, PyJWT, nothing) through its own lock, both with ``--require-hashes``. The
+tests run each agent in its image and check its health port and its protocol, and check from the
+image metadata that a service image is the family's layers plus one layer that holds none of the
+family's packages. Layer sizes and step timings go to ``build-report.json`` in the cache directory.
+
+Cold (nothing cached) the module takes a few minutes, most of it debootstrap; warm it only runs the
+containers. ``DEPMIN_TEST_REBUILD=1`` rebuilds the images.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import buildenv
+from tests.conftest import EXAMPLE_CONFIG, REPO
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+FIXTURES = Path(__file__).parent / "fixtures" / "build"
+FAMILY_TAG = "localhost/depmin-test-family:cpu-py311"
+FAMILY_PINS = ("PyYAML==6.0.2",)
+# Each agent's delta lock: an optional accelerator it uses when present (opted in), or nothing.
+DELTAS: dict[str, tuple[str, ...]] = {
+    "ServiceRegistry": ("orjson==3.10.12",),
+    "AuthenticationAgent": ("PyJWT==2.10.1",),
+    "TaskScheduler": (),
+}
+DELTA_MODULES = {"ServiceRegistry": "orjson", "AuthenticationAgent": "jwt"}
+AGENTS = tuple(DELTAS)
+# Files a build must not leave behind: mount points of buildah run and of the test's volumes.
+MOUNT_LEFTOVERS = ("etc/pip.conf", "etc/resolv.conf", "etc/hostname", "etc/hosts", "mnt", "wheels")
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    entrypoint: str
+    files: tuple[str, ...]
+    ports: tuple[int, ...]
+    health_port: int
+
+    @property
+    def tag(self) -> str:
+        return f"localhost/depmin-test-service:{self.name.lower()}"
+
+
+# --------------------------------------------------------------------------------------------
+# fixtures: tools, base, wheelhouse, images
+
+
+@pytest.fixture(scope="module")
+def buildah() -> buildenv.Buildah:
+    buildenv.require_tools("buildah")
+    buildenv.require_root("buildah with chroot isolation and vfs storage")
+    return buildenv.Buildah()
+
+
+@pytest.fixture(scope="module")
+def base_image(buildah: buildenv.Buildah) -> str:
+    name = buildenv.ensure_base_image(buildah)
+    python = (buildah.config(name).get("Labels") or {}).get("io.depmin.test.python")
+    if python != "3.11":
+        pytest.skip(f"{name} has python3 {python}; the wheelhouse and locks are for CPython 3.11")
+    return name
+
+
+@pytest.fixture(scope="module")
+def wheelhouse() -> buildenv.Wheelhouse:
+    pins = [*FAMILY_PINS, *(pin for pins in DELTAS.values() for pin in pins)]
+    with buildenv.timed("wheelhouse: pip download") as step:
+        house = buildenv.build_wheelhouse(pins, python_version="3.11")
+        step.cached = not house.downloaded
+    return house
+
+
+@pytest.fixture(scope="module")
+def agents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Agent]:
+    """The three runnable agents: closure from ``depmin scan``, ports from agents.toml."""
+    fleet = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    argv = [sys.executable, "-m", "depmin", "scan", "--config", str(EXAMPLE_CONFIG)]
+    argv += ["--format", "json", "--no-cache", *(arg for name in AGENTS for arg in ("--agent", name))]
+    env = {"DEPMIN_CACHE_DIR": str(tmp_path_factory.mktemp("depmin-cache"))}
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, check=False, env={**os.environ, **env})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = {}
+    for entry in json.loads(proc.stdout)["agents"]:
+        declared = fleet["agents"][entry["agent"]]
+        result[entry["agent"]] = Agent(
+            entry["agent"],
+            entry["entrypoint"],
+            tuple(entry["files"]),
+            tuple(declared.get("ports", ())),
+            declared["health_port"],
+        )
+    assert set(result) == set(AGENTS)
+    return result
+
+
+@pytest.fixture(scope="module")
+def family(
+    buildah: buildenv.Buildah,
+    base_image: str,
+    wheelhouse: buildenv.Wheelhouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> buildenv.Built:
+    context = tmp_path_factory.mktemp("family-cpu")
+    shutil.copy(FIXTURES / "family-cpu" / "Dockerfile", context / "Dockerfile")
+    (context / "requirements.lock").write_text(buildenv.hashed_lock(wheelhouse, FAMILY_PINS))
+    with buildenv.timed("family image: build") as step:
+        built = buildah.build(
+            context,
+            FAMILY_TAG,
+            build_args={"BASE_IMAGE": base_image},
+            volumes=buildenv.wheelhouse_volumes(wheelhouse),
+            parents=[base_image],
+        )
+        step.cached = built.cached
+    return built
+
+
+@pytest.fixture(scope="module")
+def service(
+    buildah: buildenv.Buildah,
+    family: buildenv.Built,
+    wheelhouse: buildenv.Wheelhouse,
+    agents: dict[str, Agent],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], buildenv.Built]:
+    """Build (once per module) the image of the agent with the given name."""
+    built: dict[str, buildenv.Built] = {}
+    project_root = REPO / tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))["project"]["root"]
+
+    def build(name: str) -> buildenv.Built:
+        if name in built:
+            return built[name]
+        agent = agents[name]
+        context = tmp_path_factory.mktemp(name)
+        shutil.copy(FIXTURES / name / "Dockerfile", context / "Dockerfile")
+        if DELTAS[name]:
+            (context / "requirements.lock").write_text(buildenv.hashed_lock(wheelhouse, DELTAS[name]))
+        for file in agent.files:
+            target = context / "app" / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(project_root / file, target)
+        with buildenv.timed(f"service image {name}: build") as step:
+            built[name] = buildah.build(
+                context,
+                agent.tag,
+                build_args={"FAMILY_IMAGE": FAMILY_TAG},
+                volumes=buildenv.wheelhouse_volumes(wheelhouse),
+                parents=[FAMILY_TAG],
+            )
+            step.cached = built[name].cached
+        return built[name]
+
+    return build
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report() -> Iterator[dict[str, buildenv.Layer]]:
+    """Collect layers by role; at the end write their sizes and the step timings to build-report.json."""
+    layers: dict[str, buildenv.Layer] = {}
+    yield layers
+    if not buildenv.STEPS:
+        return
+    data = {
+        "layers": {
+            role: {
+                "diff_id": layer.diff_id,
+                "bytes": layer.size,
+                "gzip_bytes": layer.gzip_size,
+                "files": len(layer.files),
+            }
+            for role, layer in layers.items()
+        },
+        "steps": [{"step": step.name, "seconds": step.seconds, "cached": step.cached} for step in buildenv.STEPS],
+    }
+    path = buildenv.cache_dir() / "build-report.json"
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    lines = [f"{s.name:<45} {s.seconds:>8.2f}s{'  (cached)' if s.cached else ''}" for s in buildenv.STEPS]
+    lines += [
+        f"layer {role:<39} {layer.size / 1e6:>8.2f} MB ({layer.gzip_size / 1e6:.2f} MB gzip)"
+        for role, layer in layers.items()
+    ]
+    print(f"\nbuild report: {path}\n" + "\n".join(lines))
+
+
+# --------------------------------------------------------------------------------------------
+# apt sources (no tool needed)
+
+ONE_LINE = """\
+# comment
+deb [arch=amd64 signed-by=/usr/share/keyrings/x.gpg] http://mirror.example/debian bookworm main contrib
+deb-src http://mirror.example/debian bookworm main
+deb http://security.example/debian-security bookworm-security main
+"""
+
+DEB822 = """\
+Types: deb
+# http://snapshot.example/archive/debian/20250520T000000Z
+URIs: http://other.example/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://disabled.example/debian
+Suites: trixie
+Components: main
+Enabled: no
+"""
+
+
+def test_apt_sources_give_mirror_and_suite_from_either_format() -> None:
+    one_line = buildenv.parse_one_line_sources(ONE_LINE)
+    assert [s.uris for s in one_line] == [
+        ("http://mirror.example/debian",),
+        ("http://mirror.example/debian",),
+        ("http://security.example/debian-security",),
+    ]
+    assert one_line[0].components == ("main", "contrib")
+    assert buildenv.debian_mirror(one_line) == ("http://mirror.example/debian", "bookworm")
+    deb822 = buildenv.parse_deb822_sources(DEB822)
+    assert [s.enabled for s in deb822] == [True, False]
+    assert deb822[0].suites == ("bookworm", "bookworm-updates")
+    assert buildenv.debian_mirror(deb822) == ("http://other.example/debian", "bookworm")
+    assert buildenv.debian_mirror(reversed(deb822)) == ("http://other.example/debian", "bookworm")
+    with pytest.raises(LookupError):
+        buildenv.debian_mirror(one_line[2:])
+
+
+def test_this_machines_mirror_comes_from_its_apt_sources() -> None:
+    try:
+        mirror, suite = buildenv.debian_mirror()
+    except LookupError as error:
+        pytest.skip(f"not a Debian machine: {error}")
+    assert any(mirror in (uri.rstrip("/") for uri in s.uris) for s in buildenv.read_apt_sources())
+    assert suite and "-" not in suite
+
+
+def test_fixture_dockerfiles_are_there() -> None:
+    # .gitignore's "build/" also matches tests/fixtures/build/: a plain `git add` leaves them out
+    missing = [name for name in ("family-cpu", *AGENTS) if not (FIXTURES / name / "Dockerfile").is_file()]
+    assert not missing, f"missing {FIXTURES}/<{'|'.join(missing)}>/Dockerfile (git add -f tests/fixtures/build?)"
+
+
+# --------------------------------------------------------------------------------------------
+# family image
+
+
+def test_family_image_is_the_base_plus_one_layer_with_the_locked_venv(
+    buildah: buildenv.Buildah, base_image: str, family: buildenv.Built, report: dict[str, buildenv.Layer]
+) -> None:
+    base_layers = buildah.diff_ids(base_image)
+    family_layers = buildah.diff_ids(FAMILY_TAG)
+    assert family_layers[: len(base_layers)] == base_layers
+    assert len(family_layers) == len(base_layers) + 1
+    with buildenv.timed("layers: export + list (family)"):
+        layers = buildah.layers(FAMILY_TAG)
+    base, added = layers[0], layers[-1]
+    report.update({"base": base, "family cpu": added})
+    assert added.has("opt/venv/lib/python3.11/site-packages/yaml/__init__.py")
+    assert added.has("opt/venv/requirements.lock")
+    leaked = [path for path in added.files if path.startswith(MOUNT_LEFTOVERS)]
+    assert not leaked, f"mount points of the build leaked into the family layer: {leaked}"
+    # the user is created here, in the family layer (the base has none)
+    assert added.has("etc/passwd") and not base.has("opt/venv")
+    config = buildah.config(FAMILY_TAG)
+    assert config["Entrypoint"] == ["/usr/bin/tini", "--"]
+    assert any(e.startswith("PATH=/opt/venv/bin:") for e in config["Env"])
+
+
+def test_family_python_is_the_venv_and_the_system_python_stays_clean(
+    buildah: buildenv.Buildah, family: buildenv.Built
+) -> None:
+    script = "import sys, yaml; print(sys.prefix, yaml.__file__, yaml.__with_libyaml__)"
+    with buildah.container(FAMILY_TAG) as name:
+        venv = buildah.run_in(name, ["python", "-c", script], user="app")
+        system = buildah.run_in(name, ["/usr/bin/python3", "-c", "import yaml"], user="app")
+        user = buildah.run_in(name, ["id", "-un"], user="app")
+    assert venv.returncode == 0, venv.stderr
+    assert venv.stdout.split() == ["/opt/venv", "/opt/venv/lib/python3.11/site-packages/yaml/__init__.py", "True"]
+    assert system.returncode != 0 and "No module named 'yaml'" in system.stderr
+    assert user.stdout.strip() == "app"
+
+
+# --------------------------------------------------------------------------------------------
+# service images
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_service_image_is_the_family_plus_one_layer_without_family_packages(
+    name: str,
+    buildah: buildenv.Buildah,
+    family: buildenv.Built,
+    service: Callable[[str], buildenv.Built],
+    agents: dict[str, Agent],
+    report: dict[str, buildenv.Layer],
+) -> None:
+    agent = agents[name]
+    service(name)
+    family_layers = buildah.diff_ids(FAMILY_TAG)
+    service_layers = buildah.diff_ids(agent.tag)
+    assert service_layers[: len(family_layers)] == family_layers, (
+        "the family's layers are not the service's lower layers"
+    )
+    assert len(service_layers) == len(family_layers) + 1
+    with buildenv.timed(f"layers: export + list ({name})"):
+        layers = buildah.layers(agent.tag)
+    family_added, added = layers[-2], layers[-1]
+    report[f"service {name}"] = added
+
+    # what the family installed, by top-level name in its site-packages
+    site = "opt/venv/lib/python3.11/site-packages/"
+    family_packages = {p[len(site) :].split("/")[0] for p in family_added.files if p.startswith(site)}
+    assert {"yaml", "_yaml"} <= family_packages
+    again = [p for p in added.files if p.startswith("opt/venv") or set(p.split("/")) & family_packages]
+    assert not again, f"the service layer repeats the family's packages: {again[:10]}"
+    assert not any(p.endswith("yaml/__init__.py") for p in added.files)
+    assert not [p for p in added.files if p.startswith(MOUNT_LEFTOVERS)], "a build mount point leaked"
+
+    assert {f"app/{file}" for file in agent.files} <= set(added.files)
+    if DELTAS[name]:
+        module = DELTA_MODULES[name]
+        assert added.has(f"opt/service/site/{module}/__init__.py")
+        assert added.has("opt/service/requirements.lock")
+    else:
+        assert not [p for p in added.files if p.startswith("opt/")]
+
+    config = buildah.config(agent.tag)
+    assert config["User"] == "app"
+    assert config["Entrypoint"] == ["/usr/bin/tini", "--"]
+    assert config["Cmd"] == ["python", agent.entrypoint]
+    assert config["WorkingDir"] == "/app"
+    assert set(config["ExposedPorts"]) == {f"{port}/tcp" for port in (*agent.ports, agent.health_port)}
+    healthcheck = config.get("Healthcheck") or {}
+    assert healthcheck.get("Test", [""])[0] == "CMD", "HEALTHCHECK is lost unless the image is in docker format"
+    assert healthcheck["Interval"] == 30 * 10**9 and healthcheck["Retries"] == 3
+
+
+def _talk(port: int, line: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(line.encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode().strip()
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_service_runs_in_its_image_and_answers_on_its_health_port(
+    name: str,
+    buildah: buildenv.Buildah,
+    service: Callable[[str], buildenv.Built],
+    agents: dict[str, Agent],
+) -> None:
+    agent = agents[name]
+    service(name)
+    offset = buildenv.free_port_offset([*agent.ports, agent.health_port])
+    env = {"PORT_OFFSET": str(offset), "AUTH_BOOTSTRAP_PASSWORD": "s3cret"}
+    with buildenv.timed(f"run {name}: start, probe, stop"), buildah.running(agent.tag, env=env) as running:
+        status = buildenv.wait_for_line(agent.health_port + offset, running=running)
+        assert status.startswith("OK"), status
+        # the image's own HEALTHCHECK command, run in the container as the runtime would
+        test = buildah.config(agent.tag)["Healthcheck"]["Test"]
+        probe = running.exec(test[1:])
+        assert probe.returncode == 0, probe.stdout + probe.stderr
+        where = running.exec(["python", "-c", _ORIGINS.format(module=DELTA_MODULES.get(name, "json"))])
+        assert where.returncode == 0, where.stderr
+        yaml_file, delta_file = where.stdout.split()
+        assert yaml_file == "/opt/venv/lib/python3.11/site-packages/yaml/__init__.py"
+        if name in DELTA_MODULES:
+            assert delta_file.startswith("/opt/service/site/")
+        if name == "ServiceRegistry":
+            port = agent.ports[0] + offset
+            assert _talk(port, "REGISTER tts 127.0.0.1 5562") == "OK"
+            assert _talk(port, "GET tts") == "127.0.0.1 5562"
+            assert _talk(port, "LIST").startswith('{"tts":{"host":'), "not orjson's compact output"
+        if name == "AuthenticationAgent":
+            answer = _talk(agent.ports[0] + offset, "LOGIN admin s3cret")
+            assert answer.startswith("TOKEN ") and answer.count(".") == 2, f"not a JWT: {answer}"
+        exit_code = running.stop()
+    assert exit_code == 0, running.output()
+    assert f"{name} stopped" in running.output()
+
+
+_ORIGINS = "import importlib, yaml; print(yaml.__file__, importlib.import_module('{module}').__file__)"
