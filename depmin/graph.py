@@ -55,8 +55,16 @@ __all__ = [
 
 KINDS = ("required", "lazy", "optional", "type_only")
 _PYTHONS = ("python", "python3")
-# Modules compiled into the interpreter: found before any sys.path entry, so never shadowed.
-_BUILTIN = frozenset({"sys", "builtins", "marshal", "posix", "_imp", "_io", "_thread", "_warnings"})
+# Modules in sys.modules before any user code runs (compiled in, frozen, or imported by `site` at
+# start-up): a later sys.path edit cannot shadow them, whatever directories it adds.
+_BUILTIN = frozenset(
+    {
+        "sys", "builtins", "marshal", "posix", "time", "zipimport", "_imp", "_io", "_thread", "_warnings",
+        "_weakref", "_abc", "_codecs", "_signal", "_frozen_importlib", "_frozen_importlib_external",
+        "abc", "codecs", "encodings", "io", "os", "stat", "posixpath", "genericpath", "_collections_abc",
+        "_sitebuiltins", "site",
+    }
+)  # fmt: skip
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
 
 
@@ -361,12 +369,18 @@ class _Walk:
     run_problems: list[str] = field(default_factory=list)
     first_party_names: set[str] = field(default_factory=set)
     edits: set[Path] = field(default_factory=set)  # every str directory the closure puts on sys.path
+    base_roots: tuple[Path, ...] = ()  # the search path the entrypoint starts with
+    rels: dict[Path, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        known = self.rels.get(path)
+        if known is None:
+            try:
+                known = path.relative_to(self.root).as_posix()
+            except ValueError:
+                known = path.as_posix()
+            self.rels[path] = known
+        return known
 
     def push(self, state: _State, rank: int, hop: Hop | None) -> None:
         if state in self.done or self.best.get(state, 99) <= rank:
@@ -391,7 +405,7 @@ def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder |
     extra: tuple[Path, ...] = ()
     for _ in range(4):
         walk = _walk(fleet, agent, sources, finder, extra)
-        added = tuple(sorted(walk.edits - set(extra)))
+        added = tuple(sorted(walk.edits - set(extra) - set(walk.base_roots)))
         if not added:
             break
         extra = (*extra, *added)
@@ -413,6 +427,7 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
         mode=mode,
     )
     roots = _unique((first, *source_roots, *extra))
+    walk.base_roots = _unique((first, *source_roots))
     for directory in roots:
         walk.first_party_names.update(_top_names(walk.finder, directory))
     if not entry.is_file():

@@ -162,3 +162,21 @@ def test_unknown_agent_is_a_one_line_error_with_a_suggestion() -> None:
         err.getvalue()
         == "error: agents.toml: no agent named 'Mian' (did you mean 'Main'?); `depmin fleet` lists the agents\n"
     )
+
+
+def test_sys_path_edit_cannot_shadow_a_module_loaded_at_start_up(tmp_path: Path) -> None:
+    """`io` is in sys.modules before the script runs: lib/io/ is never imported (found by the benchmark)."""
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "lib" / "io").mkdir(parents=True)
+    (tmp_path / "svc" / "app.py").write_text(
+        'import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))\nimport io\nimport json\n'
+    )
+    (tmp_path / "lib" / "io" / "__init__.py").write_text("import numpy\n")
+    (tmp_path / "lib" / "json.py").write_text("import orjson\n")  # not loaded at start-up: this one does shadow
+    config = tmp_path / "agents.toml"
+    config.write_text(
+        '[project]\n[machines.M]\n[families.f]\nfrom = "x"\n[agents.A]\nentrypoint = "svc/app.py"\nmachines = ["M"]\nfamily = "f"\n'
+    )
+    result = api.scan(api.load_fleet(config), use_cache=False).agent("A")
+    assert result.files == ("lib/json.py", "svc/app.py")
+    assert [e.module for e in result.third_party] == ["orjson"]
