@@ -110,7 +110,7 @@ def _apt_run(packages: Iterable[str]) -> str:
     return (
         "RUN apt-get update \\\n"
         f"    && apt-get install -y --no-install-recommends {listed} \\\n"
-        "    && rm -rf /var/lib/apt/lists/*"
+        "    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin"
     )
 
 

@@ -786,14 +786,15 @@ class RunningContainer:
         """SIGTERM to the container's first process (as ``docker stop``), SIGKILL after ``timeout``.
 
         ``buildah run`` does not forward signals: killing it kills its chroot helper and orphans
-        the command. So the signal goes to the process started from ``argv[0]`` (tini), found
-        among the descendants of ``buildah run``. Returns buildah run's exit code, which is the
-        command's.
+        the command. So the signal goes to the process started from ``argv`` (tini), found
+        among the descendants of ``buildah run`` (an ``argv[0]`` without a slash, ``["tini", "--"]``,
+        shows up resolved through PATH: ``/usr/bin/tini``). Returns buildah run's exit code, which
+        is the command's.
         """
         if self.returncode is not None:
             return self.returncode
         tree = _descendants(self.process.pid)
-        init = next((proc for proc in tree if proc.argv[:1] == self.argv[:1]), None)
+        init = next((proc for proc in tree if _started_as(proc.argv, self.argv)), None)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 if init is not None:
@@ -812,6 +813,13 @@ class RunningContainer:
         self._output = self.output()
         self.returncode = self.process.returncode
         return self.returncode
+
+
+def _started_as(seen: Sequence[str], command: Sequence[str]) -> bool:
+    """Whether a process's argv is ``command``, whose program may have been looked up in PATH."""
+    if not seen or not command or list(seen[1:]) != list(command[1:]):
+        return False
+    return seen[0] == command[0] or ("/" not in command[0] and seen[0].rsplit("/", 1)[-1] == command[0])
 
 
 @dataclass(frozen=True)
