@@ -361,9 +361,20 @@ def check(fleet: Fleet, *, use_cache: bool = True) -> tuple[Stale, ...]:
         if reason is not None:
             stale.append(Stale(path=path, reason=reason, command=f"depmin generate --agent {result.agent}"))
     stale.extend(_stale_locks(fleet, generated))
-    stale.extend(_stale_plan(fleet))
-    stale.extend(_stale_dockerfiles(fleet, scanned))
+    planned = _plan_if_made(fleet)
+    stale.extend(_stale_plan(fleet, planned))
+    stale.extend(_stale_dockerfiles(fleet, scanned, planned))
     return tuple(stale)
+
+
+def _plan_if_made(fleet: Fleet) -> PlanResult | DepminError | None:
+    """The plan (computed once for both checks), the error making it, or None before any plan."""
+    if not (fleet.path.parent / "locks" / "plan.json").exists():
+        return None
+    try:
+        return plan(fleet)
+    except DepminError as exc:
+        return exc
 
 
 def _stale_locks(fleet: Fleet, generated: Generated) -> list[Stale]:
@@ -387,12 +398,15 @@ def _stale_locks(fleet: Fleet, generated: Generated) -> list[Stale]:
     return found
 
 
-def _stale_dockerfiles(fleet: Fleet, scanned: FleetScan) -> list[Stale]:
+def _stale_dockerfiles(fleet: Fleet, scanned: FleetScan, planned: PlanResult | DepminError | None) -> list[Stale]:
     directory = fleet.path.parent / "dockerfiles"
     if not (directory / "docker-bake.hcl").exists():
         return []
+    if not isinstance(planned, PlanResult):
+        reason = str(planned) if planned is not None else "no plan (locks/plan.json) to render from"
+        return [Stale(path=directory, reason=reason, command="depmin plan && depmin dockerfiles")]
     try:
-        tree = render_dockerfiles(fleet, plan(fleet), scanned, registry=_registry(directory))
+        tree = render_dockerfiles(fleet, planned, scanned, registry=_registry(directory))
     except DepminError as exc:
         return [Stale(path=directory, reason=str(exc), command="depmin plan && depmin dockerfiles")]
     return _stale_files(directory, tree, "depmin dockerfiles")
@@ -431,15 +445,13 @@ def _differs(path: Path, text: str) -> str | None:
     return ", ".join(changes[:6]) + (" …" if len(changes) > 6 else "") if changes else "comments or sites changed"
 
 
-def _stale_plan(fleet: Fleet) -> list[Stale]:
+def _stale_plan(fleet: Fleet, planned: PlanResult | DepminError | None) -> list[Stale]:
     directory = fleet.path.parent / "locks"
-    if not (directory / "plan.json").exists():
+    if planned is None:
         return []
-    try:
-        result = plan(fleet)
-    except DepminError as exc:
-        return [Stale(path=directory / "plan.json", reason=str(exc), command="depmin lock --all && depmin plan")]
-    return _stale_files(directory, _plan_render.render_all(fleet, result.plan, result.entries), "depmin plan")
+    if isinstance(planned, DepminError):
+        return [Stale(path=directory / "plan.json", reason=str(planned), command="depmin lock --all && depmin plan")]
+    return _stale_files(directory, _plan_render.render_all(fleet, planned.plan, planned.entries), "depmin plan")
 
 
 # --- lock and wheelhouse ---------------------------------------------------------------------
@@ -567,6 +579,12 @@ def _wheelhouses(fleet: Fleet) -> list[Path]:
 WHEELHOUSE_DIR = "wheelhouse"
 
 
+def _installable(release: _pylock.Release) -> tuple[_pylock.File, ...]:
+    """The target's wheels of a release, or its sdist when it has no wheel."""
+    wheels = tuple(f for f in release.files if f.is_wheel)
+    return wheels or release.files
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WheelhouseResult:
     """A versioned wheelhouse: every locked file of some agents, checked against the locks' hashes."""
@@ -588,7 +606,8 @@ def wheelhouse(
     directory: Path | None = None,
     timeout: float = 300.0,
 ) -> WheelhouseResult:
-    """Download every file of the ``agents``' pylock.toml into ``wheelhouse/<label>-<digest>/``.
+    """Download every wheel of the ``agents``' pylock.toml (the sdist of a distribution without
+    one) into ``wheelhouse/<label>-<digest>/``.
 
     The directory's name carries a digest of the files' hashes, so a changed lock set makes a new
     directory. Each file is verified against its sha256 before it appears; files already there are
@@ -603,7 +622,7 @@ def wheelhouse(
         except OSError:
             raise DepminError(f"{folder / 'pylock.toml'}: no lock; run `depmin lock --agent {name}` first") from None
         releases[name] = list(_pylock.parse_files(text, base=folder).values())
-    files = {f.filename: f for found in releases.values() for release in found for f in release.files}
+    files = {f.filename: f for found in releases.values() for release in found for f in _installable(release)}
     digest = hashlib.sha256("\n".join(sorted(f.sha256 for f in files.values())).encode()).hexdigest()[:12]
     target = directory or fleet.path.parent / WHEELHOUSE_DIR / f"{label}-{digest}"
     fetched = []
