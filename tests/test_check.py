@@ -31,9 +31,13 @@ def test_committed_tree_is_current(example: Path) -> None:
 def test_new_import_makes_requirements_lock_and_plan_stale(example: Path) -> None:
     entry = example.parent / "examples" / "ai_system" / "pc2_code" / "agents" / "tiered_responder.py"
     entry.write_text(entry.read_text() + "\nimport xmltodict\n")
-    stale = {str(s.path.relative_to(example.parent)): s for s in depmin.check(depmin.load_fleet(example), use_cache=False)}
+    stale = {
+        str(s.path.relative_to(example.parent)): s for s in depmin.check(depmin.load_fleet(example), use_cache=False)
+    }
     assert stale["locks/TieredResponder/requirements.generated.txt"].reason == "+xmltodict"
-    assert stale["locks/TieredResponder/requirements.generated.txt"].command == "depmin generate --agent TieredResponder"
+    assert (
+        stale["locks/TieredResponder/requirements.generated.txt"].command == "depmin generate --agent TieredResponder"
+    )
     assert stale["locks/TieredResponder/requirements.lock"].command == "depmin lock --agent TieredResponder"
     assert all(s.path.parent.name in ("TieredResponder",) for s in stale.values())
 

@@ -70,7 +70,9 @@ def test_hook_fails_on_a_new_import_and_passes_after_generate(project: tuple[Pat
     (work / "worker" / "main.py").write_text("import zmq\nimport yaml\n")
     stale = _try_repo(work, env, "depmin-check")
     assert stale.returncode == 1, stale.stdout + stale.stderr
-    assert "stale: locks/Worker/requirements.generated.txt: +pyyaml; run `depmin generate --agent Worker`" in stale.stdout
+    assert (
+        "stale: locks/Worker/requirements.generated.txt: +pyyaml; run `depmin generate --agent Worker`" in stale.stdout
+    )
 
     fixed = _try_repo(work, env, "depmin-generate")  # rewrites the file: pre-commit reports the change
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr
