@@ -17,12 +17,13 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+import depmin.lock as lock_stage
 from depmin import (
     _backend,
     _files,
@@ -37,7 +38,6 @@ from depmin import (
     needs,
     requirements,
 )
-from depmin import lock as lock_stage
 from depmin._lockfile import LockEntry
 from depmin._sources import Sources, default_cache_dir
 from depmin.errors import DepminError
@@ -48,6 +48,9 @@ from depmin.manifest import load_fleet as _load_fleet
 from depmin.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
 from depmin.needs import NeedsReport
 from depmin.requirements import AgentRequirements
+
+# Called as progress(name, done, total) after each agent, for a progress bar; never required.
+Progress = Callable[[str, int, int], None]
 
 __all__ = [
     "FleetScan",
@@ -109,6 +112,7 @@ def scan(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> FleetScan:
     """Walk each agent's import graph (all agents when ``agents`` is None).
 
@@ -124,7 +128,12 @@ def scan(
         if len(chosen) > 1:
             sources.prefetch(graph.python_files(fleet.project.root), workers=workers)
         finder = graph.Finder()
-        results = tuple(graph.scan_agent(fleet, agent, sources, finder=finder) for agent in chosen)
+        scanned: list[AgentScan] = []
+        for agent in chosen:
+            scanned.append(graph.scan_agent(fleet, agent, sources, finder=finder))
+            if progress is not None:
+                progress(agent.name, len(scanned), len(chosen))
+        results = tuple(scanned)
     finally:
         sources.close()
     return FleetScan(
@@ -504,6 +513,7 @@ def lock(
     force: bool = False,
     workers: int = 0,
     timeout: float = 900.0,
+    progress: Progress | None = None,
 ) -> LockResult:
     """Write ``locks/<Agent>/requirements.lock`` and ``pylock.toml`` for the stale ``agents``.
 
@@ -522,10 +532,15 @@ def lock(
                 _files.check_replaceable(directories[name] / file)
     written: dict[Path, bool] = {}
 
+    finished: list[str] = []
+
     def sink(result: lock_stage.AgentLock) -> None:
         for file, text in result.texts.items():
             path = directories[result.agent] / file
             written[path] = _files.write_generated(path, text, force=force)
+        finished.append(result.agent)
+        if progress is not None:
+            progress(result.agent, len(finished), len(selected))
 
     root = fleet.path.parent
     options = lock_stage.Options(

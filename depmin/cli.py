@@ -24,7 +24,6 @@ from typing import TextIO
 from packaging.utils import canonicalize_name
 
 from depmin import __version__, _plan_render, _render, api
-from depmin import lock as lock_stage
 from depmin.errors import (
     EXIT_CONFIG,
     EXIT_FINDINGS,
@@ -36,6 +35,7 @@ from depmin.errors import (
 )
 from depmin.graph import AgentScan, ExternalImport, Hop
 from depmin.layers import Plan
+from depmin.lock import FleetLock
 from depmin.manifest import Fleet, find_config, load_fleet
 from depmin.mapping import Resolution
 from depmin.needs import NeedsReport
@@ -68,6 +68,7 @@ class Output:
         self.verbose: bool = args.verbose
         self.json: bool = getattr(args, "format", "text") == "json"
         self.width = shutil.get_terminal_size((120, 24)).columns if out.isatty() else None
+        self.err_width = shutil.get_terminal_size((100, 24)).columns if err.isatty() else 100
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -79,6 +80,23 @@ class Output:
     def warn(self, text: str) -> None:
         """A warning always shows, even with --quiet: guesses must be loud."""
         self.err.write(f"{_label('warning', self.err)} {text}\n")
+
+    def progress(self, what: str) -> Callable[[str, int, int], None] | None:
+        """A one-line progress bar on stderr, only on a terminal and without --quiet; it erases
+        itself when done, so logs and pipes never see it."""
+        if self.quiet or not self.err.isatty():
+            return None
+
+        def show(name: str, done: int, total: int) -> None:
+            width = 24
+            filled = width * done // max(total, 1)
+            line = f"{what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}"
+            self.err.write("\r" + line[: self.err_width].ljust(self.err_width))
+            if done >= total:
+                self.err.write("\r" + " " * (self.err_width) + "\r")
+            self.err.flush()
+
+        return show
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         self.print(_render.table(headers, rows, width=self.width))
@@ -198,7 +216,7 @@ def _fleet_json(fleet: Fleet) -> dict[str, object]:
 def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     """Walk each agent's import graph and report its third-party modules."""
     fleet = _load(args)
-    result = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
+    result = api.scan(fleet, args.agent or None, use_cache=not args.no_cache, progress=output.progress("scanning"))
     chain = api.mapper(fleet, python=args.python)
     mapped = {scan.agent: map_imports(fleet, fleet.agent(scan.agent), scan, chain) for scan in result.agents}
     if output.json:
@@ -661,6 +679,7 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
         upgrade=args.upgrade,
         force=args.force,
         workers=args.workers,
+        progress=output.progress("locking"),
     )
     result = done.result
     if output.json:
@@ -674,7 +693,7 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
     return EXIT_OK if result.ok and not diverged else EXIT_FINDINGS
 
 
-def _print_lock(output: Output, result: lock_stage.FleetLock) -> None:
+def _print_lock(output: Output, result: FleetLock) -> None:
     changed = [a for a in result.agents if a.state != "fresh"]
     for agent in changed if not output.verbose else result.agents:
         count = f"{len(agent.packages)} distributions" if agent.packages else ""

@@ -10,7 +10,8 @@ import pytest
 import depmin
 
 PUBLIC = {
-    "load_fleet", "scan", "why", "generate", "infer_needs", "mapper", "plan", "check",
+    "load_fleet", "scan", "why", "generate", "infer_needs", "mapper", "plan", "check", "lock", "wheelhouse",
+    "render_dockerfiles", "write_dockerfiles", "LockResult", "WheelhouseResult",
     "write_requirements", "write_plan", "Fleet", "Agent", "Family", "Machine", "Project", "Policy",
     "Layers", "FleetScan", "AgentScan", "ExternalImport", "ModuleUse", "Hop", "Generated",
     "AgentRequirements", "RequirementLine", "NeedsReport", "PlanResult", "Stale", "DepminError",
