@@ -72,6 +72,7 @@ __all__ = [
     "render_dockerfiles",
     "scan",
     "select_agents",
+    "suggest_families",
     "wheelhouse",
     "why",
     "write_dockerfiles",
@@ -267,6 +268,19 @@ class PlanResult:
 def plan(fleet: Fleet, *, locks_dir: Path | None = None) -> PlanResult:
     """Decide the family layers from the committed locks (``locks/<Agent>/requirements.lock`` and
     ``pylock.toml``); raises DepminError naming the agents without locks."""
+    entries, packages = _read_locks(fleet, locks_dir)
+    result = layers.plan_layers(fleet, packages)
+    return PlanResult(plan=result, entries=entries, chains=_gpu_chains(fleet, result, packages))
+
+
+def suggest_families(fleet: Fleet, *, locks_dir: Path | None = None) -> tuple[layers.Suggestion, ...]:
+    """Sub-families that would save bytes, clustered from the locks; agents.toml is not changed."""
+    return layers.suggest_families(fleet, _read_locks(fleet, locks_dir)[1])
+
+
+def _read_locks(
+    fleet: Fleet, locks_dir: Path | None
+) -> tuple[dict[str, dict[NormalizedName, LockEntry]], dict[str, dict[NormalizedName, layers.Package]]]:
     directory = locks_dir or fleet.path.parent / "locks"
     tags = _lockfile.target_tags(fleet.project.python, fleet.project.platform)
     packages: dict[str, dict[NormalizedName, layers.Package]] = {}
@@ -284,8 +298,7 @@ def plan(fleet: Fleet, *, locks_dir: Path | None = None) -> PlanResult:
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise DepminError(f"no lock for {shown} in {directory}; run `depmin lock --all` first")
-    result = layers.plan_layers(fleet, packages)
-    return PlanResult(plan=result, entries=entries, chains=_gpu_chains(fleet, result, packages))
+    return entries, packages
 
 
 def _packages(

@@ -509,6 +509,8 @@ def cmd_plan(args: argparse.Namespace, output: Output) -> int:
         return EXIT_OK
     if args.check:
         return _plan_check(fleet, plan, output)
+    if args.suggest_families:
+        return _suggest(fleet, output)
     written = api.write_plan(fleet, result, force=args.force)
     if output.json:
         output.print(_render.dumps({**_plan_render.plan_json(plan), "errors": list(result.errors())}))
@@ -551,6 +553,31 @@ def _plan_check(fleet: Fleet, plan: Plan, output: Output) -> int:
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
+def _suggest(fleet: Fleet, output: Output) -> int:
+    suggestions = api.suggest_families(fleet)
+    if output.json:
+        items = [
+            {
+                "family": s.name,
+                "extends": s.extends,
+                "agents": list(s.agents),
+                "packages": list(s.packages),
+                "saved": dict(s.saved),
+            }
+            for s in suggestions
+        ]
+        output.print(_render.dumps({"schema": "depmin.suggest/1", "suggestions": items}))
+        return EXIT_OK
+    for s in suggestions:
+        saved = ", ".join(f"{machine} {_mb(size)}" for machine, size in sorted(s.saved.items()))
+        output.print(f"[families.{s.name}] extends = {s.extends!r}: saves {saved}")
+        output.print(f"  agents: {', '.join(s.agents)}")
+        output.print(f"  would bake in: {', '.join(s.packages) or '-'}")
+    if not suggestions:
+        output.print("no sub-family would save bytes against the current agents.toml")
+    return EXIT_OK
+
+
 def _mb(size: int) -> str:
     return f"{size / 1e6:,.1f} MB"
 
@@ -562,6 +589,11 @@ def _pct(part: int, whole: int) -> str:
 def _plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", metavar="DIST", help="say why DIST is or is not in a family layer")
     parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    parser.add_argument(
+        "--suggest-families",
+        action="store_true",
+        help="propose sub-families (clustered from the locks) and the bytes each saves; changes nothing",
+    )
     parser.add_argument(
         "--check",
         action="store_true",

@@ -176,3 +176,23 @@ def test_plan_properties(
     for machine in plan.machines:
         assert machine.planned <= machine.no_families
     assert plan == plan_layers(fleet, packages)  # deterministic
+
+
+def test_suggest_families_clusters_agents_sharing_a_stack(tmp_path: Path) -> None:
+    from depmin.layers import suggest_families  # noqa: PLC0415
+
+    locks = {
+        "n1": ("A", "cpu", {"pyzmq", "numpy"}),
+        "n2": ("A", "cpu", {"pyzmq", "numpy"}),
+        "n3": ("A", "cpu", {"pyzmq", "pyyaml"}),
+        "n4": ("A", "cpu", {"pyzmq", "pyyaml"}),
+        "n5": ("A", "cpu", {"pyzmq"}),
+    }
+    # numpy shared by two agents: kept out of cpu by the unused-bytes bound (50 > 40)
+    fleet = _fleet(tmp_path, locks, bound=0.00004)
+    assert "numpy" not in plan_layers(fleet, _locks(locks)).family_set("cpu")
+    [suggestion] = [s for s in suggest_families(fleet, _locks(locks)) if "n1" in s.agents]
+    assert suggestion.extends == "cpu"
+    assert suggestion.agents == ("n1", "n2")
+    assert suggestion.packages == ("numpy",)
+    assert suggestion.saved == {"A": 50}
