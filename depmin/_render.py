@@ -44,5 +44,7 @@ def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 
 def dumps(value: object) -> str:
-    """JSON with sorted keys and a fixed layout, so output is byte-stable."""
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    """JSON on one line, keys sorted, so output is byte-stable. Compact on purpose: CPython's fast
+    encoder only writes without indentation, and a fleet's scan is hundreds of MB indented (pipe it
+    to ``python -m json.tool`` or ``jq`` to read it)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -17,7 +17,7 @@ import shutil
 import sys
 import traceback
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -220,7 +220,9 @@ def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     chain = api.mapper(fleet, python=args.python)
     mapped = {scan.agent: map_imports(fleet, fleet.agent(scan.agent), scan, chain) for scan in result.agents}
     if output.json:
-        output.print(_render.dumps(_scan_json(result, mapped)))
+        for piece in _scan_json(result, mapped):
+            output.out.write(piece)
+        output.print()
     else:
         for agent in result.agents:
             _print_agent(output, agent, mapped[agent.agent])
@@ -284,17 +286,19 @@ def _scan_summary(result: api.FleetScan) -> str:
 
 def _scan_json(
     result: api.FleetScan, mapped: Mapping[str, Mapping[ExternalImport, tuple[Resolution, ...]]]
-) -> dict[str, object]:
-    return {
-        "schema": "depmin.scan/1",
-        "agents": [_agent_json(agent, mapped[agent.agent]) for agent in result.agents],
-        "summary": {
-            "agents": len(result.agents),
-            "agents_with_errors": sum(1 for agent in result.agents if not agent.ok),
-            "files_parsed": result.files_parsed,
-            "cache_hits": result.cache_hits,
-        },
+) -> Iterator[str]:
+    """The scan document in pieces, one agent at a time, so a 500-agent fleet never holds its
+    whole JSON in memory; the pieces join to exactly ``_render.dumps`` of the whole document."""
+    summary = {
+        "agents": len(result.agents),
+        "agents_with_errors": sum(1 for agent in result.agents if not agent.ok),
+        "files_parsed": result.files_parsed,
+        "cache_hits": result.cache_hits,
     }
+    yield '{"agents":['
+    for index, agent in enumerate(result.agents):
+        yield ("," if index else "") + _render.dumps(_agent_json(agent, mapped[agent.agent]))
+    yield '],"schema":"depmin.scan/1","summary":' + _render.dumps(summary) + "}"
 
 
 def _hop_json(hop: Hop) -> dict[str, object]:

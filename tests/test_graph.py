@@ -180,3 +180,13 @@ def test_sys_path_edit_cannot_shadow_a_module_loaded_at_start_up(tmp_path: Path)
     result = api.scan(api.load_fleet(config), use_cache=False).agent("A")
     assert result.files == ("lib/json.py", "svc/app.py")
     assert [e.module for e in result.third_party] == ["orjson"]
+
+
+def test_streamed_scan_json_equals_the_whole_document() -> None:
+    from depmin import _render  # noqa: PLC0415
+
+    out = io.StringIO()
+    assert main(["--config", str(MINI / "agents.toml"), "scan", "--no-cache", "--format", "json"], out=out) == 0
+    text = out.getvalue()
+    assert text.endswith("}\n")
+    assert _render.dumps(json.loads(text)) + "\n" == text

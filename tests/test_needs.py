@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from depmin import api
@@ -93,8 +94,9 @@ def test_needs_command_json(write_fleet: WriteFleet, tmp_path: Path) -> None:
     (tmp_path / "repo" / "agents" / "nlu.py").write_text("import fastapi\n", encoding="utf-8")
     out = io.StringIO()
     assert main(["--config", str(config), "needs", "--no-cache", "--format", "json"], out=out) == 0
-    assert '"web": [\n' in out.getvalue()
-    assert '"schema": "depmin.needs/1"' in out.getvalue()
+    data = json.loads(out.getvalue())
+    assert data["schema"] == "depmin.needs/1"
+    assert data["agents"][0]["inferred"]["web"] == ["fastapi (required at agents/nlu.py:1)"]
 
 
 def test_committed_requirements_match_a_fresh_run() -> None:
