@@ -234,6 +234,8 @@ class Finder:
         self._listings: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
         self._has_python: dict[Path, bool] = {}
         self._index: dict[Path, dict[str, str]] = {}
+        self._found: dict[tuple[str, tuple[Path, ...]], _Module | None] = {}
+        self.rels: dict[Path, str] = {}  # file -> path relative to the root, shared by the walks
 
     def listing(self, directory: Path) -> tuple[frozenset[str], frozenset[str]]:
         found = self._listings.get(directory)
@@ -271,8 +273,17 @@ class Finder:
             self._has_python[directory] = known
         return known
 
-    def find(self, name: str, part: str, search: Iterable[Path]) -> _Module | None:
-        """``part`` (the last component of ``name``) in ``search``, as CPython finds it."""
+    def find(self, name: str, part: str, search: tuple[Path, ...]) -> _Module | None:
+        """``part`` (the last component of ``name``) in ``search``, as CPython finds it; memoised
+        for the run (the tree does not change while depmin reads it, and agents share packages)."""
+        key = (name, search)
+        if key in self._found:
+            return self._found[key]
+        found = self._find(name, part, search)
+        self._found[key] = found
+        return found
+
+    def _find(self, name: str, part: str, search: tuple[Path, ...]) -> _Module | None:
         portions: list[Path] = []
         for directory in search:
             files, dirs = self.listing(directory)
@@ -291,7 +302,7 @@ class Finder:
     def resolve(self, dotted: str, roots: tuple[Path, ...]) -> tuple[list[_Module], str | None]:
         """Each module along ``dotted`` that resolves, and the first name that does not."""
         found: list[_Module] = []
-        search: Iterable[Path] = roots
+        search: tuple[Path, ...] = roots
         name = ""
         for part in dotted.split("."):
             name = f"{name}.{part}" if name else part
@@ -425,6 +436,7 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
         sources=sources,
         entry_dir=entry.parent,
         mode=mode,
+        rels=finder.rels,
     )
     roots = _unique((first, *source_roots, *extra))
     walk.base_roots = _unique((first, *source_roots))
