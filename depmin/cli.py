@@ -441,7 +441,7 @@ def _generate_json(fleet: Fleet, generated: api.Generated, written: dict[Path, b
 
 def _generate_options(parser: argparse.ArgumentParser) -> None:
     _scan_options(parser)
-    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    _force(parser)
 
 
 def cmd_needs(args: argparse.Namespace, output: Output) -> int:
@@ -592,7 +592,7 @@ def _pct(part: int, whole: int) -> str:
 
 def _plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", metavar="DIST", help="say why DIST is or is not in a family layer")
-    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    _force(parser)
     parser.add_argument(
         "--suggest-families",
         action="store_true",
@@ -621,7 +621,7 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
 
 
 def _check_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+    _no_cache(parser)
     parser.add_argument(
         "files",
         nargs="*",
@@ -648,8 +648,8 @@ def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
 
 
 def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
-    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    _no_cache(parser)
+    _force(parser)
     parser.add_argument(
         "--registry",
         default="ghcr.io/your-org",
@@ -659,7 +659,7 @@ def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
 
 def _scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="scan only this agent (repeatable)")
-    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+    _no_cache(parser)
     parser.add_argument(
         "--python",
         type=Path,
@@ -671,6 +671,14 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
 def _why_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("agent_name", metavar="AGENT")
     parser.add_argument("module", metavar="MODULE", help="a module (zmq, google.protobuf) or a first-party file")
+    _no_cache(parser)
+
+
+def _force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+
+
+def _no_cache(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
 
 
@@ -838,7 +846,7 @@ def _lock_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--upgrade", action="store_true", help="ignore current pins: re-resolve to the newest versions")
     parser.add_argument("--check", action="store_true", help="only say which locks are stale (offline; writes nothing)")
-    parser.add_argument("--force", action="store_true", help="overwrite files that depmin did not generate")
+    _force(parser)
     parser.add_argument("--workers", type=int, default=0, metavar="N", help="agents resolved at once (default: auto)")
 
 
@@ -878,7 +886,7 @@ def cmd_wheelhouse(args: argparse.Namespace, output: Output) -> int:
 def _wheelhouse_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="this agent (repeatable)")
     parser.add_argument("--family", metavar="F", help="the agents of family F and of the families that extend it")
-    parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+    _no_cache(parser)
     parser.add_argument(
         "--python",
         type=Path,
