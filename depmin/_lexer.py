@@ -49,8 +49,9 @@ _ALWAYS_RESET = re.compile(
     r"[ \t\f]*(?:(?:import|def|class|try|except|finally|elif|while|with|return|raise|del|pass|global"
     r"|nonlocal)\b|from\s*\.*\s*[^\W\d][\w.]*\s+import\b|from\s*\.+\s*import\b)"
 )
-# ... these can (comprehensions, conditional expressions, `@`), so only at the statement's level.
-_RESET = re.compile(r"([ \t\f]*)(?:(?:if|for|async|else)\b|@)")
+# ... these can (comprehensions, conditional expressions, `@`, a call on a dotted name such as
+# `sys.path.insert(`), so only at the statement's level, where an unclosed bracket left them.
+_RESET = re.compile(r"([ \t\f]*)(?:(?:if|for|async|else)\b|@|[^\W\d]\w*(?:\.[^\W\d]\w*)+\s*\()")
 MERGE = "<merge>"  # the word of a merge-conflict marker line
 MERGE_LINE = re.compile(r"[ \t]*(?:<{7}|={7}|>{7}|\|{7})(?=\s|$)")
 

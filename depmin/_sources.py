@@ -22,7 +22,7 @@ from depmin.imports import FileImports, ImportSite, PathEdit, SyntaxProblem, ext
 __all__ = ["PARALLEL_THRESHOLD", "Sources", "default_cache_dir"]
 
 PARALLEL_THRESHOLD = 64
-_SCHEMA = f"depmin {__version__} imports v1"
+_SCHEMA = f"depmin {__version__} imports v2"  # bump when extraction results change
 
 
 def default_cache_dir() -> Path:

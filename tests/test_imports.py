@@ -908,3 +908,17 @@ def test_absurd_nesting_is_a_syntax_problem_not_an_exception() -> None:
 
 def test_recovery_notes_say_what_was_done() -> None:
     assert scan("import a\nx = (\nimport b\n").notes == ("lines 2-2: parsed after repairing 1 statement(s)",)
+
+
+def test_sys_path_edit_after_an_unclosed_bracket_is_recovered() -> None:
+    """Found by the scan benchmark: the unclosed list swallowed the next line, a sys.path edit."""
+    source = (
+        b"import os, sys\n"
+        b'DEFAULTS = {"timeout": 30, "retries": [1, 2, 4}\n'
+        b'sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))\n'
+        b"from cache.base import Base\n"
+    )
+    result = extract(source)
+    assert result.path_edits == (PathEdit(line=3, path="..", position="insert", str_entry=True, lazy=False),)
+    assert [site.module for site in result.sites] == ["os", "sys", "cache.base"]
+    assert all(site.recovered for site in result.sites)
