@@ -13,7 +13,7 @@ from depmin._lockfile import LockEntry
 from depmin.layers import Plan
 from depmin.manifest import Fleet
 
-__all__ = ["drift", "explain", "plan_json", "render_all"]
+__all__ = ["drift", "explain", "explain_json", "plan_json", "render_all"]
 
 
 def _mb(size: int) -> str:
@@ -146,6 +146,27 @@ def explain(plan: Plan, name: NormalizedName) -> str:
     if not plan.decisions.get(name):
         lines.append("- no family has two or more services that lock it, so every user installs it itself")
     return "\n".join(lines)
+
+
+def explain_json(plan: Plan, name: NormalizedName) -> dict[str, object]:
+    """``--explain --format json``: the same facts as :func:`explain`."""
+    return {
+        "schema": "depmin.explain/1",
+        "distribution": name,
+        "families": [f.family for f in plan.families if name in f.packages],
+        "locked_by": list(plan.locked_by(name)),
+        "decisions": [
+            {
+                "family": d.family,
+                "chosen": d.chosen,
+                "reason": d.reason,
+                "users": list(d.users),
+                "saved_bytes": d.saved,
+                "cost_bytes": d.cost,
+            }
+            for d in plan.decisions.get(name, ())
+        ],
+    }
 
 
 def drift(old: Mapping[str, object], plan: Plan, tolerance: float) -> list[str]:

@@ -183,6 +183,7 @@ def cmd_fleet(args: argparse.Namespace, output: Output) -> int:
 
 def _fleet_json(fleet: Fleet) -> dict[str, object]:
     return {
+        "schema": "depmin.fleet/1",
         "config": str(fleet.path),
         "root": str(fleet.project.root),
         "python": fleet.project.python,
@@ -368,7 +369,9 @@ def cmd_why(args: argparse.Namespace, output: Output) -> int:
     chain = api.why(result, args.module)
     if output.json:
         hops = None if chain is None else [_hop_json(hop) for hop in chain]
-        output.print(_render.dumps({"agent": result.agent, "module": args.module, "chain": hops}))
+        output.print(
+            _render.dumps({"schema": "depmin.why/1", "agent": result.agent, "module": args.module, "chain": hops})
+        )
         return EXIT_OK if chain is not None else EXIT_FINDINGS
     if chain is None:
         output.print(f"{args.module} is not reachable from {result.agent} ({result.entrypoint})")
@@ -509,7 +512,11 @@ def cmd_plan(args: argparse.Namespace, output: Output) -> int:
     result = api.plan(fleet)
     plan = result.plan
     if args.explain:
-        output.print(_plan_render.explain(plan, canonicalize_name(args.explain)))
+        name = canonicalize_name(args.explain)
+        if output.json:
+            output.print(_render.dumps(_plan_render.explain_json(plan, name)))
+        else:
+            output.print(_plan_render.explain(plan, name))
         return EXIT_OK
     if args.check:
         return _plan_check(fleet, plan, output)
@@ -550,6 +557,9 @@ def _plan_check(fleet: Fleet, plan: Plan, output: Output) -> int:
     except (OSError, ValueError) as exc:
         raise DepminError(f"{committed}: cannot read the committed plan ({exc}); run `depmin plan` first") from None
     problems = _plan_render.drift(old, plan, fleet.layers.size_tolerance)
+    if output.json:
+        output.print(_render.dumps({"schema": "depmin.plan-check/1", "drift": problems}))
+        return EXIT_FINDINGS if problems else EXIT_OK
     for problem in problems:
         output.print(f"size drift: {problem}")
     if not problems:

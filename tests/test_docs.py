@@ -69,3 +69,16 @@ def test_documented_command_runs(example: Path, doc: str, command: str, output: 
     assert run.returncode == 0, f"{doc}: `{command}` exited {run.returncode}: {run.stderr}"
     if (doc, command) in EXACT:
         assert run.stdout.splitlines() == output
+
+
+def test_every_json_schema_is_documented() -> None:
+    """Each `schema` name the CLI prints is in docs/json.md."""
+    cli = (REPO / "depmin" / "cli.py").read_text(encoding="utf-8") + (REPO / "depmin" / "_plan_render.py").read_text(
+        encoding="utf-8"
+    )
+    printed = set(re.findall(r'"schema": "(depmin\.[a-z-]+/\d+)"', cli)) | set(
+        re.findall(r'"schema":"(depmin\.[a-z-]+/\d+)"', cli)
+    )
+    documented = (REPO / "docs" / "json.md").read_text(encoding="utf-8")
+    assert printed
+    assert sorted(name for name in printed if name not in documented) == []
