@@ -1,12 +1,6 @@
-"""Reading the lock files depmin writes: hashed ``requirements.lock`` and PEP 751 ``pylock.toml``.
+"""Wheel sizes for the layer planner, from the PEP 751 ``pylock.toml`` depmin writes.
 
-A ``requirements.lock`` entry, as uv and pip-compile write it::
-
-    pyyaml==6.0.2 \\
-        --hash=sha256:0a9a2848a5b7feac301353437eb7d5957887edbf81d56e903999a75a3d743086 \\
-        --hash=sha256:1e2120ef853f59c7419231f3bf4e7021f1b936f6ebd222406c3b60212205d2ee
-        # via -r requirements.generated.txt
-
+(Hashed ``requirements.lock`` files are read by :func:`depmin._pylock.parse_requirements`.)
 ``pylock.toml`` gives each package's wheels with their sizes; the wheel the target platform would
 install is chosen with :mod:`packaging.tags`.
 """
@@ -26,28 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["LockEntry", "WheelInfo", "parse_pylock", "parse_requirements_lock", "target_tags"]
-
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
-_HASH = re.compile(r"--hash=(sha256:[0-9a-f]{64})")
-_VIA = re.compile(r"^\s*#\s+(?:via\s+)?(-r .*|[A-Za-z0-9][A-Za-z0-9._-]*)\s*$")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LockEntry:
-    """One pinned distribution of a hashed requirements lock."""
-
-    name: NormalizedName
-    version: str
-    requirement: str  # "pyyaml==6.0.2" (extras and marker kept as written)
-    hashes: tuple[str, ...]
-    via: frozenset[str]  # what required it: distribution names, or "-r <file>" for top-level
-
-    def render(self) -> str:
-        lines = [f"{self.requirement} \\"]
-        lines.extend(f"    --hash={h} \\" for h in self.hashes[:-1])
-        lines.append(f"    --hash={self.hashes[-1]}" if self.hashes else "")
-        return "\n".join(line for line in lines if line)
+__all__ = ["WheelInfo", "parse_pylock", "target_tags"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -57,44 +30,6 @@ class WheelInfo:
     wheel: str | None  # the file the target installs, None when no wheel fits
     size: int  # its size in bytes (0 when unknown)
     dependencies: frozenset[NormalizedName]
-
-
-def parse_requirements_lock(text: str) -> dict[NormalizedName, LockEntry]:
-    """Entries of a hashed requirements lock, by canonical name."""
-    entries: dict[NormalizedName, LockEntry] = {}
-    for block in _blocks(text):
-        head = block[0].rstrip("\\").strip()
-        pin = _PIN.match(head)
-        if pin is None:
-            continue
-        name = canonicalize_name(pin.group(1))
-        hashes = tuple(h for line in block for h in _HASH.findall(line))
-        via = set()
-        for line in block[1:]:
-            found = _VIA.match(line)
-            if found:
-                via.add(found.group(1))
-        entries[name] = LockEntry(
-            name=name,
-            version=pin.group(3),
-            requirement=head.split(" ", 1)[0] if ";" not in head else head,
-            hashes=hashes,
-            via=frozenset(via),
-        )
-    return entries
-
-
-def _blocks(text: str) -> Iterable[list[str]]:
-    block: list[str] = []
-    for line in text.splitlines():
-        if line and not line[0].isspace() and not line.startswith("#"):
-            if block:
-                yield block
-            block = [line]
-        elif block and line.strip():
-            block.append(line)
-    if block:
-        yield block
 
 
 def target_tags(python: str, platform: str) -> list[Tag]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 
 from packaging.utils import NormalizedName
 
 from depmin._files import MARKER
-from depmin._lockfile import LockEntry
+from depmin._pylock import Pinned, render_requirements
 from depmin.layers import Plan
 from depmin.manifest import Fleet
 
@@ -20,17 +21,17 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:,.1f} MB"
 
 
-def _lock_text(title: str, names: tuple[NormalizedName, ...], entries: Mapping[NormalizedName, LockEntry]) -> str:
-    lines = [
-        f"# {MARKER} (`depmin plan`): {title}.",
-        "# Do not edit: change agents.toml or the agents' locks, then run `depmin plan`.",
-        "# Install with: pip install --no-cache-dir --require-hashes --no-deps -r <this file>",
-    ]
-    lines.extend(entries[name].render() for name in names)
-    return "\n".join(lines) + "\n"
+def _lock_text(title: str, names: tuple[NormalizedName, ...], entries: Mapping[NormalizedName, Pinned]) -> str:
+    header = (
+        f"{MARKER} (`depmin plan`): {title}.",
+        "Do not edit: change agents.toml or the agents' locks, then run `depmin plan`.",
+        "Install with: pip install --no-cache-dir --require-hashes --no-deps -r <this file>",
+    )
+    # The agents' `# via` lines name files and packages of other locks: left out here.
+    return render_requirements(header, (replace(entries[name], via=()) for name in names))
 
 
-def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[NormalizedName, LockEntry]]) -> dict[str, str]:
+def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[NormalizedName, Pinned]]) -> dict[str, str]:
     """``{path relative to locks/: text}`` for every file the plan writes."""
     any_entry = {name: entry for agent in sorted(entries) for name, entry in entries[agent].items()}
     files: dict[str, str] = {}

@@ -38,7 +38,7 @@ from depmin import (
     needs,
     requirements,
 )
-from depmin._lockfile import LockEntry
+from depmin._pylock import Pinned
 from depmin._sources import Sources, default_cache_dir
 from depmin.errors import DepminError
 from depmin.graph import AgentScan, Hop
@@ -252,7 +252,7 @@ class PlanResult:
     """The layer plan and the lock entries it was made from (to write family and delta locks)."""
 
     plan: Plan
-    entries: Mapping[str, Mapping[NormalizedName, LockEntry]]
+    entries: Mapping[str, Mapping[NormalizedName, Pinned]]
     chains: Mapping[str, tuple[Hop, ...]]  # agent -> the import chain that pulls a GPU stack in
 
     def errors(self) -> tuple[str, ...]:
@@ -280,11 +280,11 @@ def suggest_families(fleet: Fleet, *, locks_dir: Path | None = None) -> tuple[la
 
 def _read_locks(
     fleet: Fleet, locks_dir: Path | None
-) -> tuple[dict[str, dict[NormalizedName, LockEntry]], dict[str, dict[NormalizedName, layers.Package]]]:
+) -> tuple[dict[str, dict[NormalizedName, Pinned]], dict[str, dict[NormalizedName, layers.Package]]]:
     directory = locks_dir or fleet.path.parent / "locks"
     tags = _lockfile.target_tags(fleet.project.python, fleet.project.platform)
     packages: dict[str, dict[NormalizedName, layers.Package]] = {}
-    entries: dict[str, dict[NormalizedName, LockEntry]] = {}
+    entries: dict[str, dict[NormalizedName, Pinned]] = {}
     missing = []
     for name in fleet.agents:
         try:
@@ -293,7 +293,8 @@ def _read_locks(
         except OSError:
             missing.append(name)
             continue
-        entries[name] = _lockfile.parse_requirements_lock(lock_text)
+        pins = _pylock.parse_requirements(lock_text, where=str(directory / name / "requirements.lock"))
+        entries[name] = {pin.name: pin for pin in pins}
         packages[name] = _packages(entries[name], _lockfile.parse_pylock(pylock_text, tags))
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
@@ -302,7 +303,7 @@ def _read_locks(
 
 
 def _packages(
-    entries: Mapping[NormalizedName, LockEntry], wheels: Mapping[NormalizedName, _lockfile.WheelInfo]
+    entries: Mapping[NormalizedName, Pinned], wheels: Mapping[NormalizedName, _lockfile.WheelInfo]
 ) -> dict[NormalizedName, layers.Package]:
     """Sizes from pylock.toml; dependencies from it, or else from the lock's ``# via`` lines."""
     requires: dict[NormalizedName, set[NormalizedName]] = {name: set() for name in entries}
@@ -317,7 +318,7 @@ def _packages(
     return {
         name: layers.Package(
             name=name,
-            version=entry.version,
+            version=str(entry.version),
             size=wheels[name].size if name in wheels else 0,
             requires=frozenset(requires[name]),
         )
