@@ -670,12 +670,7 @@ def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
 def _scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="scan only this agent (repeatable)")
     _no_cache(parser)
-    parser.add_argument(
-        "--python",
-        type=Path,
-        metavar="INTERPRETER",
-        help="also map imports through the distributions installed for this Python (read, never imported)",
-    )
+    _python_option(parser)
 
 
 def _why_options(parser: argparse.ArgumentParser) -> None:
@@ -690,6 +685,15 @@ def _force(parser: argparse.ArgumentParser) -> None:
 
 def _no_cache(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="parse every file again, ignoring the cache")
+
+
+def _python_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--python",
+        type=Path,
+        metavar="INTERPRETER",
+        help="also map imports through the distributions installed for this Python (read, never imported)",
+    )
 
 
 def _no_options(parser: argparse.ArgumentParser) -> None:
@@ -897,12 +901,7 @@ def _wheelhouse_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", action="append", metavar="NAME", help="this agent (repeatable)")
     parser.add_argument("--family", metavar="F", help="the agents of family F and of the families that extend it")
     _no_cache(parser)
-    parser.add_argument(
-        "--python",
-        type=Path,
-        metavar="INTERPRETER",
-        help="also map imports through the distributions installed for this Python (read, never imported)",
-    )
+    _python_option(parser)
     if parser.prog.endswith("wheelhouse"):
         parser.add_argument("--dest", type=Path, metavar="DIR", help="directory (default: wheelhouse/<label>-<digest>)")
 
