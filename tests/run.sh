@@ -4,7 +4,8 @@
 # to pytest, e.g. `bash tests/run.sh -k manifest`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# tests/constraints.txt pins every test tool and library: a new release cannot change the checks.
+python3 -m pip install --quiet --disable-pip-version-check -c tests/constraints.txt -e '.[test]'
 # The real-build integration tests (tests/test_build_integration.py) need buildah and debootstrap:
 # installed from Debian once, as root, only when missing (elsewhere those tests skip; under CI
 # they fail without them).
@@ -20,5 +21,7 @@ if [ "$(id -u)" = 0 ] && ! { command -v buildah && command -v debootstrap; } >/d
 fi
 python3 -m ruff check depmin tests
 python3 -m ruff format --check depmin tests
-python3 -m mypy
+# Both ends of requires-python, so the branches for old and new interpreters are both type-checked.
+python3 -m mypy --python-version 3.10
+python3 -m mypy --python-version 3.13
 python3 -m pytest "$@"
