@@ -445,7 +445,7 @@ def machine() -> dict[str, str]:
     commit = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    from depmin import __version__  # noqa: PLC0415
+    from depmin._version import __version__  # noqa: PLC0415
 
     return {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

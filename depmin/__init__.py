@@ -16,9 +16,7 @@ subclasses, and never prints or exits. See ``docs/api.md``.
 
 from __future__ import annotations
 
-# Defined before the imports below: depmin._sources reads it while they run (cache key).
-__version__ = "0.1.0"
-
+from depmin._version import __version__
 from depmin.api import (
     FleetScan,
     Generated,
@@ -43,9 +41,9 @@ from depmin.api import (
     write_requirements,
 )
 from depmin.errors import ConfigError, DepminError, Problem, ToolError
-from depmin.graph import AgentScan, ExternalImport, Hop, ModuleUse
-from depmin.manifest import Agent, Family, Fleet, Layers, Machine, Policy, Project
-from depmin.requirements import AgentRequirements, RequirementLine
+from depmin.manifest.fleet import Agent, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.requirements.generated import AgentRequirements, RequirementLine
+from depmin.scanning.walk import AgentScan, ExternalImport, Hop, ModuleUse
 
 __all__ = [
     "Agent",

@@ -23,31 +23,27 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-import depmin.lock as lock_stage
-from depmin import (
-    _backend,
-    _files,
-    _lockfile,
-    _lockio,
-    _plan_render,
-    _pylock,
-    dockerfiles,
-    graph,
-    layers,
-    mapping,
-    needs,
-    requirements,
-)
-from depmin._pylock import Pinned
-from depmin._sources import Sources, default_cache_dir
+from depmin import _backend, _files
+from depmin.dockerfiles import render as dockerfiles
 from depmin.errors import DepminError
-from depmin.graph import AgentScan, Hop
-from depmin.layers import Plan
-from depmin.manifest import Fleet
-from depmin.manifest import load_fleet as _load_fleet
-from depmin.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
-from depmin.needs import NeedsReport
-from depmin.requirements import AgentRequirements
+from depmin.layers import plan as layers
+from depmin.layers import render as _plan_render
+from depmin.layers.plan import Plan
+from depmin.locking import engine as lock_stage
+from depmin.locking import files as _pylock
+from depmin.locking import sizes as _lockfile
+from depmin.locking import store as _lockio
+from depmin.locking.files import Pinned
+from depmin.manifest.fleet import Fleet
+from depmin.manifest.fleet import load_fleet as _load_fleet
+from depmin.requirements import generated as requirements
+from depmin.requirements import mapping, needs
+from depmin.requirements.generated import AgentRequirements
+from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
+from depmin.requirements.needs import NeedsReport
+from depmin.scanning import walk as graph
+from depmin.scanning.cache import Sources, default_cache_dir
+from depmin.scanning.walk import AgentScan, Hop
 
 # Called as progress(name, done, total) after each agent, for a progress bar; never required.
 Progress = Callable[[str, int, int], None]
@@ -118,7 +114,7 @@ def scan(
     """Walk each agent's import graph (all agents when ``agents`` is None).
 
     Each file is parsed at most once per call; parse results persist in ``cache_dir`` (default:
-    :func:`depmin._sources.default_cache_dir`) unless ``use_cache`` is false. When many agents are
+    :func:`depmin.scanning.cache.default_cache_dir`) unless ``use_cache`` is false. When many agents are
     scanned, every Python file under the root is parsed up front on ``workers`` processes.
     """
     started = time.perf_counter()

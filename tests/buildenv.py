@@ -1,6 +1,6 @@
 """Real image builds for the integration tests: buildah, a debootstrapped base, a local wheelhouse.
 
-Not a test module: ``tests/test_build_integration.py`` (and later the tests of the generated
+Not a test module: ``tests/dockerfiles/test_build_integration.py`` (and later the tests of the generated
 Dockerfiles) import it. What it provides:
 
 * :func:`require_tools` / :func:`require_root`: skip with a reason when a tool or root is missing,

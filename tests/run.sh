@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # tests/constraints.txt pins every test tool and library: a new release cannot change the checks.
 python3 -m pip install --quiet --disable-pip-version-check -c tests/constraints.txt -e '.[test]'
-# The real-build integration tests (tests/test_build_integration.py) need buildah and debootstrap:
+# The real-build integration tests (tests/dockerfiles/test_build_integration.py) need buildah and debootstrap:
 # installed from Debian once, as root, only when missing (elsewhere those tests skip; under CI
 # they fail without them).
 if [ "$(id -u)" = 0 ] && ! { command -v buildah && command -v debootstrap; } >/dev/null 2>&1; then

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import depmin
-from depmin.cli import main
+from depmin.cli.entry import main
 from tests.conftest import REPO
 
 

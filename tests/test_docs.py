@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import REPO
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-SKIP = ("depmin wheelhouse",)  # downloads: covered by tests/test_lock_integration.py
+SKIP = ("depmin wheelhouse",)  # downloads: covered by tests/locking/test_lock_integration.py
 EXACT = {("README.md", "depmin why NLUAgent zmq")}  # outputs that must match to the letter
 
 
@@ -73,9 +73,7 @@ def test_documented_command_runs(example: Path, doc: str, command: str, output: 
 
 def test_every_json_schema_is_documented() -> None:
     """Each `schema` name the CLI prints is in docs/json.md."""
-    cli = (REPO / "depmin" / "cli.py").read_text(encoding="utf-8") + (REPO / "depmin" / "_plan_render.py").read_text(
-        encoding="utf-8"
-    )
+    cli = "".join(path.read_text(encoding="utf-8") for path in sorted((REPO / "depmin").rglob("*.py")))
     printed = set(re.findall(r'"schema": "(depmin\.[a-z-]+/\d+)"', cli)) | set(
         re.findall(r'"schema":"(depmin\.[a-z-]+/\d+)"', cli)
     )

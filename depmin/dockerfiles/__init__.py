@@ -1,0 +1,4 @@
+"""Stage 6, the build tree: pure rendering of family and service Dockerfiles, bake and compose files.
+
+Takes the fleet, the scans and the plan; chooses nothing about layer membership and runs no tool.
+"""

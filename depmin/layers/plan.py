@@ -1,0 +1,493 @@
+"""Which locked distributions go into each family base image, and which stay in service layers.
+
+The objective (``docs/layers.md``): for every machine *m*,
+
+    bytes(m) = Σ_{families F used on m} layer(F) + Σ_{services s on m} delta(s)
+
+is minimised, subject to ``unused(s) <= [layers].max_unused_mb`` for every service image *s*, where
+``unused(s)`` is the size of the distributions its family chain bakes in that *s* does not lock.
+A family layer is stored (and pulled) once per machine that runs any agent of the family or of a
+family that extends it; a service layer once per service and machine.
+
+Families are decided parents first. For a family *F*, a candidate distribution *d* brings its
+dependency closure *U* (minus what *F*'s ancestors and *F* already hold). Baking *U* into *F*
+saves ``Σ_s size(U ∩ lock(s))`` over the services *s* below *F* and costs
+``size(U) * |machines of F|``; the candidate with the largest positive gain that keeps every
+service under the bound is taken, until none is left. ``always`` and ``never`` lists per family
+override the choice; GPU stacks never go into a family without ``gpu = true``.
+
+Everything here is pure: sizes and dependencies come in as :class:`Package` values.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from depmin.manifest.fleet import Family, Fleet
+from depmin.requirements.mapping import heavy_kind
+
+__all__ = [
+    "Decision",
+    "FamilyLayer",
+    "MachineBytes",
+    "Package",
+    "Plan",
+    "ServiceImage",
+    "Suggestion",
+    "closure",
+    "plan_layers",
+    "seed_families",
+    "suggest_families",
+]
+
+# The seed's section C, "shared stacks to factor", as fixed family contents (baseline b).
+SEED_STACKS: Mapping[str, tuple[str, ...]] = {
+    "gpu": ("torch", "torchvision", "torchaudio", "transformers", "sentencepiece"),
+    "vision": ("opencv-python-headless",),
+    "web": ("fastapi", "uvicorn", "gunicorn"),
+    "base": ("pyzmq", "redis", "grpcio", "pydantic", "orjson"),
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Package:
+    """A locked distribution: version, target-platform wheel size, and what it requires."""
+
+    name: NormalizedName
+    version: str
+    size: int
+    requires: frozenset[NormalizedName] = frozenset()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FamilyLayer:
+    family: str
+    packages: tuple[NormalizedName, ...]  # this family's own additions (its parents' come below)
+    bytes: int
+    machines: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServiceImage:
+    agent: str
+    machine: str
+    family: str
+    chain: tuple[str, ...]  # the family and its ancestors, root first
+    delta: tuple[NormalizedName, ...]
+    delta_bytes: int
+    unused: tuple[NormalizedName, ...]
+    unused_bytes: int
+    total_bytes: int  # family chain + delta: what this image carries
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MachineBytes:
+    machine: str
+    planned: int
+    no_families: int  # baseline (a): every service installs everything itself
+    seed_families: int  # baseline (b): the seed's fixed family contents
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Decision:
+    """Why a distribution is or is not in a family layer (``depmin plan --explain``)."""
+
+    family: str
+    chosen: bool
+    reason: str
+    users: tuple[str, ...]
+    saved: int
+    cost: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    families: tuple[FamilyLayer, ...]
+    services: tuple[ServiceImage, ...]
+    machines: tuple[MachineBytes, ...]
+    decisions: Mapping[NormalizedName, tuple[Decision, ...]] = field(repr=False)
+    problems: tuple[str, ...]  # errors: GPU stacks where they must not be
+    notes: tuple[str, ...]  # warnings: unused families, families on another machine
+
+    def family_set(self, family: str) -> tuple[NormalizedName, ...]:
+        return next((f.packages for f in self.families if f.family == family), ())
+
+    def locked_by(self, name: NormalizedName) -> tuple[str, ...]:
+        """Agents whose lock holds ``name``: in their delta, or baked in their chain and used."""
+        users = set()
+        for image in self.services:
+            baked = {n for family in image.chain for n in self.family_set(family)}
+            if name in image.delta or (name in baked and name not in image.unused):
+                users.add(image.agent)
+        return tuple(sorted(users))
+
+
+def closure(names: Iterable[NormalizedName], packages: Mapping[NormalizedName, Package]) -> set[NormalizedName]:
+    """``names`` and everything they require, transitively, among ``packages``."""
+    seen: set[NormalizedName] = set()
+    todo = [n for n in names if n in packages]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(r for r in packages[name].requires if r in packages and r not in seen)
+    return seen
+
+
+def _is_gpu(name: str) -> bool:
+    return heavy_kind(name) == "gpu"
+
+
+@dataclass
+class _Fleet:
+    """The plan's view of the fleet: services, machines and sizes."""
+
+    fleet: Fleet
+    locks: Mapping[str, Mapping[NormalizedName, Package]]
+    packages: dict[NormalizedName, Package]
+    services: list[tuple[str, str]]  # (agent, machine)
+
+    def size(self, names: Iterable[NormalizedName]) -> int:
+        return sum(self.packages[n].size for n in names if n in self.packages)
+
+    def below(self, family: str) -> list[tuple[str, str]]:
+        return [(a, m) for a, m in self.services if family in self.chain(a)]
+
+    def chain(self, agent: str) -> list[str]:
+        return [f.name for f in self.fleet.family_chain(self.fleet.agents[agent].family)]
+
+
+def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
+    """Decide every family layer for the locked agents of ``fleet``; pure and deterministic."""
+    packages, diverged = _packages(locks)
+    view = _Fleet(
+        fleet=fleet,
+        locks=locks,
+        packages=packages,
+        services=sorted((a, m) for a in locks if a in fleet.agents for m in fleet.agents[a].machines),
+    )
+    sets: dict[str, set[NormalizedName]] = {}
+    decisions: dict[NormalizedName, list[Decision]] = {}
+    for family in _parents_first(fleet):
+        inherited = set().union(*(sets[f.name] for f in fleet.family_chain(family)[:-1]))
+        sets[family] = _decide(view, family, inherited, diverged, decisions)
+    planned = _images(view, sets)
+    seed = _images(view, seed_families(fleet, packages, view))
+    bare = _images(view, {f: set() for f in fleet.families})
+    return Plan(
+        families=tuple(
+            FamilyLayer(
+                family=f,
+                packages=tuple(sorted(sets[f])),
+                bytes=view.size(sets[f]),
+                machines=tuple(sorted({m for _, m in view.below(f)})),
+            )
+            for f in sorted(sets)
+        ),
+        services=planned[1],
+        machines=tuple(
+            MachineBytes(machine=m, planned=planned[0][m], no_families=bare[0][m], seed_families=seed[0][m])
+            for m in sorted(fleet.machines)
+        ),
+        decisions={n: tuple(d) for n, d in sorted(decisions.items())},
+        problems=tuple(_problems(view)),
+        notes=tuple(_notes(view)),
+    )
+
+
+def _packages(
+    locks: Mapping[str, Mapping[NormalizedName, Package]],
+) -> tuple[dict[NormalizedName, Package], set[NormalizedName]]:
+    """One package per name (the largest when versions diverge), and the names that diverge."""
+    merged: dict[NormalizedName, Package] = {}
+    diverged: set[NormalizedName] = set()
+    for agent in sorted(locks):
+        for name, package in sorted(locks[agent].items()):
+            known = merged.get(name)
+            if known is not None and known.version != package.version:
+                diverged.add(name)
+            if known is None or package.size > known.size:
+                merged[name] = package
+    return merged, diverged
+
+
+def _parents_first(fleet: Fleet) -> list[str]:
+    return sorted(fleet.families, key=lambda f: (len(fleet.family_chain(f)), f))
+
+
+def _decide(
+    view: _Fleet,
+    family: str,
+    inherited: set[NormalizedName],
+    diverged: set[NormalizedName],
+    decisions: dict[NormalizedName, list[Decision]],
+) -> set[NormalizedName]:
+    spec = view.fleet.families[family]
+    gpu = any(f.gpu for f in view.fleet.family_chain(family))
+    below = view.below(family)
+    machines = len({m for _, m in below})
+    never = {canonicalize_name(n) for n in spec.never}
+    chosen = closure((canonicalize_name(n) for n in spec.always), view.packages) - inherited
+    unused = {s: view.size(chosen | inherited) - view.size((chosen | inherited) & set(view.locks[s[0]])) for s in below}
+    users: dict[NormalizedName, list[tuple[str, str]]] = {}
+    for service in below:
+        for name in view.locks[service[0]]:
+            users.setdefault(name, []).append(service)
+    rejected: dict[NormalizedName, tuple[str, int, int]] = {}
+    while True:
+        best: tuple[int, NormalizedName, set[NormalizedName], int, int] | None = None
+        for name in sorted(n for n, u in users.items() if len(u) >= 2 and n not in chosen and n not in inherited):
+            unit = closure([name], view.packages) - inherited - chosen
+            saved = sum(view.size(unit & set(view.locks[a])) for a, _ in below)
+            cost = view.size(unit) * machines
+            reason = _veto(view, unit, never, gpu, diverged, unused, below)
+            if reason is None and saved - cost <= 0:
+                reason = "it would cost more bytes than it saves"
+            if reason is None:
+                reason = _machine_loss(view, unit, below)
+            if reason is not None:
+                rejected[name] = (reason, saved, cost)
+                continue
+            if best is None or saved - cost > best[0]:
+                best = (saved - cost, name, unit, saved, cost)
+        if best is None:
+            break
+        _, name, unit, saved, cost = best
+        chosen |= unit
+        for service in below:
+            unused[service] += view.size(unit - set(view.locks[service[0]]))
+        rejected.pop(name, None)
+        for member in sorted(unit - {name}):
+            rejected.pop(member, None)
+            decisions.setdefault(member, []).append(
+                Decision(
+                    family=family,
+                    chosen=True,
+                    reason=f"a dependency of {name}, baked in with it",
+                    users=_names(users.get(member, [])),
+                    saved=sum(view.size({member} & set(view.locks[a])) for a, _ in below),
+                    cost=view.size({member}) * machines,
+                )
+            )
+        decisions.setdefault(name, []).append(
+            Decision(
+                family=family,
+                chosen=True,
+                reason=f"shared by {len(users[name])} services",
+                users=_names(users[name]),
+                saved=saved,
+                cost=cost,
+            )
+        )
+    for name, (reason, saved, cost) in rejected.items():
+        if name not in chosen:
+            decisions.setdefault(name, []).append(
+                Decision(
+                    family=family,
+                    chosen=False,
+                    reason=reason,
+                    users=_names(users[name]),
+                    saved=saved,
+                    cost=cost,
+                )
+            )
+    return chosen
+
+
+def _veto(
+    view: _Fleet,
+    unit: set[NormalizedName],
+    never: set[NormalizedName],
+    gpu: bool,
+    diverged: set[NormalizedName],
+    unused: Mapping[tuple[str, str], int],
+    below: list[tuple[str, str]],
+) -> str | None:
+    if unit & never:
+        return f"the family's `never` list names {', '.join(sorted(unit & never))}"
+    if not gpu and any(_is_gpu(n) for n in unit):
+        return "a GPU stack never goes into a family without gpu = true"
+    if unit & diverged:
+        return f"its versions differ across the fleet ({', '.join(sorted(unit & diverged))})"
+    bound = view.fleet.layers.max_unused_bytes
+    for service in below:
+        extra = view.size(unit - set(view.locks[service[0]]))
+        if unused[service] + extra > bound:
+            return (
+                f"{service[0]} on {service[1]} would carry {(unused[service] + extra) / 1e6:.1f} MB unused "
+                f"(bound: [layers] max_unused_mb = {view.fleet.layers.max_unused_mb:g})"
+            )
+    return None
+
+
+def _machine_loss(view: _Fleet, unit: set[NormalizedName], below: list[tuple[str, str]]) -> str | None:
+    """No machine may store more than it did without the move: each pays for the layer once."""
+    for machine in sorted({m for _, m in below}):
+        saved = sum(view.size(unit & set(view.locks[a])) for a, m in below if m == machine)
+        if saved < view.size(unit):
+            return f"on {machine} it would cost {view.size(unit) - saved} bytes more than it saves"
+    return None
+
+
+def _names(services: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(sorted({f"{a}@{m}" for a, m in services}))
+
+
+def seed_families(
+    fleet: Fleet, packages: Mapping[NormalizedName, Package], view: _Fleet | None = None
+) -> dict[str, set[NormalizedName]]:
+    """Baseline (b): the seed's fixed stacks, closed under dependencies, where locked: GPU stacks
+    in the GPU families that need them, opencv in vision variants, the web stack in web families,
+    the messaging stack in every root family."""
+    sets: dict[str, set[NormalizedName]] = {}
+    for family in _parents_first(fleet):
+        chain = fleet.family_chain(family)
+        inherited = set().union(*(sets[f.name] for f in chain[:-1]))
+        wanted: list[str] = []
+        if len(chain) == 1:
+            wanted += SEED_STACKS["base"]
+        if fleet.families[family].machine is not None and any(f.gpu for f in chain):
+            wanted += SEED_STACKS["gpu"]
+        for stack in ("vision", "web"):
+            if stack in family:
+                wanted += SEED_STACKS[stack]
+        needed = set(wanted)
+        if view is not None:  # "only where required": names some service below the family locks
+            needed = {n for n in wanted if any(canonicalize_name(n) in view.locks[a] for a, _ in view.below(family))}
+        sets[family] = closure((canonicalize_name(n) for n in needed), packages) - inherited
+    return sets
+
+
+def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict[str, int], tuple[ServiceImage, ...]]:
+    per_machine = dict.fromkeys(view.fleet.machines, 0)
+    used: dict[str, set[str]] = {m: set() for m in view.fleet.machines}
+    images: list[ServiceImage] = []
+    for agent, machine in view.services:
+        chain = view.chain(agent)
+        baked = set().union(*(sets.get(f, set()) for f in chain))
+        lock = set(view.locks[agent])
+        delta = lock - baked
+        unused = baked - lock
+        used[machine].update(chain)
+        images.append(
+            ServiceImage(
+                agent=agent,
+                machine=machine,
+                family=chain[-1],
+                chain=tuple(chain),
+                delta=tuple(sorted(delta)),
+                delta_bytes=view.size(delta),
+                unused=tuple(sorted(unused)),
+                unused_bytes=view.size(unused),
+                total_bytes=view.size(baked | delta),
+            )
+        )
+        per_machine[machine] += view.size(delta)
+    for machine, families in used.items():
+        per_machine[machine] += sum(view.size(sets.get(f, set())) for f in families)
+    return per_machine, tuple(images)
+
+
+def _problems(view: _Fleet) -> list[str]:
+    problems = []
+    for name, family in sorted(view.fleet.families.items()):
+        gpu_always = sorted(n for n in family.always if _is_gpu(n))
+        if gpu_always and not any(f.gpu for f in view.fleet.family_chain(name)):
+            problems.append(f"family {name} has no GPU, but its `always` list bakes in {', '.join(gpu_always)}")
+    for agent, lock in sorted(view.locks.items()):
+        if agent not in view.fleet.agents:
+            continue
+        chain = view.fleet.family_chain(view.fleet.agents[agent].family)
+        gpu = sorted(n for n in lock if _is_gpu(n))
+        if gpu and not any(f.gpu for f in chain):
+            problems.append(
+                f"{agent}: family {chain[-1].name} has no GPU, but its lock holds {', '.join(gpu[:4])}"
+                + (f" and {len(gpu) - 4} more" if len(gpu) > 4 else "")
+            )
+    return problems
+
+
+def _notes(view: _Fleet) -> list[str]:
+    fleet = view.fleet
+    notes = []
+    for name, family in sorted(fleet.families.items()):
+        if not view.below(name):
+            notes.append(f"family {name} has no agents")
+        for agent in sorted(a for a, _ in view.below(name)):
+            spec = fleet.agents[agent]
+            if family.machine is not None and family.machine not in spec.machines:
+                notes.append(
+                    f"{agent} runs on {', '.join(spec.machines)} but its family {name} is for {family.machine}"
+                )
+    return sorted(set(notes))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Suggestion:
+    """A family depmin proposes (``depmin plan --suggest-families``), never written to agents.toml."""
+
+    name: str
+    extends: str
+    agents: tuple[str, ...]
+    packages: tuple[NormalizedName, ...]  # what the plan would bake into it
+    saved: Mapping[str, int]  # machine -> bytes saved against the current plan
+
+
+def suggest_families(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> tuple[Suggestion, ...]:
+    """Cluster each family's agents by the bytes their locks share beyond the family's layers
+    (networkx modularity communities) and propose a sub-family per cluster, with the bytes the
+    plan would save per machine if agents.toml had it."""
+    import networkx as nx  # noqa: PLC0415 - slow to import; only this command needs it
+
+    current = plan_layers(fleet, locks)
+    suggestions: list[Suggestion] = []
+    for family in sorted(fleet.families):
+        members = sorted(a for a, spec in fleet.agents.items() if spec.family == family and a in locks)
+        if len(members) < 4:
+            continue
+        baked = {n for f in fleet.family_chain(family) for n in current.family_set(f.name)}
+        graph = nx.Graph()
+        graph.add_nodes_from(members)
+        for i, left in enumerate(members):
+            for right in members[i + 1 :]:
+                shared = (set(locks[left]) & set(locks[right])) - baked
+                weight = sum(locks[left][n].size for n in shared)
+                if weight > 0:
+                    graph.add_edge(left, right, weight=weight)
+        clusters = nx.community.greedy_modularity_communities(graph, weight="weight") if graph.number_of_edges() else []
+        for index, cluster in enumerate(sorted((sorted(c) for c in clusters if len(c) >= 2), key=lambda c: c[0])):
+            name = f"{family}-{index + 1}"
+            trial = _with_family(fleet, name, family, cluster)
+            proposed = plan_layers(trial, locks)
+            saved = {
+                m.machine: b.planned - m.planned
+                for m, b in zip(proposed.machines, current.machines, strict=True)
+                if b.planned - m.planned
+            }
+            if sum(saved.values()) > 0:
+                suggestions.append(
+                    Suggestion(
+                        name=name,
+                        extends=family,
+                        agents=tuple(cluster),
+                        packages=proposed.family_set(name),
+                        saved=saved,
+                    )
+                )
+    return tuple(suggestions)
+
+
+def _with_family(fleet: Fleet, name: str, parent: str, agents: Iterable[str]) -> Fleet:
+    """``fleet`` with a new family ``name`` extending ``parent`` and ``agents`` moved into it."""
+    chosen = set(agents)
+    families = {**fleet.families, name: Family(name=name, extends=parent, tag=name)}
+    moved = {
+        agent_name: replace(spec, family=name) if agent_name in chosen else spec
+        for agent_name, spec in fleet.agents.items()
+    }
+    return replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(moved))

