@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 from depmin._files import MARKER
 from depmin.layers.plan import Plan
-from depmin.manifest.fleet import Agent, Fleet, Machine
+from depmin.layout import family_lock
+from depmin.manifest import Agent, Fleet, Machine
 
-__all__ = ["IMAGE_PREFIX", "BuildInputs", "render_tree"]
+__all__ = ["DEFAULT_REGISTRY", "IMAGE_PREFIX", "BuildInputs", "render_tree"]
 
+DEFAULT_REGISTRY = "ghcr.io/your-org"  # a placeholder users replace: images are pushed as REGISTRY/name:TAG
 IMAGE_PREFIX = "depmin/family-"
 IMAGE_TAG = ":current"  # a local name bake (named contexts) and buildah (local tags) both resolve
 _UID = 10001
@@ -42,7 +44,7 @@ class BuildInputs:
     files: Mapping[str, tuple[str, ...]]  # agent -> first-party files of its closure (root-relative)
     apt: Mapping[str, tuple[str, ...]]  # family -> run-time apt packages its own distributions need
     root: str  # the project root relative to the build context ("examples/ai_system")
-    registry: str = "ghcr.io/your-org"
+    registry: str = DEFAULT_REGISTRY
 
 
 def render_tree(fleet: Fleet, plan: Plan, inputs: BuildInputs) -> dict[str, str]:
@@ -68,14 +70,16 @@ def _header(what: str) -> str:
 
 def _family(fleet: Fleet, name: str, inputs: BuildInputs) -> str:
     family = fleet.families[name]
-    chain = fleet.family_chain(name)
-    gpu = any(f.gpu for f in chain)
+    gpu = fleet.has_gpu(name)
     own_apt = list(dict.fromkeys([*family.apt, *inputs.apt.get(name, ())]))
     lines = [_header(f"family {name}")]
     if family.extends is None:
         lines.append(f"FROM {family.from_image}\n")
         apt = list(dict.fromkeys([*_BASE_APT, *own_apt]))
-        python = "python3.11" if gpu else "python3"
+        # A GPU base (a CUDA image) has no Python of its own: the family's `apt` list in agents.toml
+        # installs the project's python3.N (and python3.N-venv) from the distribution. A CPU base is
+        # a python image, whose `python3` is the one of its tag.
+        python = f"python{fleet.project.python}" if gpu else "python3"
         lines += [
             f"ARG APP_UID={_UID}\nARG APP_GID={_UID}\n",
             "ENV DEBIAN_FRONTEND=noninteractive \\\n    PYTHONUNBUFFERED=1 \\\n    PYTHONDONTWRITEBYTECODE=1 \\\n"
@@ -92,7 +96,7 @@ def _family(fleet: Fleet, name: str, inputs: BuildInputs) -> str:
         env = dict(fleet.machines[family.machine].environment)
         env.update({"NVIDIA_VISIBLE_DEVICES": "all", "NVIDIA_DRIVER_CAPABILITIES": "compute,utility"})
         lines.append(_env(env))
-    lock = f"locks/_families/{name}/requirements.lock"
+    lock = f"locks/{family_lock(name)}"
     lines.append(
         f"COPY {lock} /tmp/family.lock\n"
         "RUN pip install --no-cache-dir --require-hashes --no-deps -r /tmp/family.lock \\\n"
@@ -152,14 +156,14 @@ def _service(fleet: Fleet, plan: Plan, agent: Agent, machine: str | None, inputs
     lines.append("FROM base AS runtime\n")
     if delta:
         lines.append("COPY --from=deps /opt/service /opt/service\n")
-    gpu = any(f.gpu for f in fleet.family_chain(agent.family))
+    gpu = fleet.has_gpu(agent.family)
     lines.append(_env(_runtime_env(agent, env_machine, bool(delta), gpu=gpu)))
     lines.append("WORKDIR /app\n")
     lines.append(_copies(inputs.root, [*inputs.files.get(agent.name, ()), *agent.files]))
     if agent.ports:
         lines.append("EXPOSE " + " ".join(str(p) for p in agent.ports) + "\n")
     if agent.health_port is not None:
-        lines.append(_healthcheck(agent, gpu=any(f.gpu for f in fleet.family_chain(agent.family))))
+        lines.append(_healthcheck(agent, gpu=gpu))
     # DL3066: the family base creates `app` with the UID/GID given as build args; the name resolves there.
     lines.append("# hadolint ignore=DL3066\nUSER app\n")
     lines.append("CMD " + json.dumps(list(agent.cmd or ("python", agent.entrypoint))) + "\n")
@@ -356,7 +360,7 @@ def _compose(fleet: Fleet, machine: Machine, inputs: BuildInputs) -> str:
 
 
 def _compose_service(fleet: Fleet, agent: Agent, machine: Machine, image: str) -> list[str]:
-    gpu = any(f.gpu for f in fleet.family_chain(agent.family))
+    gpu = fleet.has_gpu(agent.family)
     out = [
         f"  {agent.name.lower()}:",
         f"    image: {json.dumps(image)}",

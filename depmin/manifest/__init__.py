@@ -1,5 +1,40 @@
-"""Stage 1, the manifest: ``agents.toml`` read and validated into a frozen :class:`~depmin.manifest.fleet.Fleet`.
+"""Stage 1, the manifest: ``agents.toml`` read and validated into a frozen :class:`~depmin.manifest.model.Fleet`.
 
-``fleet`` holds the model and the loader, ``schema`` the typed TOML reader that collects every problem
-with its key path. Imports nothing of depmin but :mod:`depmin.errors`.
+``model`` holds the frozen model and the closed sets of values (``Need``, ``Inclusion``), ``load`` the
+loader and its validation, ``schema`` the typed TOML reader that collects every problem with its key path.
+Imports nothing of depmin but :mod:`depmin.errors`.
 """
+
+from depmin.manifest.load import find_config, load_fleet, parse_fleet
+from depmin.manifest.model import (
+    CONFIG_NAME,
+    INCLUSIONS,
+    NEEDS,
+    Agent,
+    Family,
+    Fleet,
+    Inclusion,
+    Layers,
+    Machine,
+    Need,
+    Policy,
+    Project,
+)
+
+__all__ = [
+    "CONFIG_NAME",
+    "INCLUSIONS",
+    "NEEDS",
+    "Agent",
+    "Family",
+    "Fleet",
+    "Inclusion",
+    "Layers",
+    "Machine",
+    "Need",
+    "Policy",
+    "Project",
+    "find_config",
+    "load_fleet",
+    "parse_fleet",
+]

@@ -1,6 +1,6 @@
 """Typed reading of a parsed TOML document that collects every problem with its key path.
 
-Private to :mod:`depmin.manifest.fleet`. A :class:`Checker` never raises on bad values: it records a
+Private to :mod:`depmin.manifest.load`. A :class:`Checker` never raises on bad values: it records a
 :class:`~depmin.errors.Problem` located as ``agents.toml:57: agents.NLUAgent.family`` and returns a
 default, so that one run reports everything that is wrong.
 """
@@ -10,19 +10,15 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sys
 import types
 from collections.abc import Collection, Mapping
 from typing import TypeVar
 
+from depmin import _toml
 from depmin.errors import Problem
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 T = TypeVar("T")
+S = TypeVar("S", bound=str)  # a closed set of strings, such as a Literal
 KeyPath = tuple[str, ...]
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -98,9 +94,9 @@ class Checker:
         self._lines = _key_lines(text)
         duplicates = self._duplicate_agents(text)
         try:
-            document: dict[str, object] = tomllib.loads(text)
+            document: dict[str, object] = _toml.loads(text)
             return document
-        except tomllib.TOMLDecodeError as exc:
+        except _toml.TOMLDecodeError as exc:
             message = str(exc)
             if not (duplicates and "Cannot declare" in message):
                 self.problems.append(self._syntax_problem(message))
@@ -195,10 +191,11 @@ class Checker:
         self,
         container: Mapping[str, object],
         path: KeyPath,
-        options: tuple[str, ...],
+        options: tuple[S, ...],
         *,
-        default: str,
-    ) -> str:
+        default: S,
+    ) -> S:
+        """The value if it is one of ``options`` (typed as the option it equals), else ``default``."""
         value = self.optional_string(container, path)
         if value is None:
             return default
@@ -208,7 +205,7 @@ class Checker:
                 f"{value!r} is not one of {', '.join(map(repr, options))}{did_you_mean(value, options)}",
             )
             return default
-        return value
+        return options[options.index(value)]
 
     def strings(self, container: Mapping[str, object], path: KeyPath, *, default: T) -> tuple[str, ...] | T:
         value = self._get(container, path, list, "a list of strings")

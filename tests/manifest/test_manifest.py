@@ -10,7 +10,7 @@ import pytest
 
 from depmin.cli.entry import main
 from depmin.errors import ConfigError
-from depmin.manifest.fleet import load_fleet
+from depmin.manifest import load_fleet
 from tests.conftest import EXAMPLE_CONFIG, MINIMAL, WriteFleet
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "dockerfile-architecture-proposal.md"
@@ -76,6 +76,16 @@ def test_real_fleet_machine_environment_defaults() -> None:
     assert pc2["OMP_NUM_THREADS"] == "2"
     assert pc2["UVICORN_WORKERS"] == "1"
     assert fleet.base_image("gpu-ada-vision") == "nvidia/cuda:12.3.2-runtime-ubuntu22.04"
+    # only cuda-runtime says `gpu = true`: its descendants inherit it, the cpu families do not
+    assert [f for f in sorted(fleet.families) if fleet.has_gpu(f)] == [
+        "cuda-runtime",
+        "gpu-ada",
+        "gpu-ada-audio",
+        "gpu-ada-vision",
+        "gpu-ampere",
+        "gpu-ampere-audio",
+        "gpu-ampere-vision",
+    ]
     assert fleet.apt_packages("cpu-audio")[:3] == ("tini", "ca-certificates", "tzdata")
     assert [f.name for f in fleet.family_chain("gpu-ampere-audio")] == [
         "cuda-runtime",
@@ -260,6 +270,29 @@ def test_agent_python_override_and_bad_version(write_fleet: WriteFleet) -> None:
     assert fleet.target_python(fleet.agents["NLUAgent"]) == "3.10"
     message = _one(write_fleet(MINIMAL + 'python = "3.1O"\n'))
     assert "agents.NLUAgent.python: '3.1O' is not a Python version" in message
+
+
+def test_needs_and_policy_keep_their_closed_values(write_fleet: WriteFleet) -> None:
+    fleet = load_fleet(write_fleet(MINIMAL + 'needs = ["gpu", "web"]\n\n[policy]\noptional = "include"\n'))
+    assert fleet.agents["NLUAgent"].needs == ("gpu", "web")
+    assert (fleet.policy.optional, fleet.policy.lazy, fleet.policy.type_only) == ("include", "include", "exclude")
+
+
+def test_unknown_need_suggests_the_close_one(write_fleet: WriteFleet) -> None:
+    problems = _problems(write_fleet(MINIMAL + 'needs = ["gpuu", "web", "disk"]\n'))
+    assert problems == [
+        "agents.toml:16: agents.NLUAgent.needs: unknown need 'gpuu' (did you mean 'gpu'?); "
+        "use some of cpu, gpu, web, audio, vision",
+        "agents.toml:16: agents.NLUAgent.needs: unknown need 'disk'; use some of cpu, gpu, web, audio, vision",
+    ]
+
+
+def test_policy_value_outside_include_and_exclude(write_fleet: WriteFleet) -> None:
+    config = write_fleet(MINIMAL + '\n[policy]\nlazy = "inclde"\n')
+    assert (
+        _one(config)
+        == "agents.toml:18: policy.lazy: 'inclde' is not one of 'include', 'exclude' (did you mean 'include'?)"
+    )
 
 
 def test_cli_reports_config_errors_one_per_line_with_exit_code_2(write_fleet: WriteFleet) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from depmin.errors import ConfigError
-from depmin.manifest.fleet import Fleet, parse_fleet
+from depmin.manifest import Fleet, parse_fleet
 
 KEYS = [
     "project", "policy", "mapping", "machines", "families", "agents", "root", "python", "platform",
@@ -53,6 +54,7 @@ def _toml(document: dict[str, dict[str, object]]) -> str:
     return "\n".join(f"{json.dumps(k)} = {_value(v)}" for k, v in document.items())
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(documents)
 def test_any_document_gives_a_fleet_or_config_error(document: dict[str, dict[str, object]]) -> None:

@@ -1,4 +1,4 @@
-"""Read and validate ``agents.toml`` into a frozen :class:`Fleet`.
+"""Read and validate ``agents.toml`` into a frozen :class:`~depmin.manifest.model.Fleet`.
 
 The manifest is the contract users write::
 
@@ -19,176 +19,28 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 from depmin.errors import ConfigError, Problem
-from depmin.manifest import schema as _schema
-from depmin.manifest.schema import Checker
+from depmin.manifest.model import (
+    CONFIG_NAME,
+    INCLUSIONS,
+    NEEDS,
+    Agent,
+    Family,
+    Fleet,
+    Layers,
+    Machine,
+    Need,
+    Policy,
+    Project,
+)
+from depmin.manifest.schema import Checker, KeyPath, did_you_mean
 
-__all__ = [
-    "CONFIG_NAME",
-    "NEEDS",
-    "Agent",
-    "Family",
-    "Fleet",
-    "Layers",
-    "Machine",
-    "Policy",
-    "Project",
-    "find_config",
-    "load_fleet",
-    "parse_fleet",
-]
+__all__ = ["find_config", "load_fleet", "parse_fleet"]
 
-CONFIG_NAME = "agents.toml"
-NEEDS = ("cpu", "gpu", "web", "audio", "vision")
-_EMPTY: Mapping[str, str] = types.MappingProxyType({})
 T = TypeVar("T")
-
-
-def _no_strings() -> Mapping[str, str]:
-    return _EMPTY
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Project:
-    name: str
-    root: Path
-    python: str
-    platform: str
-    source_roots: tuple[str, ...]
-    constraints: Path | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Layers:
-    """``[layers]``: the bound on unused bytes per service image, and the size-drift tolerance."""
-
-    max_unused_mb: float = 100.0
-    size_tolerance: float = 0.05
-
-    @property
-    def max_unused_bytes(self) -> int:
-        return int(self.max_unused_mb * 1_000_000)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Policy:
-    """What each import kind contributes to an agent's requirements: ``include`` or ``exclude``."""
-
-    optional: str = "exclude"
-    lazy: str = "include"
-    type_only: str = "exclude"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Machine:
-    name: str
-    description: str = ""
-    cuda_arch: str | None = None
-    env: Mapping[str, str] = field(default_factory=_no_strings)
-    notes: str = ""
-
-    @property
-    def environment(self) -> Mapping[str, str]:
-        """The machine's environment defaults, ``TORCH_CUDA_ARCH_LIST`` included."""
-        merged = dict(self.env)
-        if self.cuda_arch is not None:
-            merged["TORCH_CUDA_ARCH_LIST"] = self.cuda_arch
-        return types.MappingProxyType(dict(sorted(merged.items())))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Family:
-    name: str
-    from_image: str | None = None
-    extends: str | None = None
-    machine: str | None = None
-    tag: str = ""
-    apt: tuple[str, ...] = ()
-    gpu: bool = False
-    display: bool = False
-    indexes: tuple[str, ...] = ()
-    find_links: tuple[str, ...] = ()
-    description: str = ""
-    notes: str = ""
-    uncertain: Mapping[str, str] = field(default_factory=_no_strings)
-    always: tuple[str, ...] = ()  # distributions always baked into this family's layer
-    never: tuple[str, ...] = ()  # distributions never baked into it
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Agent:
-    name: str
-    entrypoint: str
-    machines: tuple[str, ...]
-    family: str
-    ports: tuple[int, ...] = ()
-    health_port: int | None = None
-    health: str = "tcp"
-    needs: tuple[str, ...] = ()
-    python: str | None = None
-    cmd: tuple[str, ...] | None = None
-    files: tuple[str, ...] = ()
-    extra_requirements: tuple[str, ...] = ()
-    include_optional: tuple[str, ...] = ()
-    ignore_imports: tuple[str, ...] = ()
-    mapping: Mapping[str, str] = field(default_factory=_no_strings)
-    requirements: tuple[str, ...] = ()
-    docker_socket: bool = False
-    notes: str = ""
-    uncertain: Mapping[str, str] = field(default_factory=_no_strings)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Fleet:
-    """The whole validated manifest. ``path`` is the agents.toml it came from."""
-
-    path: Path
-    project: Project
-    policy: Policy
-    layers: Layers
-    mapping: Mapping[str, str]
-    machines: Mapping[str, Machine]
-    families: Mapping[str, Family]
-    agents: Mapping[str, Agent]
-
-    def agent(self, name: str) -> Agent:
-        """The agent called ``name``; a :class:`DepminError` with a suggestion otherwise."""
-        try:
-            return self.agents[name]
-        except KeyError:
-            hint = _schema.did_you_mean(name, self.agents)
-            message = f"no agent named {name!r}{hint}; `depmin fleet` lists the agents"
-            raise ConfigError([Problem(self.path.name, message)]) from None
-
-    def family_chain(self, name: str) -> tuple[Family, ...]:
-        """The family and its ancestors, root first: ``cpu, cpu-web`` for ``cpu-web``."""
-        chain: list[Family] = []
-        current: str | None = name
-        while current is not None:
-            family = self.families[current]
-            chain.append(family)
-            current = family.extends
-        return tuple(reversed(chain))
-
-    def base_image(self, family: str) -> str:
-        """The image the family's chain starts ``from``."""
-        root = self.family_chain(family)[0]
-        assert root.from_image is not None  # guaranteed by validation
-        return root.from_image
-
-    def apt_packages(self, family: str) -> tuple[str, ...]:
-        """Apt packages of the family and its ancestors, in order, without repeats."""
-        seen: dict[str, None] = {}
-        for member in self.family_chain(family):
-            seen.update(dict.fromkeys(member.apt))
-        return tuple(seen)
-
-    def target_python(self, agent: Agent) -> str:
-        return agent.python or self.project.python
 
 
 def find_config(start: Path) -> Path:
@@ -267,6 +119,7 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
 
 
 def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path | None) -> Project | None:
+    """``[project]``, or None when its root is not a directory (nothing relative to it can be checked)."""
     where = ("project",)
     check.known_keys(table, where, _PROJECT_KEYS)
     name = check.string(table, (*where, "name"), default=path.parent.name)
@@ -276,34 +129,39 @@ def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path
     platform = check.string(table, (*where, "platform"), default="x86_64-manylinux_2_28")
     source_roots = check.strings(table, (*where, "source_roots"), default=(".",))
     constraints = check.optional_string(table, (*where, "constraints"))
-    base = path.parent
-    resolved_root = (root if root is not None else base / root_text).resolve()
+    resolved_root = (root if root is not None else path.parent / root_text).resolve()
     if not resolved_root.is_dir():
         fix = "fix project.root (relative to agents.toml) or pass --root"
         check.error((*where, "root"), f"{resolved_root} is not a directory; {fix}")
         return None
-    for index, source_root in enumerate(source_roots):
-        if not (resolved_root / source_root).is_dir():
-            check.error(
-                (*where, "source_roots", str(index)),
-                f"{source_root!r} is not a directory under {resolved_root}; fix or remove it",
-            )
-    constraints_path = None
-    if constraints is not None:
-        constraints_path = (base / constraints).resolve()
-        if not constraints_path.is_file():
-            check.error((*where, "constraints"), f"{constraints_path} does not exist; fix the path")
+    _check_source_roots(check, resolved_root, source_roots)
     return Project(
         name=name,
         root=resolved_root,
         python=python,
         platform=platform,
         source_roots=source_roots,
-        constraints=constraints_path,
+        constraints=None if constraints is None else _constraints_path(check, path.parent / constraints),
     )
 
 
-def _check_python(check: Checker, value: str, where: tuple[str, ...]) -> None:
+def _check_source_roots(check: Checker, root: Path, source_roots: tuple[str, ...]) -> None:
+    for index, source_root in enumerate(source_roots):
+        if not (root / source_root).is_dir():
+            check.error(
+                ("project", "source_roots", str(index)),
+                f"{source_root!r} is not a directory under {root}; fix or remove it",
+            )
+
+
+def _constraints_path(check: Checker, given: Path) -> Path:
+    resolved = given.resolve()
+    if not resolved.is_file():
+        check.error(("project", "constraints"), f"{resolved} does not exist; fix the path")
+    return resolved
+
+
+def _check_python(check: Checker, value: str, where: KeyPath) -> None:
     match = _PYTHON.match(value)
     if match is None or int(match.group(1)) < 8:
         check.error(where, f'{value!r} is not a Python version like "3.11"; use MAJOR.MINOR, 3.8 or newer')
@@ -312,10 +170,11 @@ def _check_python(check: Checker, value: str, where: tuple[str, ...]) -> None:
 def _policy(check: Checker, table: Mapping[str, object]) -> Policy:
     where = ("policy",)
     check.known_keys(table, where, _POLICY_KEYS)
-    values = {}
-    for key, default in (("optional", "exclude"), ("lazy", "include"), ("type_only", "exclude")):
-        values[key] = check.choice(table, (*where, key), ("include", "exclude"), default=default)
-    return Policy(**values)
+    return Policy(
+        optional=check.choice(table, (*where, "optional"), INCLUSIONS, default="exclude"),
+        lazy=check.choice(table, (*where, "lazy"), INCLUSIONS, default="include"),
+        type_only=check.choice(table, (*where, "type_only"), INCLUSIONS, default="exclude"),
+    )
 
 
 def _named(
@@ -396,6 +255,7 @@ def _family(check: Checker, name: str, table: Mapping[str, object]) -> Family:
 
 
 def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | None:
+    """``[agents.NAME]``, or None when a required key is missing (the problem is recorded)."""
     where = ("agents", name)
     check.known_keys(table, where, _AGENT_KEYS)
     entrypoint = check.string(table, (*where, "entrypoint"), default=None)
@@ -406,11 +266,7 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
     health = check.string(table, (*where, "health"), default="tcp")
     if not _HEALTH.match(health):
         check.error((*where, "health"), f'{health!r} is neither "tcp" nor "http:/path"; use one of them')
-    needs = check.strings(table, (*where, "needs"), default=())
-    for need in needs:
-        if need not in NEEDS:
-            hint = _schema.did_you_mean(need, NEEDS)
-            check.error((*where, "needs"), f"unknown need {need!r}{hint}; use some of {', '.join(NEEDS)}")
+    needs = _needs(check, check.strings(table, (*where, "needs"), default=()), (*where, "needs"))
     python = check.optional_string(table, (*where, "python"))
     if python is not None:
         _check_python(check, python, (*where, "python"))
@@ -440,6 +296,22 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
     )
 
 
+def _needs(check: Checker, given: tuple[str, ...], where: KeyPath) -> tuple[Need, ...]:
+    """The known needs of ``given``; each unknown one is a recorded problem (so no fleet is built)."""
+    known: list[Need] = []
+    for need in given:
+        if _is_need(need):
+            known.append(need)
+        else:
+            hint = did_you_mean(need, NEEDS)
+            check.error(where, f"unknown need {need!r}{hint}; use some of {', '.join(NEEDS)}")
+    return tuple(known)
+
+
+def _is_need(value: str) -> TypeGuard[Need]:
+    return value in NEEDS
+
+
 def _cross_check(check: Checker, fleet: Fleet) -> None:
     """Checks that need more than one table: references, cycles, files, ports."""
     for family in fleet.families.values():
@@ -452,7 +324,7 @@ def _cross_check(check: Checker, fleet: Fleet) -> None:
 def _check_family_refs(check: Checker, fleet: Fleet, family: Family) -> None:
     where = ("families", family.name)
     if family.machine is not None and family.machine not in fleet.machines:
-        hint = _schema.did_you_mean(family.machine, fleet.machines)
+        hint = did_you_mean(family.machine, fleet.machines)
         check.error(
             (*where, "machine"),
             f"unknown machine {family.machine!r}{hint}; define [machines.{family.machine}]",
@@ -460,19 +332,24 @@ def _check_family_refs(check: Checker, fleet: Fleet, family: Family) -> None:
     if family.extends is None:
         return
     if family.extends not in fleet.families:
-        hint = _schema.did_you_mean(family.extends, fleet.families)
+        hint = did_you_mean(family.extends, fleet.families)
         check.error(
             (*where, "extends"),
             f"extends unknown family {family.extends!r}{hint}; define [families.{family.extends}]",
         )
         return
+    _check_no_cycle(check, fleet, family)
+
+
+def _check_no_cycle(check: Checker, fleet: Fleet, family: Family) -> None:
+    """Follow ``extends`` from ``family``; record a problem if the walk comes back to a family it passed."""
     seen = [family.name]
     current: str | None = family.extends
     while current is not None and current in fleet.families:
         if current in seen:
             cycle = " -> ".join([*seen[seen.index(current) :], current])
             check.error(
-                (*where, "extends"),
+                ("families", family.name, "extends"),
                 f"families extend each other in a cycle ({cycle}); one of them must use `from`",
             )
             return
@@ -483,7 +360,7 @@ def _check_family_refs(check: Checker, fleet: Fleet, family: Family) -> None:
 def _check_agent_refs(check: Checker, fleet: Fleet, agent: Agent) -> None:
     where = ("agents", agent.name)
     if agent.family not in fleet.families:
-        hint = _schema.did_you_mean(agent.family, fleet.families)
+        hint = did_you_mean(agent.family, fleet.families)
         check.error(
             (*where, "family"),
             f"unknown family {agent.family!r}{hint}; define [families.{agent.family}] or fix the name",
@@ -492,7 +369,7 @@ def _check_agent_refs(check: Checker, fleet: Fleet, agent: Agent) -> None:
         check.error((*where, "machines"), "no machine given; list at least one of the [machines] tables")
     for machine in agent.machines:
         if machine not in fleet.machines:
-            hint = _schema.did_you_mean(machine, fleet.machines)
+            hint = did_you_mean(machine, fleet.machines)
             check.error(
                 (*where, "machines"),
                 f"unknown machine {machine!r}{hint}; define [machines.{machine}] or fix the name",
@@ -502,9 +379,7 @@ def _check_agent_refs(check: Checker, fleet: Fleet, agent: Agent) -> None:
         _check_inside_root(check, fleet.project.root, extra, (*where, "files", str(index)), must_be_file=False)
 
 
-def _check_inside_root(
-    check: Checker, root: Path, relative: str, where: tuple[str, ...], *, must_be_file: bool
-) -> None:
+def _check_inside_root(check: Checker, root: Path, relative: str, where: KeyPath, *, must_be_file: bool) -> None:
     candidate = Path(relative)
     if candidate.is_absolute() or ".." in candidate.parts:
         check.error(where, f"{relative!r} must be a path relative to the project root, inside it")

@@ -1,0 +1,200 @@
+"""The frozen model of ``agents.toml``: a :class:`Fleet` of projects, machines, families and agents.
+
+Only :mod:`depmin.manifest.load` builds these, after validating every value, so the types state what a
+loaded fleet guarantees: every family chain starts ``from`` an image and names known families, every
+need is one of :data:`NEEDS`, every policy value one of :data:`INCLUSIONS`.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+
+from depmin.errors import ConfigError, Problem
+from depmin.manifest.schema import did_you_mean
+
+__all__ = [
+    "CONFIG_NAME",
+    "INCLUSIONS",
+    "NEEDS",
+    "Agent",
+    "Family",
+    "Fleet",
+    "Inclusion",
+    "Layers",
+    "Machine",
+    "Need",
+    "Policy",
+    "Project",
+]
+
+CONFIG_NAME = "agents.toml"
+
+Need = Literal["cpu", "gpu", "web", "audio", "vision"]
+"""A name an agent may list in ``needs``."""
+NEEDS: tuple[Need, ...] = get_args(Need)  # in the order problems list them
+
+Inclusion = Literal["include", "exclude"]
+"""A ``[policy]`` value: whether imports of that kind go into an agent's requirements."""
+INCLUSIONS: tuple[Inclusion, ...] = get_args(Inclusion)
+
+_EMPTY: Mapping[str, str] = types.MappingProxyType({})
+
+
+def _no_strings() -> Mapping[str, str]:
+    return _EMPTY
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Project:
+    """``[project]``: ``root`` is resolved and a directory, ``python`` a ``"3.N"`` version (N >= 8)."""
+
+    name: str
+    root: Path
+    python: str
+    platform: str
+    source_roots: tuple[str, ...]
+    constraints: Path | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Layers:
+    """``[layers]``: the bound on unused bytes per service image, and the size-drift tolerance."""
+
+    max_unused_mb: float = 100.0
+    size_tolerance: float = 0.05
+
+    @property
+    def max_unused_bytes(self) -> int:
+        return int(self.max_unused_mb * 1_000_000)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Policy:
+    """What each import kind contributes to an agent's requirements: ``include`` or ``exclude``."""
+
+    optional: Inclusion = "exclude"
+    lazy: Inclusion = "include"
+    type_only: Inclusion = "exclude"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Machine:
+    """``[machines.NAME]``: a host the agents run on, with its environment defaults."""
+
+    name: str
+    description: str = ""
+    cuda_arch: str | None = None
+    env: Mapping[str, str] = field(default_factory=_no_strings)
+    notes: str = ""
+
+    @property
+    def environment(self) -> Mapping[str, str]:
+        """The machine's environment defaults, ``TORCH_CUDA_ARCH_LIST`` included."""
+        merged = dict(self.env)
+        if self.cuda_arch is not None:
+            merged["TORCH_CUDA_ARCH_LIST"] = self.cuda_arch
+        return types.MappingProxyType(dict(sorted(merged.items())))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Family:
+    """``[families.NAME]``: a base image; exactly one of ``from_image`` and ``extends`` is set."""
+
+    name: str
+    from_image: str | None = None
+    extends: str | None = None
+    machine: str | None = None
+    tag: str = ""
+    apt: tuple[str, ...] = ()
+    gpu: bool = False
+    display: bool = False
+    indexes: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    description: str = ""
+    notes: str = ""
+    uncertain: Mapping[str, str] = field(default_factory=_no_strings)
+    always: tuple[str, ...] = ()  # distributions always baked into this family's layer
+    never: tuple[str, ...] = ()  # distributions never baked into it
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Agent:
+    """``[agents.NAME]``: one service; ``health`` is ``"tcp"`` or ``"http:/path"`` (an open set)."""
+
+    name: str
+    entrypoint: str
+    machines: tuple[str, ...]
+    family: str
+    ports: tuple[int, ...] = ()
+    health_port: int | None = None
+    health: str = "tcp"
+    needs: tuple[Need, ...] = ()
+    python: str | None = None
+    cmd: tuple[str, ...] | None = None
+    files: tuple[str, ...] = ()
+    extra_requirements: tuple[str, ...] = ()
+    include_optional: tuple[str, ...] = ()
+    ignore_imports: tuple[str, ...] = ()
+    mapping: Mapping[str, str] = field(default_factory=_no_strings)
+    requirements: tuple[str, ...] = ()
+    docker_socket: bool = False
+    notes: str = ""
+    uncertain: Mapping[str, str] = field(default_factory=_no_strings)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Fleet:
+    """The whole validated manifest. ``path`` is the agents.toml it came from."""
+
+    path: Path
+    project: Project
+    policy: Policy
+    layers: Layers
+    mapping: Mapping[str, str]
+    machines: Mapping[str, Machine]
+    families: Mapping[str, Family]
+    agents: Mapping[str, Agent]
+
+    def agent(self, name: str) -> Agent:
+        """The agent called ``name``; a :class:`DepminError` with a suggestion otherwise."""
+        try:
+            return self.agents[name]
+        except KeyError:
+            hint = did_you_mean(name, self.agents)
+            message = f"no agent named {name!r}{hint}; `depmin fleet` lists the agents"
+            raise ConfigError([Problem(self.path.name, message)]) from None
+
+    def family_chain(self, name: str) -> tuple[Family, ...]:
+        """The family and its ancestors, root first: ``cpu, cpu-web`` for ``cpu-web``."""
+        chain: list[Family] = []
+        current: str | None = name
+        while current is not None:
+            family = self.families[current]
+            chain.append(family)
+            current = family.extends
+        return tuple(reversed(chain))
+
+    def has_gpu(self, family: str) -> bool:
+        """Whether images of the family get a GPU: ``gpu = true`` on it or on one of its ancestors."""
+        return any(member.gpu for member in self.family_chain(family))
+
+    def base_image(self, family: str) -> str:
+        """The image the family's chain starts ``from``."""
+        root = self.family_chain(family)[0]
+        assert root.from_image is not None  # guaranteed by validation
+        return root.from_image
+
+    def apt_packages(self, family: str) -> tuple[str, ...]:
+        """Apt packages of the family and its ancestors, in order, without repeats."""
+        seen: dict[str, None] = {}
+        for member in self.family_chain(family):
+            seen.update(dict.fromkeys(member.apt))
+        return tuple(seen)
+
+    def target_python(self, agent: Agent) -> str:
+        """The Python the agent's requirements and lock are for: its own, else the project's."""
+        return agent.python or self.project.python
