@@ -1,7 +1,60 @@
 """Stage 2, the scan: each file's imports, then each agent's first-party closure from its entrypoint.
 
-``extract`` turns one file's bytes into import sites (``recover`` and ``lexer`` for text that does not
-parse, ``markers`` for ``if`` tests over the platform, ``syspath`` for static ``sys.path`` edits);
-``cache`` is the content-keyed parse cache; ``walk`` resolves modules the way CPython's path finder
-would and propagates kinds along the closure. May import :mod:`depmin.manifest`.
+One file: ``extraction`` (``extract``) turns its bytes into the values of ``sites``; ``collector`` is
+the ``ast`` walk that classifies each site, with ``markers`` for ``if`` tests over the platform and
+``syspath`` for static ``sys.path`` edits; text that does not parse goes through ``recover``
+(``lexer`` cuts it, ``sanitize`` repairs a statement, ``skeleton`` rebuilds a chunk, ``parsing`` is
+``ast.parse`` without exceptions). ``cache`` is the content-keyed parse cache.
+
+One agent: ``walk`` (``scan_agent``) follows the closure, resolving each import with ``finder`` the
+way CPython's path finder would and propagating the ``kinds`` along it (``sightings`` keeps the best
+of each third-party module), into the values of ``results`` (``AgentScan``, and ``why`` for the chain
+behind an import).
+
+The fleet: ``fleet_scan`` (``scan_fleet``) walks every chosen agent over one shared parse cache, into a
+``FleetScan``. May import :mod:`depmin.manifest`.
 """
+
+from depmin.scanning.cache import Sources, default_cache_dir
+from depmin.scanning.extraction import extract
+from depmin.scanning.finder import Finder, python_files
+from depmin.scanning.fleet_scan import FleetScan, scan_fleet
+from depmin.scanning.kinds import IMPORT_KINDS, ImportKind, kind_rank
+from depmin.scanning.results import (
+    AgentScan,
+    ExternalImport,
+    Hop,
+    ImportRecord,
+    ModuleUse,
+    RecoveredFile,
+    Unresolved,
+    why,
+)
+from depmin.scanning.sites import FileImports, ImportSite, PathEdit, SyntaxProblem
+from depmin.scanning.walk import scan_agent
+
+__all__ = [
+    "IMPORT_KINDS",
+    "AgentScan",
+    "ExternalImport",
+    "FileImports",
+    "Finder",
+    "FleetScan",
+    "Hop",
+    "ImportKind",
+    "ImportRecord",
+    "ImportSite",
+    "ModuleUse",
+    "PathEdit",
+    "RecoveredFile",
+    "Sources",
+    "SyntaxProblem",
+    "Unresolved",
+    "default_cache_dir",
+    "extract",
+    "kind_rank",
+    "python_files",
+    "scan_agent",
+    "scan_fleet",
+    "why",
+]

@@ -1,6 +1,6 @@
 """Read source files once per run and remember their imports across runs.
 
-:class:`Sources` hands the graph stage the :class:`~depmin.scanning.extract.FileImports` of a file. Each
+:class:`Sources` hands the graph stage the :class:`~depmin.scanning.sites.FileImports` of a file. Each
 file is read and parsed at most once per run however many agents reach it; results are kept in a
 persistent cache keyed by the file's content (a SQLite database, so a run killed half-way leaves
 every committed entry intact), and a cold cache over many files is filled on both cores.
@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from depmin._version import __version__
-from depmin.scanning.extract import FileImports, ImportSite, PathEdit, SyntaxProblem, extract
+from depmin.scanning.extraction import extract
+from depmin.scanning.sites import FileImports, ImportSite, PathEdit, SyntaxProblem
 
 __all__ = ["PARALLEL_THRESHOLD", "Sources", "default_cache_dir"]
 

@@ -1,4 +1,4 @@
-"""``if`` tests over the running platform or Python -> PEP 508 markers, for ``depmin.scanning.extract``.
+"""``if`` tests over the running platform or Python -> PEP 508 markers, for ``depmin.scanning.collector``.
 
 The input is the test of one ``if`` statement, for example::
 
@@ -14,7 +14,7 @@ Understood: ``sys.platform``, ``os.name``, ``sys.implementation.name`` and ``pla
 ``platform.machine()`` / ``platform.python_implementation()`` compared with ``==``/``!=``/``in`` to
 string literals, ``sys.platform.startswith(...)`` with a known prefix, and ``sys.version_info``
 (whole or ``[:2]``) compared with a tuple of one to three ints. ``literal_str`` and ``literal_strs``
-read string literals and are shared with ``depmin.scanning.extract`` and ``depmin.scanning.syspath``.
+read string literals and are shared with ``depmin.scanning.collector`` and ``depmin.scanning.syspath``.
 """
 
 from __future__ import annotations
@@ -22,13 +22,26 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Literal, TypeAlias
+
+# The PEP 508 environment markers an ``if`` test can become, and the comparisons between them.
+MarkerVar: TypeAlias = Literal[
+    "sys_platform",
+    "os_name",
+    "implementation_name",
+    "platform_system",
+    "platform_machine",
+    "platform_python_implementation",
+    "python_version",
+    "python_full_version",
+]
+Comparison: TypeAlias = Literal["==", "!=", "<", "<=", ">", ">="]
 
 
 @dataclass(frozen=True, slots=True)
 class Atom:
-    var: str
-    op: str
+    var: MarkerVar
+    op: Comparison
     value: str
 
 
@@ -44,9 +57,11 @@ class AnyOf:
 
 Marker: TypeAlias = "Atom | AllOf | AnyOf"
 
-_NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-_MIRRORED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
-_OPS: dict[type[ast.cmpop], str] = {
+_NEGATED: dict[Comparison, Comparison] = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+_MIRRORED: dict[Comparison, Comparison] = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+# Compared whole, sys.version_info is longer than the literal it is compared with (see _version).
+_WIDENED: dict[Comparison, Comparison] = {">": ">=", ">=": ">=", "<": "<", "<=": "<"}
+_OPS: dict[type[ast.cmpop], Comparison] = {
     ast.Eq: "==",
     ast.NotEq: "!=",
     ast.Lt: "<",
@@ -54,12 +69,12 @@ _OPS: dict[type[ast.cmpop], str] = {
     ast.Gt: ">",
     ast.GtE: ">=",
 }
-_ENV_ATTRS = {
+_ENV_ATTRS: dict[str, MarkerVar] = {
     "sys.platform": "sys_platform",
     "os.name": "os_name",
     "sys.implementation.name": "implementation_name",
 }
-_ENV_CALLS = {
+_ENV_CALLS: dict[str, MarkerVar] = {
     "platform.system": "platform_system",
     "platform.machine": "platform_machine",
     "platform.python_implementation": "platform_python_implementation",
@@ -135,13 +150,13 @@ def _condition(test: ast.expr, resolve: Resolve) -> Marker | None:
     return _version(left, symbol, right, resolve) or _env_compare(left, symbol, right, resolve)
 
 
-def _env_var(node: ast.expr, resolve: Resolve) -> str | None:
+def _env_var(node: ast.expr, resolve: Resolve) -> MarkerVar | None:
     if isinstance(node, ast.Call) and not node.args and not node.keywords:
         return _ENV_CALLS.get(resolve(node.func) or "")
     return _ENV_ATTRS.get(resolve(node) or "")
 
 
-def _env_compare(left: ast.expr, op: str, right: ast.expr, resolve: Resolve) -> Marker | None:
+def _env_compare(left: ast.expr, op: Comparison, right: ast.expr, resolve: Resolve) -> Marker | None:
     var = _env_var(left, resolve)
     value = literal_str(right)
     if var is None or value is None or op not in ("==", "!=") or not _quotable([value]):
@@ -174,7 +189,7 @@ def _startswith(call: ast.Call, resolve: Resolve) -> Marker | None:
     return atoms[0] if len(atoms) == 1 else AnyOf(atoms)
 
 
-def _version(left: ast.expr, op: str, right: ast.expr, resolve: Resolve) -> Marker | None:
+def _version(left: ast.expr, op: Comparison, right: ast.expr, resolve: Resolve) -> Marker | None:
     """``sys.version_info >= (3, 11)`` -> ``python_version >= "3.11"``.
 
     Compared whole, ``version_info`` is longer than the literal: ``> (3, 11)`` holds on 3.11.0
@@ -186,9 +201,9 @@ def _version(left: ast.expr, op: str, right: ast.expr, resolve: Resolve) -> Mark
     if not 1 <= len(numbers) == len(right.elts) <= 3:
         return None
     value = ".".join(str(number) for number in numbers)
-    var = "python_version" if len(numbers) <= 2 else "python_full_version"
+    var: MarkerVar = "python_version" if len(numbers) <= 2 else "python_full_version"
     if resolve(left) == "sys.version_info":
-        widened = {">": ">=", ">=": ">=", "<": "<", "<=": "<"}.get(op)
+        widened = _WIDENED.get(op)
         return Atom(var, widened, value) if widened else None
     if _is_first_two(left, resolve) and len(numbers) == 2:
         return Atom(var, op, value)

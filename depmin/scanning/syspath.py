@@ -1,6 +1,6 @@
 """Static evaluation of the paths put on ``sys.path``, relative to the file's directory.
 
-Private to ``depmin.scanning.extract``, whose collector hands over each expression assigned to a module-level
+Private to ``depmin.scanning.collector``, which hands over each expression assigned to a module-level
 name or passed to ``sys.path.insert``/``append``/``extend``, for example::
 
     ROOT = Path(__file__).resolve().parents[1]

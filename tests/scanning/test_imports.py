@@ -1,4 +1,4 @@
-"""depmin.scanning.extract: one file's bytes -> import sites, sys.path edits, parse problems."""
+"""depmin.scanning.extraction: one file's bytes -> import sites, sys.path edits, parse problems."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import textwrap
 import pytest
 from packaging.markers import Marker
 
-from depmin.scanning.extract import LARGE_FILE, FileImports, ImportSite, PathEdit, SyntaxProblem, extract
+from depmin.scanning.extraction import LARGE_FILE, extract
+from depmin.scanning.sites import FileImports, ImportSite, PathEdit, SyntaxProblem
 
 
 def scan(source: str | bytes) -> FileImports:
@@ -685,6 +686,7 @@ def test_invalid_escape_sequences_do_not_warn_or_fail() -> None:
     assert ([s.module for s in result.sites], result.syntax_error) == (["re"], None)
 
 
+@pytest.mark.slow
 def test_ten_megabyte_file() -> None:
     body = "".join(
         f"def f{i}(a, b=2):\n    '''Doc {i}.'''\n    return [a + b * {i}, 'x{i}']\n\n" for i in range(140_000)

@@ -1,4 +1,4 @@
-"""Hypothesis properties of depmin.scanning.extract.extract.
+"""Hypothesis properties of depmin.scanning.extraction.extract.
 
 1. Random valid modules: extract reports exactly the generated imports, lines and kinds.
 2. Randomly damaged modules: extract never raises and never invents a module.
@@ -13,7 +13,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depmin.scanning.extract import extract
+from depmin.scanning.extraction import extract
 
 PROFILE = settings(
     derandomize=True,

@@ -17,9 +17,8 @@ from typing import NamedTuple
 import pytest
 
 from depmin import api
-from depmin.manifest.fleet import Fleet
-from depmin.scanning import extract as imports
-from depmin.scanning.walk import AgentScan, Hop, ImportRecord
+from depmin.manifest import Fleet
+from depmin.scanning import AgentScan, FileImports, Hop, ImportRecord, ImportSite, extract
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT = REPO / "examples" / "ai_system"
@@ -134,11 +133,11 @@ def third_party_names(scan: AgentScan, record: ImportRecord) -> set[str]:
 
 
 @functools.cache
-def extracted(file: str) -> imports.FileImports:
-    return imports.extract((ROOT / file).read_bytes(), filename=file)
+def extracted(file: str) -> FileImports:
+    return extract((ROOT / file).read_bytes(), filename=file)
 
 
-def site(file: str, line: int, module: str) -> imports.ImportSite:
+def site(file: str, line: int, module: str) -> ImportSite:
     """The import site of ``module`` (as written, without leading dots) at ``file:line``."""
     found = [s for s in extracted(file).sites if s.line == line and s.module == module]
     assert len(found) == 1, f"{file}:{line}: {extracted(file).sites}"

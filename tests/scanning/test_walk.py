@@ -11,7 +11,7 @@ import pytest
 
 from depmin import api
 from depmin.cli.entry import main
-from depmin.scanning.walk import stdlib_modules
+from depmin.scanning.finder import stdlib_modules
 
 if sys.version_info >= (3, 11):
     import tomllib

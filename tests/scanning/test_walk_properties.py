@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from depmin import api
 
+# The order of strength, written out here as the spec the scan is checked against.
 KINDS = ("required", "lazy", "optional", "type_only")
 MODULES = 6
 

@@ -1,0 +1,249 @@
+"""Where an agent's imports resolve: CPython's path finder over the agent's ``sys.path``, statically.
+
+The input is the project tree, the agent's command line and the ``sys.path`` edits of its files:
+
+* ``sys.path[0]`` is the entrypoint's directory for ``python path/to/agent.py`` and the working
+  directory (the project root) for ``python -m pkg.agent`` (``run_mode``); the project's
+  ``source_roots`` follow (they are ``PYTHONPATH`` in the image), see ``entry_roots``;
+* ``sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))`` and its ``pathlib`` forms
+  add a root for the rest of that file and for what it imports (``roots_at``); a ``pathlib.Path``
+  entry that is not wrapped in ``str()`` is ignored, as Python's import system ignores it;
+* in each root a regular package (``pkg/__init__.py``) wins over ``pkg.py``, which wins over a
+  namespace portion (a directory without ``__init__.py``); a directory holding no Python file at
+  all (``docker/`` full of Dockerfiles) does not make ``import docker`` first-party (``Finder``).
+
+What resolves nowhere is stdlib when ``stdlib_modules`` of the agent's *target* Python (from
+``stdlib-list``) holds its top-level name; ``STARTUP_MODULES`` are in ``sys.modules`` before any
+user code runs, so no ``sys.path`` edit can shadow them. The file system is only listed, never
+imported from, and each listing is read once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from depmin.errors import DepminError
+from depmin.manifest import Agent, Fleet
+from depmin.scanning.results import RunMode
+from depmin.scanning.sites import PathEdit
+
+__all__ = [
+    "STARTUP_MODULES",
+    "Finder",
+    "Module",
+    "SearchPath",
+    "absolute_name",
+    "entry_roots",
+    "python_files",
+    "roots_at",
+    "run_mode",
+    "stdlib_modules",
+    "unique",
+]
+
+_PYTHONS = ("python", "python3")
+# Modules in sys.modules before any user code runs (compiled in, frozen, or imported by `site` at
+# start-up): a later sys.path edit cannot shadow them, whatever directories it adds.
+STARTUP_MODULES = frozenset(
+    {
+        "sys", "builtins", "marshal", "posix", "time", "zipimport", "_imp", "_io", "_thread", "_warnings",
+        "_weakref", "_abc", "_codecs", "_signal", "_frozen_importlib", "_frozen_importlib_external",
+        "abc", "codecs", "encodings", "io", "os", "stat", "posixpath", "genericpath", "_collections_abc",
+        "_sitebuiltins", "site",
+    }
+)  # fmt: skip
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
+
+
+@cache
+def stdlib_modules(python: str) -> frozenset[str]:
+    """Top-level standard-library modules of the *target* Python ("3.10" … "3.13")."""
+    from stdlib_list import short_versions, stdlib_list  # noqa: PLC0415 - slow import, used once
+
+    if python not in short_versions:
+        known = ", ".join(v for v in short_versions if v.startswith("3."))
+        raise DepminError(f"no standard-library list for Python {python}; use one of {known}")
+    return frozenset(name.split(".")[0] for name in stdlib_list(python)) | STARTUP_MODULES
+
+
+def python_files(root: Path) -> list[Path]:
+    """Every ``*.py`` under ``root``, skipping VCS, virtual-environment and cache directories."""
+    found: list[Path] = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        found.extend(Path(directory, name) for name in sorted(files) if name.endswith(".py"))
+    return found
+
+
+def run_mode(agent: Agent) -> tuple[RunMode, str | None]:
+    """``("module", "pkg.app")`` for ``python -m pkg.app`` or ``uvicorn pkg.app:app``;
+    ``("script", None)`` for ``python path/to/app.py`` (the default)."""
+    dotted = posixpath.splitext(agent.entrypoint)[0].replace("/", ".")
+    cmd = agent.cmd or ()
+    if len(cmd) >= 3 and posixpath.basename(cmd[0]) in _PYTHONS and cmd[1] == "-m":
+        return "module", cmd[2]
+    if cmd and posixpath.basename(cmd[0]) not in _PYTHONS:
+        for arg in cmd[1:]:
+            if arg.partition(":")[0] == dotted:
+                return "module", dotted
+    return "script", None
+
+
+def entry_roots(fleet: Fleet, agent: Agent, mode: RunMode) -> tuple[Path, ...]:
+    """The ``sys.path`` the entrypoint starts with: ``sys.path[0]``, then the source roots."""
+    root = fleet.project.root
+    first = (root / agent.entrypoint).parent if mode == "script" else root
+    return unique((first, *((root / r).resolve() for r in fleet.project.source_roots)))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SearchPath:
+    """``sys.path`` at one line of a file, after the file's own edits above that line."""
+
+    roots: tuple[Path, ...]
+    ignored: tuple[Path, ...]  # pathlib.Path entries, which the import system skips
+    added: tuple[Path, ...]  # the str entries the edits put on it, in order
+
+
+def roots_at(file: Path, roots: tuple[Path, ...], edits: Sequence[PathEdit], line: int) -> SearchPath:
+    """``roots`` (``sys.path`` when ``file`` starts running) changed by the edits before ``line``."""
+    ignored: list[Path] = []
+    added: list[Path] = []
+    for edit in edits:
+        if edit.line >= line:
+            break
+        target = Path(posixpath.normpath((file.parent / edit.path).as_posix()))
+        if not edit.str_entry:
+            ignored.append(target)
+            continue
+        roots = unique((target, *roots)) if edit.position == "insert" else unique((*roots, target))
+        added.append(target)
+    return SearchPath(roots=roots, ignored=tuple(ignored), added=tuple(added))
+
+
+def absolute_name(package: str, level: int, module: str) -> str | None:
+    """``from ..x import y`` (``level`` 2, ``module`` ``"x"``) in ``package`` ``"a.b"`` -> ``"a.x"``;
+    None when the dots climb beyond the top-level package."""
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts) or (level - 1 == len(parts) and not module):
+        return None
+    base = ".".join(parts[: len(parts) - (level - 1)])
+    return ".".join(p for p in (base, module) if p)
+
+
+def unique(paths: Iterable[Path]) -> tuple[Path, ...]:
+    """``paths`` without repeats, first occurrence kept (as ``sys.path`` is searched)."""
+    return tuple(dict.fromkeys(paths))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Module:
+    """A module as the path finder finds it."""
+
+    name: str
+    file: Path | None  # None for a namespace package
+    search: tuple[Path, ...]  # where its submodules live (empty for a plain module)
+
+
+class Finder:
+    """Python's path finder over a fixed tree, with directory listings cached for the run."""
+
+    def __init__(self) -> None:
+        self._listings: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
+        self._has_python: dict[Path, bool] = {}
+        self._index: dict[Path, dict[str, str]] = {}
+        self._found: dict[tuple[str, tuple[Path, ...]], Module | None] = {}
+        self.rels: dict[Path, str] = {}  # file -> path relative to the root, shared by the walks
+
+    def listing(self, directory: Path) -> tuple[frozenset[str], frozenset[str]]:
+        """The file names and the directory names in ``directory`` (none when it cannot be listed)."""
+        found = self._listings.get(directory)
+        if found is None:
+            files: set[str] = set()
+            dirs: set[str] = set()
+            try:
+                with os.scandir(directory) as entries:
+                    for entry in entries:
+                        (dirs if entry.is_dir() else files).add(entry.name)
+            except OSError:
+                pass
+            found = (frozenset(files), frozenset(dirs))
+            self._listings[directory] = found
+        return found
+
+    def elsewhere(self, root: Path, name: str) -> str | None:
+        """A first-party module or package called ``name`` anywhere under ``root``, if any."""
+        index = self._index.get(root)
+        if index is None:
+            index = {}
+            for path in python_files(root):
+                stem = path.parent.name if path.name == "__init__.py" else path.stem
+                index.setdefault(stem, path.relative_to(root).as_posix())
+            self._index[root] = index
+        return index.get(name)
+
+    def holds_python(self, directory: Path) -> bool:
+        """Whether ``directory`` or a directory below it holds a ``*.py`` file."""
+        known = self._has_python.get(directory)
+        if known is None:
+            files, dirs = self.listing(directory)
+            known = any(name.endswith(".py") for name in files) or any(
+                self.holds_python(directory / d) for d in sorted(dirs) if d not in _SKIP_DIRS
+            )
+            self._has_python[directory] = known
+        return known
+
+    def top_names(self, directory: Path) -> set[str]:
+        """The top-level names a ``sys.path`` entry ``directory`` makes importable."""
+        files, dirs = self.listing(directory)
+        names = {name[:-3] for name in files if name.endswith(".py")}
+        names.update(d for d in dirs if d not in _SKIP_DIRS and self.holds_python(directory / d))
+        return names
+
+    def find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
+        """``part`` (the last component of ``name``) in ``search``, as CPython finds it; memoised
+        for the run (the tree does not change while depmin reads it, and agents share packages)."""
+        key = (name, search)
+        if key in self._found:
+            return self._found[key]
+        found = self._find(name, part, search)
+        self._found[key] = found
+        return found
+
+    def _find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
+        portions: list[Path] = []
+        for directory in search:
+            files, dirs = self.listing(directory)
+            if part in dirs:
+                package = directory / part
+                if "__init__.py" in self.listing(package)[0]:
+                    return Module(name=name, file=package / "__init__.py", search=(package,))
+            if f"{part}.py" in files:
+                return Module(name=name, file=directory / f"{part}.py", search=())
+            if part in dirs and self.holds_python(directory / part):
+                portions.append(directory / part)
+        if portions:
+            return Module(name=name, file=None, search=tuple(portions))
+        return None
+
+    def resolve(self, dotted: str, roots: tuple[Path, ...]) -> tuple[list[Module], str | None]:
+        """Each module along ``dotted`` that resolves, and the first name that does not."""
+        found: list[Module] = []
+        search: tuple[Path, ...] = roots
+        name = ""
+        for part in dotted.split("."):
+            name = f"{name}.{part}" if name else part
+            module = self.find(name, part, search)
+            if module is None:
+                return found, name
+            found.append(module)
+            search = module.search
+            if not search:
+                rest = dotted[len(name) :]
+                return found, (dotted if rest else None)
+        return found, None

@@ -1,0 +1,77 @@
+"""The scan of a fleet: every chosen agent walked from its entrypoint, sharing one parse cache.
+
+Each file is parsed at most once per scan however many agents reach it; parse results persist across
+runs in a content-keyed cache (:mod:`depmin.scanning.cache`). With more than one agent, the Python
+files under the root are parsed up front on ``workers`` processes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from depmin.errors import DepminError
+from depmin.manifest import Fleet
+from depmin.scanning.cache import Sources, default_cache_dir
+from depmin.scanning.finder import Finder, python_files
+from depmin.scanning.results import AgentScan
+from depmin.scanning.walk import scan_agent
+
+__all__ = ["FleetScan", "scan_fleet"]
+
+# Called as progress(name, done, total) after each agent, for a progress bar; never required.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FleetScan:
+    """The scan of some or all agents of a fleet."""
+
+    agents: tuple[AgentScan, ...]
+    files_parsed: int
+    cache_hits: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(agent.ok for agent in self.agents)
+
+    def agent(self, name: str) -> AgentScan:
+        for result in self.agents:
+            if result.agent == name:
+                return result
+        raise DepminError(f"agent {name!r} was not part of this scan; scan it first")
+
+
+def scan_fleet(
+    fleet: Fleet,
+    agents: Iterable[str] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> FleetScan:
+    """Walk each agent's import graph (all agents when ``agents`` is None)."""
+    started = time.perf_counter()
+    chosen = [fleet.agent(name) for name in (fleet.agents if agents is None else agents)]
+    sources = Sources((cache_dir or default_cache_dir()) if use_cache else None)
+    try:
+        if len(chosen) > 1:
+            sources.prefetch(python_files(fleet.project.root), workers=workers)
+        finder = Finder()
+        scanned: list[AgentScan] = []
+        for agent in chosen:
+            scanned.append(scan_agent(fleet, agent, sources, finder=finder))
+            if progress is not None:
+                progress(agent.name, len(scanned), len(chosen))
+    finally:
+        sources.close()
+    return FleetScan(
+        agents=tuple(scanned),
+        files_parsed=sources.parsed,
+        cache_hits=sources.hits,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,71 @@
+"""Third-party modules as the walk meets them: the best sighting of each top-level and dotted name.
+
+A sighting is one import site reached with a rank (``depmin.scanning.kinds``: 0 is ``required``, the
+strongest). The best sighting is the strongest; among equally strong ones the first site seen stays
+first, a marker survives only while every one of them has a marker (an unconditional import makes
+the module unconditional), and ``dynamic`` only while all of them are dynamic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from depmin.scanning.kinds import IMPORT_KINDS
+from depmin.scanning.results import ExternalImport, Hop, ModuleUse
+from depmin.scanning.sites import ImportSite
+
+__all__ = ["Sighting", "ThirdParty"]
+
+
+@dataclass(kw_only=True, slots=True)
+class Sighting:
+    """The best (lowest-rank) sighting of a module so far; mutable while the walk runs."""
+
+    rank: int
+    marker: str | None
+    dynamic: bool
+    first: Hop
+
+    def see(self, rank: int, marker: str | None, dynamic: bool, hop: Hop) -> None:
+        if rank < self.rank:
+            self.rank, self.marker, self.dynamic, self.first = rank, marker, dynamic, hop
+        elif rank == self.rank:
+            self.marker = None if marker is None else self.marker
+            self.dynamic = self.dynamic and dynamic
+
+
+@dataclass(kw_only=True, slots=True)
+class ThirdParty:
+    """A third-party top-level module: its best sighting, each dotted name's, and every site."""
+
+    module: str
+    best: Sighting
+    modules: dict[str, Sighting] = field(default_factory=dict)
+    sites: set[Hop] = field(default_factory=set)
+
+    def see(self, site: ImportSite, hop: Hop, rank: int) -> None:
+        """Count ``site`` (at ``hop``, reached with ``rank``) for the module and each name it imports."""
+        self.best.see(rank, site.marker, site.dynamic, hop)
+        for dotted in {site.module} | {f"{site.module}.{n}" for n in site.names if n != "*"}:
+            known = self.modules.get(dotted)
+            if known is None:
+                self.modules[dotted] = Sighting(rank=rank, marker=site.marker, dynamic=site.dynamic, first=hop)
+            else:
+                known.see(rank, site.marker, site.dynamic, hop)
+        self.sites.add(hop)
+
+    def freeze(self) -> ExternalImport:
+        best = self.best
+        return ExternalImport(
+            module=self.module,
+            kind=IMPORT_KINDS[best.rank],
+            marker=best.marker,
+            dynamic=best.dynamic,
+            first=best.first,
+            modules=tuple(sorted(self.modules)),
+            sites=tuple(sorted(self.sites)),
+            uses=tuple(
+                ModuleUse(module=name, kind=IMPORT_KINDS[s.rank], marker=s.marker, dynamic=s.dynamic, first=s.first)
+                for name, s in sorted(self.modules.items())
+            ),
+        )
