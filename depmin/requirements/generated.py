@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Literal
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -28,9 +28,9 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin._files import MARKER
 from depmin.errors import ConfigError, Problem
-from depmin.manifest.fleet import Agent, Fleet
+from depmin.manifest import Agent, Fleet
 from depmin.requirements.mapping import Mapper, Resolution
-from depmin.scanning.walk import AgentScan, ExternalImport, Hop
+from depmin.scanning import AgentScan, ExternalImport, Hop, ImportKind, kind_rank
 
 __all__ = [
     "AgentRequirements",
@@ -38,12 +38,8 @@ __all__ = [
     "agent_requirements",
     "family_has_display",
     "map_imports",
-    "parse_constraints",
     "render",
-    "requirements_path",
 ]
-
-FILE_NAME = "requirements.generated.txt"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -52,7 +48,7 @@ class RequirementLine:
 
     distribution: NormalizedName
     requirement: str  # as written to the file: 'tomli>=2; python_version < "3.11"'
-    kind: str  # required | lazy | optional | type_only | extra
+    kind: ImportKind | Literal["extra"]  # extra: from agents.toml extra_requirements
     imports: tuple[str, ...]  # the import names that map to it
     site: Hop | None  # first import site; None for extra_requirements
     resolution: Resolution | None  # None for extra_requirements
@@ -83,32 +79,8 @@ class AgentRequirements:
         return tuple(r for r in self.resolutions if r.guessed)
 
 
-def requirements_path(fleet: Fleet, agent: str) -> Path:
-    """``locks/<Agent>/requirements.generated.txt`` beside agents.toml."""
-    return fleet.path.parent / "locks" / agent / FILE_NAME
-
-
 def family_has_display(fleet: Fleet, agent: Agent) -> bool:
     return any(family.display for family in fleet.family_chain(agent.family))
-
-
-def parse_constraints(text: str, *, source: str) -> Mapping[NormalizedName, str]:
-    """``numpy>=1.24,<2`` lines of a pip constraints file → ``{"numpy": ">=1.24,<2"}``."""
-    ranges: dict[NormalizedName, str] = {}
-    problems: list[Problem] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-")):
-            continue
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement as exc:
-            problems.append(Problem(f"{source}:{number}", f"not a requirement ({exc}); fix or remove the line"))
-            continue
-        ranges[canonicalize_name(requirement.name)] = str(requirement.specifier)
-    if problems:
-        raise ConfigError(problems)
-    return ranges
 
 
 def agent_requirements(
@@ -180,9 +152,8 @@ def _decide(
 ) -> tuple[RequirementLine, str]:
     """One requirement line from every dotted import that maps to ``distribution``: the best
     use (strongest kind, then first site) gives its kind, marker and provenance."""
-    rank = {"required": 0, "lazy": 1, "optional": 2, "type_only": 3}
     uses = [(external.use(dotted), resolution) for external, dotted, resolution in found]
-    use, resolution = min(uses, key=lambda item: (rank[item[0].kind], item[0].first.file, item[0].first.line))
+    use, resolution = min(uses, key=lambda item: (kind_rank(item[0].kind), item[0].first.file, item[0].first.line))
     marker = use.marker if use.marker and _valid_marker(use.marker) else None
     if any(u.marker is None and u.kind == use.kind for u, _ in uses):
         marker = None

@@ -29,47 +29,27 @@ which picks the first candidate that is not headless; otherwise the first candid
 order wins (the bundled table's list order; for installed metadata, the bundled order of the same
 key, then alphabetical). The resolution keeps every candidate so the report can list them.
 
-Stages to the right read the bundled apt and heavy-stack tables through :func:`apt_packages`,
-:func:`heavy_kind` and :func:`is_heavy`.
+The bundled tables themselves live in :mod:`depmin.requirements.tables`.
 """
 
 from __future__ import annotations
 
-import functools
-import sys
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from typing import Any, Literal, TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from depmin.requirements.tables import BundledTable, load_bundled, load_known
 
 __all__ = [
     "HEADLESS_SUFFIX",
-    "AptTable",
-    "BundledTable",
-    "HeavyTable",
     "Mapper",
     "Resolution",
     "Source",
     "ambiguities_warning",
-    "apt_packages",
     "guesses_warning",
-    "heavy_kind",
-    "is_heavy",
-    "load_apt",
-    "load_bundled",
-    "load_heavy",
-    "load_known",
-    "parse_apt",
-    "parse_bundled",
-    "parse_heavy",
 ]
 
 Source = Literal["override", "mapping", "installed", "bundled", "known", "guessed"]
@@ -106,139 +86,6 @@ class Resolution:
     def guessed(self) -> bool:
         """True when no table knew the import and the top-level name was taken as is."""
         return self.source == "guessed"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BundledTable:
-    """``depmin/data/import_names.toml``: import key -> candidates in preference order.
-
-    A line such as ``cv2 = ["opencv-python-headless", "opencv-python", ...]`` becomes
-    ``entries["cv2"]``; one candidate means unambiguous. ``classes`` names the section
-    (``namespace``, ``renamed``, ``gui``, ``ml``, ``ambiguous``) each key came from.
-    """
-
-    entries: Mapping[str, tuple[NormalizedName, ...]]
-    classes: Mapping[str, str]
-
-    @property
-    def namespace_roots(self) -> frozenset[str]:
-        """Top-level names shared by many distributions (``google``, ``azure``): never "known"."""
-        return frozenset(key.split(".")[0] for key, kind in self.classes.items() if kind == "namespace")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AptTable:
-    """``depmin/data/apt_packages.toml``: distribution -> Debian run-time packages on ``release``.
-
-    ``pyzbar = ["libzbar0"]`` becomes ``packages["pyzbar"] == ("libzbar0",)``.
-    """
-
-    release: str
-    packages: Mapping[NormalizedName, tuple[str, ...]]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class HeavyTable:
-    """``depmin/data/heavy.toml``: exact names and name prefixes per heavy-stack kind.
-
-    ``[gpu] names = ["torch"], prefixes = ["nvidia-"]`` becomes ``names["torch"] == "gpu"`` and
-    ``("nvidia-", "gpu")`` in ``prefixes`` (longest prefix first).
-    """
-
-    names: Mapping[NormalizedName, str]
-    prefixes: tuple[tuple[str, str], ...]
-
-
-@functools.cache
-def load_known() -> frozenset[NormalizedName]:
-    """``depmin/data/known_distributions.txt``: canonical names of popular distributions."""
-    text = (resources.files("depmin") / "data" / "known_distributions.txt").read_text(encoding="utf-8")
-    return frozenset(canonicalize_name(line) for line in text.splitlines() if line and not line.startswith("#"))
-
-
-@functools.cache
-def load_bundled() -> BundledTable:
-    """The bundled import-name table, read once per process."""
-    return parse_bundled(_read_data("import_names.toml"))
-
-
-@functools.cache
-def load_apt() -> AptTable:
-    """The bundled distribution -> apt packages table, read once per process."""
-    return parse_apt(_read_data("apt_packages.toml"))
-
-
-@functools.cache
-def load_heavy() -> HeavyTable:
-    """The bundled heavy-stack classification, read once per process."""
-    return parse_heavy(_read_data("heavy.toml"))
-
-
-def _read_data(name: str) -> dict[str, Any]:
-    text = (resources.files("depmin") / "data" / name).read_text(encoding="utf-8")
-    return tomllib.loads(text)
-
-
-def parse_bundled(document: Mapping[str, Any]) -> BundledTable:
-    """Check and flatten the sections of import_names.toml; ValueError names the bad key."""
-    entries: dict[str, tuple[NormalizedName, ...]] = {}
-    classes: dict[str, str] = {}
-    for section, table in document.items():
-        if not isinstance(table, dict):
-            raise ValueError(f"import_names.toml: {section} must be a table")
-        for key, value in table.items():
-            if key in classes:
-                raise ValueError(f"import_names.toml: {section}.{key} repeats {classes[key]}.{key}")
-            entries[key] = _candidates(f"{section}.{key}", value, ambiguous=section == "ambiguous")
-            classes[key] = section
-    return BundledTable(entries=_frozen(entries), classes=_frozen(classes))
-
-
-def _candidates(where: str, value: object, *, ambiguous: bool) -> tuple[NormalizedName, ...]:
-    if ambiguous and isinstance(value, list) and len(value) > 1:
-        names = tuple(canonicalize_name(str(item)) for item in value)
-        if len(set(names)) == len(names):
-            return names
-    elif not ambiguous and isinstance(value, str):
-        return (canonicalize_name(value),)
-    shape = "a list of two or more distinct names" if ambiguous else "one distribution name"
-    raise ValueError(f"import_names.toml: {where} must be {shape}")
-
-
-def parse_apt(document: Mapping[str, Any]) -> AptTable:
-    """Check apt_packages.toml (``release`` and ``[packages]``); ValueError names the bad key."""
-    release, table = document.get("release"), document.get("packages")
-    if not isinstance(release, str) or not isinstance(table, dict):
-        raise ValueError("apt_packages.toml: needs release = '...' and a [packages] table")
-    packages: dict[NormalizedName, tuple[str, ...]] = {}
-    for key, value in table.items():
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError(f"apt_packages.toml: packages.{key} must be a list of package names")
-        name = canonicalize_name(key)
-        if name in packages:
-            raise ValueError(f"apt_packages.toml: packages.{key} repeats {name}")
-        packages[name] = tuple(value)
-    return AptTable(release=release, packages=_frozen(packages))
-
-
-def parse_heavy(document: Mapping[str, Any]) -> HeavyTable:
-    """Check heavy.toml (``[kind] names/prefixes``); ValueError names a name in two kinds."""
-    names: dict[NormalizedName, str] = {}
-    prefixes: dict[str, str] = {}
-    for kind, table in document.items():
-        if not isinstance(table, dict) or set(table) - {"names", "prefixes"}:
-            raise ValueError(f"heavy.toml: [{kind}] may hold only names and prefixes")
-        for raw in table.get("names", []):
-            name = canonicalize_name(raw)
-            if name in names:
-                raise ValueError(f"heavy.toml: {name} is in both [{names[name]}] and [{kind}]")
-            names[name] = kind
-        for prefix in table.get("prefixes", []):
-            if prefix in prefixes:
-                raise ValueError(f"heavy.toml: prefix {prefix} is in two kinds")
-            prefixes[prefix] = kind
-    ordered = tuple(sorted(prefixes.items(), key=lambda item: (-len(item[0]), item[0])))
-    return HeavyTable(names=_frozen(names), prefixes=ordered)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -396,30 +243,3 @@ def _listing(found: list[tuple[str, str, str]]) -> tuple[list[str], str]:
 
 def _keys(agents: list[str]) -> str:
     return ", ".join(f"agents.{agent}.mapping" for agent in agents)
-
-
-def apt_packages(distributions: Iterable[str], table: AptTable | None = None) -> tuple[str, ...]:
-    """The Debian run-time packages the given distributions need, sorted and unique.
-
-    ``apt_packages(["opencv-python-headless", "pyzbar"]) == ("libzbar0",)``
-    """
-    table = table or load_apt()
-    needed = {package for dist in distributions for package in table.packages.get(canonicalize_name(dist), ())}
-    return tuple(sorted(needed))
-
-
-def heavy_kind(distribution: str, table: HeavyTable | None = None) -> str | None:
-    """The heavy-stack kind (``gpu``, ``ml``, ``vision``, ``nlp``, ``audio``) or None.
-
-    ``heavy_kind("nvidia-cudnn-cu12") == "gpu"``; ``heavy_kind("requests") is None``.
-    """
-    table = table or load_heavy()
-    name = canonicalize_name(distribution)
-    if name in table.names:
-        return table.names[name]
-    return next((kind for prefix, kind in table.prefixes if name.startswith(prefix)), None)
-
-
-def is_heavy(distribution: str, table: HeavyTable | None = None) -> bool:
-    """True when ``distribution`` belongs to one of the heavy stacks of heavy.toml."""
-    return heavy_kind(distribution, table) is not None

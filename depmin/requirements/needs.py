@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -24,14 +23,10 @@ from importlib import resources
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin.manifest.fleet import Agent, Fleet
+from depmin import _toml
+from depmin.manifest import Agent, Fleet
 from depmin.requirements.generated import AgentRequirements
-from depmin.requirements.mapping import heavy_kind
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from depmin.requirements.tables import heavy_kind
 
 __all__ = ["NEEDS", "Declared", "NeedsReport", "family_provides", "infer_needs", "parse_declared"]
 
@@ -62,7 +57,7 @@ class NeedsReport:
 
 @functools.cache
 def _table() -> Mapping[str, tuple[frozenset[NormalizedName], tuple[re.Pattern[str], ...]]]:
-    raw = tomllib.loads((resources.files("depmin") / "data" / "needs.toml").read_text(encoding="utf-8"))
+    raw = _toml.loads((resources.files("depmin") / "data" / "needs.toml").read_text(encoding="utf-8"))
     return {
         need: (
             frozenset(canonicalize_name(d) for d in raw[need]["distributions"]),
@@ -74,7 +69,7 @@ def _table() -> Mapping[str, tuple[frozenset[NormalizedName], tuple[re.Pattern[s
 
 def family_provides(fleet: Fleet, family: str) -> frozenset[str]:
     chain = fleet.family_chain(family)
-    provided = {"gpu"} if any(member.gpu for member in chain) else set()
+    provided = {"gpu"} if fleet.has_gpu(family) else set()
     provided.update(need for need in ("web", "audio", "vision") if any(need in m.name for m in chain))
     return frozenset(provided)
 

@@ -13,7 +13,8 @@ import pytest
 from depmin import _files, api
 from depmin.cli.entry import main
 from depmin.errors import ConfigError, DepminError
-from depmin.requirements.generated import parse_constraints, render
+from depmin.requirements.constraints import parse_constraints
+from depmin.requirements.generated import render
 from tests.conftest import MINIMAL, WriteFleet
 
 SOURCE = """\
@@ -92,6 +93,7 @@ def test_rendered_file(fleet_with_source: Path) -> None:
     )
 
 
+@pytest.mark.integration
 def test_rendered_file_is_pip_valid(fleet_with_source: Path, tmp_path: Path) -> None:
     """pip itself reads the file: it gets past parsing and fails only at finding the first
     distribution, since there is no index here."""
@@ -141,6 +143,18 @@ def test_bad_constraints_line_is_a_config_error() -> None:
     assert problem.endswith("); fix or remove the line")
 
 
+def test_constraints_give_generate_the_ranges_and_lock_the_lines_and_refuse_options() -> None:
+    parsed = parse_constraints("# fleet ranges\nNumPy>=1.24,<2   # CUDA wheels\n\npydantic<3\n", source="c.txt")
+    assert parsed.lines == ("NumPy>=1.24,<2", "pydantic<3")
+    assert dict(parsed.ranges) == {"numpy": "<2,>=1.24", "pydantic": "<3"}
+    with pytest.raises(ConfigError) as caught:
+        parse_constraints("numpy<2\n-r other.txt\n--index-url https://example.org/simple\n", source="c.txt")
+    assert [str(p) for p in caught.value.problems] == [
+        "c.txt:2: -r is not supported in a constraints file; list the ranges here",
+        "c.txt:3: --index-url is not supported in a constraints file; list the ranges here",
+    ]
+
+
 def test_guesses_are_reported_in_one_warning_naming_the_key(write_fleet: WriteFleet, tmp_path: Path) -> None:
     config = write_fleet()
     (tmp_path / "repo" / "agents" / "nlu.py").write_text("import zmq\nimport frobnicator\nimport quux.sub\n")
@@ -181,6 +195,7 @@ def test_generate_refuses_to_overwrite_a_hand_written_file(write_fleet: WriteFle
     assert _files.is_generated(target.read_text())
 
 
+@pytest.mark.integration
 def test_generate_is_byte_identical_across_runs_and_hash_seeds(fleet_with_source: Path, tmp_path: Path) -> None:
     outputs = []
     for seed in ("0", "1", "12345"):

@@ -12,13 +12,10 @@ from packaging.utils import canonicalize_name
 
 from depmin._backend import installed_modules
 from depmin.errors import EXIT_TOOL, ToolError
-from depmin.requirements.mapping import (
-    Mapper,
-    Resolution,
+from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
+from depmin.requirements.tables import (
     _read_data,
-    ambiguities_warning,
     apt_packages,
-    guesses_warning,
     heavy_kind,
     is_heavy,
     load_apt,
@@ -475,6 +472,7 @@ def fake_installed(fake_site: Path) -> dict[str, tuple[str, ...]]:
     return installed_modules(Path(sys.executable), extra_paths=[fake_site])
 
 
+@pytest.mark.integration
 def test_installed_reads_top_level_and_record(fake_site: Path, fake_installed: dict[str, tuple[str, ...]]) -> None:
     assert fake_installed["depminfake_alpha"] == ("Depminfake-Multi",)
     assert fake_installed["depminfake_beta"] == ("Depminfake-Multi",)
@@ -527,6 +525,7 @@ def assert_one_line_tool_error(error: pytest.ExceptionInfo[ToolError], python: P
     return message
 
 
+@pytest.mark.integration
 def test_missing_interpreter_is_a_one_line_tool_error(tmp_path: Path) -> None:
     python = tmp_path / "no-such-python"
     with pytest.raises(ToolError) as error:
@@ -534,6 +533,7 @@ def test_missing_interpreter_is_a_one_line_tool_error(tmp_path: Path) -> None:
     assert "no such file" in assert_one_line_tool_error(error, python)
 
 
+@pytest.mark.integration
 def test_a_program_that_is_not_python_is_a_tool_error(tmp_path: Path) -> None:
     python = executable(tmp_path / "python", "#!/bin/sh\necho 'hello from not-python'\n")
     with pytest.raises(ToolError) as error:
@@ -541,6 +541,7 @@ def test_a_program_that_is_not_python_is_a_tool_error(tmp_path: Path) -> None:
     assert "did not print a distribution listing" in assert_one_line_tool_error(error, python)
 
 
+@pytest.mark.integration
 def test_a_failing_interpreter_reports_its_last_error_line(tmp_path: Path) -> None:
     python = executable(tmp_path / "python", "#!/bin/sh\necho 'first\nbroken venv' >&2\nexit 1\n")
     with pytest.raises(ToolError) as error:
@@ -548,6 +549,7 @@ def test_a_failing_interpreter_reports_its_last_error_line(tmp_path: Path) -> No
     assert "(broken venv)" in assert_one_line_tool_error(error, python)
 
 
+@pytest.mark.integration
 def test_a_hanging_interpreter_times_out(tmp_path: Path) -> None:
     python = executable(tmp_path / "python", "#!/bin/sh\nexec sleep 10\n")
     with pytest.raises(ToolError) as error:

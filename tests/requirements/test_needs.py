@@ -8,7 +8,8 @@ from pathlib import Path
 
 from depmin import api
 from depmin.cli.entry import main
-from depmin.requirements.generated import render, requirements_path
+from depmin.layout import Layout
+from depmin.requirements.generated import render
 from tests.conftest import EXAMPLE_CONFIG, MINIMAL, WriteFleet
 
 FAMILIES = """
@@ -106,7 +107,7 @@ def test_committed_requirements_match_a_fresh_run() -> None:
     stale = [
         result.agent
         for result in generated.agents
-        if requirements_path(fleet, result.agent).read_text(encoding="utf-8") != render(result)
+        if Layout.beside(fleet.path).generated(result.agent).read_text(encoding="utf-8") != render(result)
     ]
     assert stale == [], f"stale: {stale}; run `depmin generate`"
     assert len(generated.agents) == 69

@@ -1,0 +1,101 @@
+"""The fleet's requirement sets: every scanned agent's, the one-line warnings, the writer, and needs.
+
+:func:`generate_fleet` is pure over the scan; :func:`write_requirements` and :func:`fleet_needs` are the
+stage's edges on disk (``locks/<Agent>/requirements.generated.txt``; the agents' first-party files and
+hand-written requirement files, read as text, never run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import NormalizedName
+
+from depmin import _files
+from depmin.errors import DepminError
+from depmin.layout import Layout
+from depmin.manifest import Agent, Fleet
+from depmin.requirements.constraints import Constraints
+from depmin.requirements.generated import AgentRequirements, agent_requirements, render
+from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
+from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
+from depmin.scanning import AgentScan
+
+__all__ = ["Generated", "fleet_needs", "generate_fleet", "write_requirements"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Generated:
+    """The requirement sets of scanned agents, and the one-line warnings about them."""
+
+    agents: tuple[AgentRequirements, ...]
+    guesses: str | None  # every guessed import → distribution, naming the agents.toml key that fixes it
+    ambiguities: str | None
+
+    def agent(self, name: str) -> AgentRequirements:
+        for result in self.agents:
+            if result.agent == name:
+                return result
+        raise DepminError(f"agent {name!r} was not generated; include it in the scan")
+
+
+def generate_fleet(fleet: Fleet, scans: Iterable[AgentScan], chain: Mapper, constraints: Constraints) -> Generated:
+    """Each scanned agent's minimal requirement set (pure: nothing is written)."""
+    results = tuple(agent_requirements(fleet, fleet.agent(s.agent), s, chain, constraints.ranges) for s in scans)
+    pairs: list[tuple[str, Resolution]] = [(r.agent, res) for r in results for res in r.resolutions]
+    return Generated(agents=results, guesses=guesses_warning(pairs), ambiguities=ambiguities_warning(pairs))
+
+
+def write_requirements(layout: Layout, generated: Generated, *, config_name: str, force: bool) -> dict[Path, bool]:
+    """Write each agent's ``requirements.generated.txt`` atomically; ``{path: changed}``. Refuses
+    (DepminError) to replace a file depmin did not write unless ``force``, before writing anything."""
+    planned = {layout.generated(r.agent): render(r, config_name=config_name) for r in generated.agents}
+    return _files.write_all(planned, force=force)
+
+
+def fleet_needs(fleet: Fleet, scans: Iterable[AgentScan], generated: Generated) -> tuple[NeedsReport, ...]:
+    """Inferred needs and mismatches per agent, answers to agents.toml's ``uncertain`` questions,
+    and hand-written requirement files compared with what each agent uses."""
+    reports = []
+    for result in scans:
+        agent = fleet.agent(result.agent)
+        wanted = generated.agent(agent.name)
+        declared = [compare_declared(shown, names, wanted) for shown, names in _declared_files(fleet, agent)]
+        reports.append(infer_needs(fleet, agent, wanted, code_evidence(_texts(fleet, result)), declared))
+    return tuple(reports)
+
+
+def _texts(fleet: Fleet, result: AgentScan) -> dict[str, str]:
+    texts = {}
+    for file in result.files:
+        try:
+            texts[file] = (fleet.project.root / file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return texts
+
+
+def _declared_files(fleet: Fleet, agent: Agent) -> list[tuple[str, set[NormalizedName]]]:
+    """The agent's hand-written requirement files: agents.toml's list, or the nearest
+    ``requirements.txt`` from the entrypoint's directory up to the root."""
+    root = fleet.project.root
+    candidates = [root / path for path in agent.requirements] or _nearest(root, (root / agent.entrypoint).parent)
+    found = []
+    for path in candidates:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DepminError(f"agents.{agent.name}.requirements: cannot read {path} ({exc}); fix the path") from None
+        found.append((path.relative_to(root).as_posix(), parse_declared(text)[0]))
+    return found
+
+
+def _nearest(root: Path, directory: Path) -> list[Path]:
+    while True:
+        if (directory / "requirements.txt").is_file():
+            return [directory / "requirements.txt"]
+        if directory == root or root not in directory.parents:
+            return []
+        directory = directory.parent
