@@ -16,13 +16,10 @@ resolvers run through :mod:`depmin._backend`; files are read and written by the 
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
-import json
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -32,9 +29,10 @@ from packaging.version import Version
 from depmin._backend import Backend, UnsatisfiableError
 from depmin.errors import ConfigError, Problem
 from depmin.locking.files import Existing, Target, parse_existing
-from depmin.locking.resolve import FLEET_WIDE, AgentLock, Conflict, Engine, Scope, minimal_conflict
+from depmin.locking.model import AgentLock, Conflict, FleetLock, LockInput, Options
+from depmin.locking.resolve import FLEET_WIDE, Engine, Scope, minimal_conflict
 from depmin.locking.verify import Check, Contents, Provides, provides_from_paths, verify
-from depmin.manifest.fleet import Fleet
+from depmin.manifest import Fleet
 from depmin.requirements.generated import AgentRequirements
 
 __all__ = [
@@ -49,63 +47,13 @@ __all__ = [
     "Target",
     "lock_fleet",
     "lock_input",
+    "lock_inputs",
     "minimal_conflict",
     "parse_existing",
     "provides_from_paths",
     "staleness",
     "verify",
 ]
-
-SCHEMA = "depmin.lock/1"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LockInput:
-    agent: str
-    family: str
-    target: Target
-    requirements: tuple[str, ...]
-    extra: frozenset[str]  # the requirements that come from agents.toml extra_requirements
-    checks: tuple[Check, ...]
-    constraints: tuple[str, ...]  # lines of project.constraints
-
-    def digest(self, backend: str) -> str:
-        """sha256 of everything a resolution depends on; ``backend`` is ``"uv 0.13.9"``."""
-        document = {
-            "schema": SCHEMA,
-            "requirements": sorted(self.requirements),
-            "imports": sorted(f"{c.module}={c.distribution}" for c in self.checks),
-            "constraints": list(self.constraints),
-            "python": self.target.python,
-            "platform": self.target.platform,
-            "indexes": list(self.target.indexes),
-            "find_links": list(self.target.find_links),
-            "backend": backend,
-        }
-        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Options:
-    offline: bool = False
-    find_links: tuple[str, ...] = ()  # extra wheelhouses for this run (not part of the inputs)
-    allow_divergence: bool = False
-    upgrade: bool = False  # ignore the current pins and re-lock every selected agent
-    workers: int = 0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class FleetLock:
-    agents: tuple[AgentLock, ...]
-    conflicts: tuple[Conflict, ...]
-    divergences: Mapping[NormalizedName, Mapping[str, tuple[str, ...]]]  # name -> version -> agents
-    distributions: int
-    backend: str
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return all(a.state != "failed" for a in self.agents)
 
 
 def lock_input(fleet: Fleet, wanted: AgentRequirements, constraints: Sequence[str] = ()) -> LockInput:
@@ -133,6 +81,13 @@ def lock_input(fleet: Fleet, wanted: AgentRequirements, constraints: Sequence[st
         checks=checks,
         constraints=tuple(constraints),
     )
+
+
+def lock_inputs(
+    fleet: Fleet, wanted: Iterable[AgentRequirements], constraints: Sequence[str] = ()
+) -> dict[str, LockInput]:
+    """Each agent's lock inputs, with the requirement lines of ``project.constraints`` (pure)."""
+    return {result.agent: lock_input(fleet, result, constraints) for result in wanted}
 
 
 def check_hashable(inputs: Iterable[LockInput]) -> None:

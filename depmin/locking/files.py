@@ -16,23 +16,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from depmin import _toml
 from depmin.errors import ToolError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 __all__ = [
     "Existing",
@@ -91,6 +87,7 @@ class Release:
     version: Version
     files: tuple[File, ...]  # the target's wheels, then the sdist
     index: str | None = None
+    dependencies: frozenset[NormalizedName] = frozenset()
 
 
 def parse_requirements(text: str, *, where: str = "resolver output") -> tuple[Pinned, ...]:
@@ -166,20 +163,30 @@ def _via(comments: list[str]) -> tuple[str, ...]:
     )
 
 
-def parse_files(text: str, *, base: Path | None = None) -> dict[tuple[NormalizedName, Version], Release]:
-    """The releases of a pylock.toml (as uv writes it) with their wheels and sdist."""
+def parse_files(
+    text: str, *, base: Path | None = None, where: str = "pylock.toml"
+) -> dict[tuple[NormalizedName, Version], Release]:
+    """The releases of a PEP 751 pylock.toml (as uv writes it): hashed wheels and sdist, dependencies.
+
+    The one reader of pylock.toml: the lock stage verifies and downloads from it, the layer planner
+    takes sizes and dependencies from it. Raises ToolError naming ``where`` when it is not a lock."""
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ToolError(f"uv wrote a pylock.toml depmin cannot read ({exc}); rerun with --debug") from None
-    releases: dict[tuple[NormalizedName, Version], Release] = {}
-    for package in document.get("packages", []):
-        name = canonicalize_name(package["name"])
-        version = Version(package["version"])
-        sources = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
-        files = tuple(_file(source, base) for source in sources if "sha256" in source.get("hashes", {}))
-        releases[(name, version)] = Release(name=name, version=version, files=files, index=package.get("index"))
-    return releases
+        document = _toml.loads(text)
+        return dict(_release(package, base) for package in document.get("packages", []))
+    except (_toml.TOMLDecodeError, KeyError, TypeError, InvalidVersion) as exc:
+        raise ToolError(
+            f"{where}: not a pylock.toml depmin can read ({exc!r}); regenerate it with `depmin lock`"
+        ) from None
+
+
+def _release(package: Mapping[str, Any], base: Path | None) -> tuple[tuple[NormalizedName, Version], Release]:
+    name = canonicalize_name(package["name"])
+    version = Version(package["version"])
+    sources = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
+    files = tuple(_file(source, base) for source in sources if "sha256" in source.get("hashes", {}))
+    dependencies = frozenset(canonicalize_name(d["name"]) for d in package.get("dependencies", []) if "name" in d)
+    release = Release(name=name, version=version, files=files, index=package.get("index"), dependencies=dependencies)
+    return (name, version), release
 
 
 def _file(source: Mapping[str, object], base: Path | None) -> File:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -20,41 +20,14 @@ from packaging.version import Version
 from depmin._backend import Backend, Compile, UnsatisfiableError, Uv
 from depmin.errors import ToolError
 from depmin.locking import files as _pylock
-from depmin.locking.files import Pinned, Release, Target, header
+from depmin.locking.files import Release, Target, header
+from depmin.locking.model import AgentLock, Conflict, LockInput, Options
 from depmin.locking.verify import Contents, verify
-
-if TYPE_CHECKING:
-    from depmin.locking.engine import LockInput, Options
 
 __all__ = ["FLEET_WIDE", "AgentLock", "Conflict", "Engine", "Scope", "minimal_conflict"]
 
 FLEET_WIDE = "fleet-wide (one version of each distribution for every agent of this target)"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Conflict:
-    """Requirements that cannot be installed together, with the agents that ask for each."""
-
-    scope: str
-    requirements: Mapping[str, tuple[str, ...]]
-    explanation: str
-
-    def __str__(self) -> str:
-        asked = "; ".join(f"{req} (by {', '.join(agents)})" for req, agents in self.requirements.items())
-        return f"{self.scope}: cannot be installed together: {asked}. Resolver: {self.explanation}"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AgentLock:
-    agent: str
-    state: str  # "fresh" | "locked" | "failed"
-    reason: str  # why it was (re)locked, or why it failed
-    scope: str = ""
-    packages: tuple[Pinned, ...] = ()
-    texts: Mapping[str, str] = field(default_factory=dict)  # file name -> text to write
-    problems: tuple[str, ...] = ()
-    unverified: tuple[str, ...] = ()
 
 
 def minimal_conflict(items: Sequence[T], fails: Callable[[Sequence[T]], bool]) -> tuple[T, ...]:
@@ -159,7 +132,9 @@ class Engine:
         # The file listing (URLs, sizes, the target's wheels) comes from uv whatever the backend:
         # pip-compile prints hashes only.
         text = self.compile(self.request(target, exact, pylock=True, no_deps=True), lister=True)
-        return Scope(label=label, pins=dict(pins), releases=_pylock.parse_files(text))
+        return Scope(
+            label=label, pins=dict(pins), releases=_pylock.parse_files(text, where="the pylock.toml the resolver wrote")
+        )
 
     def conflict(self, label: str, target: Target, members: Sequence[str]) -> Conflict:
         owners: dict[str, list[str]] = {}

@@ -4,7 +4,8 @@
 so two runs never interleave their writes; each file is still replaced atomically, so a run
 killed at any point leaves every lock old or new. :class:`WheelContents` finds a locked wheel on
 disk (a wheelhouse, a ``file://`` URL of the lock, or uv's cache of unpacked wheels) and reads
-its modules for :func:`depmin.locking.verify.verify`.
+its modules for :func:`depmin.locking.verify.verify`. :func:`read_locks` reads the committed locks
+for the layer planner; every path comes from :class:`depmin.layout.Layout`.
 """
 
 from __future__ import annotations
@@ -16,32 +17,31 @@ import time
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from depmin.errors import DepminError
-from depmin.locking.files import Existing, Release, parse_existing
+from depmin.layout import Layout
+from depmin.locking.files import Existing, Pinned, Release, parse_existing, parse_files, parse_requirements
 from depmin.locking.verify import Provides, provides_from_paths
 
-__all__ = ["MUTEX_NAME", "WheelContents", "locked", "read_existing"]
-
-MUTEX_NAME = ".depmin.lock"
-LOCK_FILES = ("requirements.lock", "pylock.toml")
+__all__ = ["Locked", "WheelContents", "locked", "read_existing", "read_locks"]
 
 
 @contextlib.contextmanager
-def locked(directory: Path, *, timeout: float = 600.0) -> Iterator[None]:
+def locked(layout: Layout, *, timeout: float = 600.0) -> Iterator[None]:
     """Hold the locks directory's mutex; wait up to ``timeout`` seconds for another run."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / MUTEX_NAME).open("a+b") as handle:
+    layout.locks.mkdir(parents=True, exist_ok=True)
+    with layout.mutex.open("a+b") as handle:
         deadline = time.monotonic() + timeout
         while not _try_lock(handle.fileno()):
             if time.monotonic() > deadline:
                 raise DepminError(
-                    f"{directory / MUTEX_NAME}: another depmin run holds the locks directory; "
+                    f"{layout.mutex}: another depmin run holds the locks directory; "
                     "wait for it to finish (or remove the file if no run is alive)"
                 )
             time.sleep(0.1)
@@ -78,13 +78,41 @@ def _unlock(descriptor: int) -> None:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
-def read_existing(directories: dict[str, Path]) -> dict[str, Existing]:
-    """The current locks of the agents whose ``locks/<Agent>`` directories are given."""
+def read_existing(layout: Layout, agents: Iterable[str]) -> dict[str, Existing]:
+    """The current locks of ``agents`` (those that have a ``requirements.lock``), for staleness."""
     found = {}
-    for agent, directory in directories.items():
-        texts = [_read(directory / name) for name in LOCK_FILES]
-        if texts[0] is not None:
-            found[agent] = parse_existing(texts[0], texts[1])
+    for agent in agents:
+        lock, pylock = _read(layout.lock(agent)), _read(layout.pylock(agent))
+        if lock is not None:
+            found[agent] = parse_existing(lock, pylock)
+    return found
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Locked:
+    """One agent's committed lock: its hashed pins and the releases of its pylock.toml."""
+
+    pins: Mapping[NormalizedName, Pinned]
+    releases: Mapping[NormalizedName, Release]
+
+
+def read_locks(layout: Layout, agents: Iterable[str]) -> dict[str, Locked]:
+    """Every agent's ``requirements.lock`` and ``pylock.toml``; DepminError names the agents without."""
+    found: dict[str, Locked] = {}
+    missing = []
+    for agent in agents:
+        lock, pylock = _read(layout.lock(agent)), _read(layout.pylock(agent))
+        if lock is None or pylock is None:
+            missing.append(agent)
+            continue
+        pins = parse_requirements(lock, where=str(layout.lock(agent)))
+        releases = parse_files(pylock, base=layout.agent_dir(agent), where=str(layout.pylock(agent)))
+        found[agent] = Locked(
+            pins={pin.name: pin for pin in pins}, releases={name: r for (name, _), r in sorted(releases.items())}
+        )
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise DepminError(f"no lock for {shown} in {layout.locks}; run `depmin lock --all` first")
     return found
 
 

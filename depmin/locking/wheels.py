@@ -1,35 +1,21 @@
-"""Wheel sizes for the layer planner, from the PEP 751 ``pylock.toml`` depmin writes.
+"""The wheel a target installs: its tags, best first, and the best-ranked wheel of a locked release.
 
-(Hashed ``requirements.lock`` files are read by :func:`depmin.locking.files.parse_requirements`.)
-``pylock.toml`` gives each package's wheels with their sizes; the wheel the target platform would
-install is chosen with :mod:`packaging.tags`.
+The target is agents.toml's ``project.python`` and ``project.platform`` (``"3.11"``,
+``"x86_64-manylinux_2_28"``); the ranking is pip's, from :mod:`packaging.tags`. The layer planner counts
+the size of the wheel :func:`target_wheel` picks from each release of ``pylock.toml``.
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 from packaging.tags import Tag, compatible_tags, cpython_tags
-from packaging.utils import InvalidWheelFilename, NormalizedName, canonicalize_name, parse_wheel_filename
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from depmin.locking.files import File, Release
 
-__all__ = ["WheelInfo", "parse_pylock", "target_tags"]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class WheelInfo:
-    name: NormalizedName
-    version: str
-    wheel: str | None  # the file the target installs, None when no wheel fits
-    size: int  # its size in bytes (0 when unknown)
-    dependencies: frozenset[NormalizedName]
+__all__ = ["target_tags", "target_wheel"]
 
 
 def target_tags(python: str, platform: str) -> list[Tag]:
@@ -52,35 +38,22 @@ def _platforms(arch: str, libc: str) -> list[str]:
     return [*names, f"linux_{arch}"]
 
 
-def parse_pylock(text: str, tags: list[Tag]) -> dict[NormalizedName, WheelInfo]:
-    """Each package of a PEP 751 lock with the wheel (and its size) that ``tags`` would install."""
-    document = tomllib.loads(text)
-    rank = {tag: index for index, tag in enumerate(tags)}
-    found: dict[NormalizedName, WheelInfo] = {}
-    for package in document.get("packages", []):
-        name = canonicalize_name(package["name"])
-        best = _best_wheel(package.get("wheels", []), rank)
-        deps = frozenset(canonicalize_name(d["name"]) for d in package.get("dependencies", []) if "name" in d)
-        found[name] = WheelInfo(
-            name=name,
-            version=str(package.get("version", "")),
-            wheel=None if best is None else best[0],
-            size=0 if best is None else best[1],
-            dependencies=deps,
-        )
-    return found
-
-
-def _best_wheel(wheels: Iterable[Mapping[str, object]], rank: Mapping[Tag, int]) -> tuple[str, int] | None:
-    best: tuple[int, str, int] | None = None
-    for wheel in wheels:
-        filename = str(wheel.get("name") or str(wheel.get("url", "")).rsplit("/", 1)[-1])
+def target_wheel(release: Release, rank: Mapping[Tag, int]) -> File | None:
+    """The wheel of ``release`` the target installs (lowest rank of ``{tag: rank}``), None without one."""
+    best: tuple[int, File] | None = None
+    for file in release.files:
+        if not file.is_wheel:
+            continue
         try:
-            _, _, _, wheel_tags = parse_wheel_filename(filename)
+            _, _, _, wheel_tags = parse_wheel_filename(file.filename)
         except InvalidWheelFilename:
             continue
         score = min((rank[t] for t in wheel_tags if t in rank), default=None)
-        size = wheel.get("size")
         if score is not None and (best is None or score < best[0]):
-            best = (score, filename, size if isinstance(size, int) else 0)
-    return None if best is None else (best[1], best[2])
+            best = (score, file)
+    return None if best is None else best[1]
+
+
+def ranks(tags: Sequence[Tag]) -> dict[Tag, int]:
+    """``{tag: position}`` of a best-first tag list, for :func:`target_wheel`."""
+    return {tag: index for index, tag in enumerate(tags)}

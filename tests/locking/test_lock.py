@@ -17,6 +17,7 @@ from packaging.version import Version
 
 from depmin import _backend, api
 from depmin.errors import ConfigError, DepminError, ToolError
+from depmin.layout import Layout
 from depmin.locking import files as _pylock
 from depmin.locking import store as _lockio
 from depmin.locking.engine import (
@@ -297,13 +298,14 @@ def test_pip_tools_refuses_a_foreign_target() -> None:
 
 
 def test_mutex_keeps_a_second_run_out(tmp_path: Path) -> None:
+    layout = Layout.beside(tmp_path / "agents.toml")
     with (
-        _lockio.locked(tmp_path),
+        _lockio.locked(layout),
         pytest.raises(DepminError, match="another depmin run"),
-        _lockio.locked(tmp_path, timeout=0.2),
+        _lockio.locked(layout, timeout=0.2),
     ):
         pass
-    with _lockio.locked(tmp_path, timeout=0.2):  # released again
+    with _lockio.locked(layout, timeout=0.2):  # released again
         pass
 
 
@@ -324,8 +326,8 @@ def test_committed_example_locks_match_their_inputs() -> None:
     fleet = api.load_fleet(EXAMPLE_CONFIG)
     generated = api.generate(fleet, api.scan(fleet, use_cache=False))
     inputs = api.lock_inputs(fleet, generated)
-    directories = {name: EXAMPLE_CONFIG.parent / "locks" / name for name in inputs}
-    existing = _lockio.read_existing(directories)
+    layout = Layout.beside(EXAMPLE_CONFIG)
+    existing = _lockio.read_existing(layout, inputs)
     assert sorted(existing) == sorted(inputs), "an agent has no committed lock: run `depmin lock --all`"
     stale = {
         agent: reason
@@ -339,5 +341,5 @@ def test_committed_example_locks_match_their_inputs() -> None:
             versions.setdefault(name, set()).add(version)
     assert {name: v for name, v in versions.items() if len(v) > 1} == {}, "one version per distribution"
     for name in itertools.islice(sorted(inputs), 0, None, 17):  # every lock has hashes on every line
-        text = (directories[name] / "requirements.lock").read_text(encoding="utf-8")
+        text = layout.lock(name).read_text(encoding="utf-8")
         assert all(pin.hashes for pin in _pylock.parse_requirements(text))

@@ -1,0 +1,94 @@
+"""One ``depmin lock`` run on disk: the mutex, the refusal to overwrite hand-written locks, the writes.
+
+:func:`run_lock` is the edge around the pure engine (:func:`depmin.locking.engine.lock_fleet`): it holds
+``locks/.depmin.lock`` while it reads the current locks and resolves, and writes each agent's
+``requirements.lock`` and ``pylock.toml`` atomically the moment that agent is done, so a run killed at
+any point keeps every lock it finished and leaves the others as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from depmin import _backend, _files
+from depmin.layout import LOCK_NAME, PYLOCK_NAME, Layout
+from depmin.locking.engine import lock_fleet, staleness
+from depmin.locking.model import AgentLock, FleetLock, LockInput, Options
+from depmin.locking.store import WheelContents, locked, read_existing
+
+__all__ = ["LockRun", "lock_status", "run_lock", "wheelhouses"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LockRun:
+    """What one run did: per-agent outcomes, conflicts, divergences, and the files it wrote."""
+
+    result: FleetLock
+    written: Mapping[Path, bool]  # file -> changed
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+def run_lock(
+    layout: Layout,
+    inputs: Mapping[str, LockInput],
+    selected: Sequence[str],
+    resolver: _backend.Backend,
+    *,
+    options: Options,
+    houses: Sequence[Path],
+    force: bool = False,
+    progress: Progress | None = None,
+) -> LockRun:
+    """Lock the stale agents of ``selected`` (``inputs`` holds the whole fleet: its union fixes versions)."""
+    if not force:
+        for name in selected:
+            for file in (LOCK_NAME, PYLOCK_NAME):
+                _files.check_replaceable(layout.agent_dir(name) / file)
+    written: dict[Path, bool] = {}
+    finished: list[str] = []
+
+    def sink(result: AgentLock) -> None:
+        for file, text in result.texts.items():
+            path = layout.agent_dir(result.agent) / file
+            written[path] = _files.write_generated(path, text, force=force)
+        finished.append(result.agent)
+        if progress is not None:
+            progress(result.agent, len(finished), len(selected))
+
+    contents = WheelContents(houses, _backend.uv_cache_dir)
+    with locked(layout):
+        result = lock_fleet(
+            inputs,
+            selected,
+            resolver,
+            read_existing(layout, inputs),
+            options=options,
+            contents=contents,
+            root=layout.base,
+            directory=layout.agent_dir,
+            sink=sink,
+        )
+    return LockRun(result=result, written=written)
+
+
+def lock_status(
+    layout: Layout, inputs: Mapping[str, LockInput], selected: Sequence[str], identity: str
+) -> dict[str, str]:
+    """Offline staleness of each selected lock under the backend ``identity`` (``"uv 0.13.9"``):
+    ``""`` when current, else why (``"no lock yet"``)."""
+    return staleness(inputs, selected, identity, read_existing(layout, selected))
+
+
+def wheelhouses(layout: Layout, find_links: Sequence[str]) -> list[Path]:
+    """Wheelhouse directories on disk: the families' local ``find_links`` and those ``depmin wheelhouse`` made."""
+    found = [layout.base / link for link in find_links if "://" not in link]
+    if layout.wheelhouses.is_dir():
+        found.extend(sorted(path for path in layout.wheelhouses.iterdir() if path.is_dir()))
+    return found
