@@ -21,14 +21,13 @@ Everything here is pure: sizes and dependencies come in as :class:`Package` valu
 
 from __future__ import annotations
 
-import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin.manifest.fleet import Family, Fleet
-from depmin.requirements.mapping import heavy_kind
+from depmin.manifest import Fleet
+from depmin.requirements.tables import heavy_kind
 
 __all__ = [
     "Decision",
@@ -36,12 +35,11 @@ __all__ = [
     "MachineBytes",
     "Package",
     "Plan",
+    "PlanProblem",
     "ServiceImage",
-    "Suggestion",
     "closure",
     "plan_layers",
     "seed_families",
-    "suggest_families",
 ]
 
 # The seed's section C, "shared stacks to factor", as fixed family contents (baseline b).
@@ -105,12 +103,23 @@ class Decision:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PlanProblem:
+    """An error of the plan: a GPU stack where it must not be; ``agent`` is None for a family's own."""
+
+    agent: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message if self.agent is None else f"{self.agent}: {self.message}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Plan:
     families: tuple[FamilyLayer, ...]
     services: tuple[ServiceImage, ...]
     machines: tuple[MachineBytes, ...]
     decisions: Mapping[NormalizedName, tuple[Decision, ...]] = field(repr=False)
-    problems: tuple[str, ...]  # errors: GPU stacks where they must not be
+    problems: tuple[PlanProblem, ...]  # errors: GPU stacks where they must not be
     notes: tuple[str, ...]  # warnings: unused families, families on another machine
 
     def family_set(self, family: str) -> tuple[NormalizedName, ...]:
@@ -228,7 +237,7 @@ def _decide(
     decisions: dict[NormalizedName, list[Decision]],
 ) -> set[NormalizedName]:
     spec = view.fleet.families[family]
-    gpu = any(f.gpu for f in view.fleet.family_chain(family))
+    gpu = view.fleet.has_gpu(family)
     below = view.below(family)
     machines = len({m for _, m in below})
     never = {canonicalize_name(n) for n in spec.never}
@@ -351,7 +360,7 @@ def seed_families(
         wanted: list[str] = []
         if len(chain) == 1:
             wanted += SEED_STACKS["base"]
-        if fleet.families[family].machine is not None and any(f.gpu for f in chain):
+        if fleet.families[family].machine is not None and fleet.has_gpu(family):
             wanted += SEED_STACKS["gpu"]
         for stack in ("vision", "web"):
             if stack in family:
@@ -393,22 +402,22 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict
     return per_machine, tuple(images)
 
 
-def _problems(view: _Fleet) -> list[str]:
+def _problems(view: _Fleet) -> list[PlanProblem]:
     problems = []
     for name, family in sorted(view.fleet.families.items()):
         gpu_always = sorted(n for n in family.always if _is_gpu(n))
-        if gpu_always and not any(f.gpu for f in view.fleet.family_chain(name)):
-            problems.append(f"family {name} has no GPU, but its `always` list bakes in {', '.join(gpu_always)}")
+        if gpu_always and not view.fleet.has_gpu(name):
+            message = f"family {name} has no GPU, but its `always` list bakes in {', '.join(gpu_always)}"
+            problems.append(PlanProblem(agent=None, message=message))
     for agent, lock in sorted(view.locks.items()):
         if agent not in view.fleet.agents:
             continue
-        chain = view.fleet.family_chain(view.fleet.agents[agent].family)
+        agent_family = view.fleet.agents[agent].family
         gpu = sorted(n for n in lock if _is_gpu(n))
-        if gpu and not any(f.gpu for f in chain):
-            problems.append(
-                f"{agent}: family {chain[-1].name} has no GPU, but its lock holds {', '.join(gpu[:4])}"
-                + (f" and {len(gpu) - 4} more" if len(gpu) > 4 else "")
-            )
+        if gpu and not view.fleet.has_gpu(agent_family):
+            more = f" and {len(gpu) - 4} more" if len(gpu) > 4 else ""
+            message = f"family {agent_family} has no GPU, but its lock holds {', '.join(gpu[:4])}{more}"
+            problems.append(PlanProblem(agent=agent, message=message))
     return problems
 
 
@@ -425,69 +434,3 @@ def _notes(view: _Fleet) -> list[str]:
                     f"{agent} runs on {', '.join(spec.machines)} but its family {name} is for {family.machine}"
                 )
     return sorted(set(notes))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Suggestion:
-    """A family depmin proposes (``depmin plan --suggest-families``), never written to agents.toml."""
-
-    name: str
-    extends: str
-    agents: tuple[str, ...]
-    packages: tuple[NormalizedName, ...]  # what the plan would bake into it
-    saved: Mapping[str, int]  # machine -> bytes saved against the current plan
-
-
-def suggest_families(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> tuple[Suggestion, ...]:
-    """Cluster each family's agents by the bytes their locks share beyond the family's layers
-    (networkx modularity communities) and propose a sub-family per cluster, with the bytes the
-    plan would save per machine if agents.toml had it."""
-    import networkx as nx  # noqa: PLC0415 - slow to import; only this command needs it
-
-    current = plan_layers(fleet, locks)
-    suggestions: list[Suggestion] = []
-    for family in sorted(fleet.families):
-        members = sorted(a for a, spec in fleet.agents.items() if spec.family == family and a in locks)
-        if len(members) < 4:
-            continue
-        baked = {n for f in fleet.family_chain(family) for n in current.family_set(f.name)}
-        graph = nx.Graph()
-        graph.add_nodes_from(members)
-        for i, left in enumerate(members):
-            for right in members[i + 1 :]:
-                shared = (set(locks[left]) & set(locks[right])) - baked
-                weight = sum(locks[left][n].size for n in shared)
-                if weight > 0:
-                    graph.add_edge(left, right, weight=weight)
-        clusters = nx.community.greedy_modularity_communities(graph, weight="weight") if graph.number_of_edges() else []
-        for index, cluster in enumerate(sorted((sorted(c) for c in clusters if len(c) >= 2), key=lambda c: c[0])):
-            name = f"{family}-{index + 1}"
-            trial = _with_family(fleet, name, family, cluster)
-            proposed = plan_layers(trial, locks)
-            saved = {
-                m.machine: b.planned - m.planned
-                for m, b in zip(proposed.machines, current.machines, strict=True)
-                if b.planned - m.planned
-            }
-            if sum(saved.values()) > 0:
-                suggestions.append(
-                    Suggestion(
-                        name=name,
-                        extends=family,
-                        agents=tuple(cluster),
-                        packages=proposed.family_set(name),
-                        saved=saved,
-                    )
-                )
-    return tuple(suggestions)
-
-
-def _with_family(fleet: Fleet, name: str, parent: str, agents: Iterable[str]) -> Fleet:
-    """``fleet`` with a new family ``name`` extending ``parent`` and ``agents`` moved into it."""
-    chosen = set(agents)
-    families = {**fleet.families, name: Family(name=name, extends=parent, tag=name)}
-    moved = {
-        agent_name: replace(spec, family=name) if agent_name in chosen else spec
-        for agent_name, spec in fleet.agents.items()
-    }
-    return replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(moved))

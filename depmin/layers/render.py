@@ -11,8 +11,9 @@ from packaging.utils import NormalizedName
 
 from depmin._files import MARKER
 from depmin.layers.plan import Plan
+from depmin.layout import PLAN_JSON, PLAN_MD, SERVICE_LOCK_NAME, family_lock
 from depmin.locking.files import Pinned, render_requirements
-from depmin.manifest.fleet import Fleet
+from depmin.manifest import Fleet
 
 __all__ = ["drift", "explain", "explain_json", "plan_json", "render_all"]
 
@@ -38,16 +39,16 @@ def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[Normalize
     for layer in plan.families:
         parent = fleet.families[layer.family].extends
         title = f"family {layer.family}" + (f" (on top of family {parent})" if parent else "")
-        files[f"_families/{layer.family}/requirements.lock"] = _lock_text(title, layer.packages, any_entry)
+        files[str(family_lock(layer.family))] = _lock_text(title, layer.packages, any_entry)
     seen: set[str] = set()
     for image in plan.services:
         if image.agent in seen:  # one delta per agent: it does not depend on the machine
             continue
         seen.add(image.agent)
         title = f"what {image.agent} installs on top of family {image.family}"
-        files[f"{image.agent}/service.lock"] = _lock_text(title, image.delta, entries[image.agent])
-    files["plan.json"] = json.dumps(plan_json(plan), indent=2, sort_keys=True) + "\n"
-    files["plan.md"] = report(plan)
+        files[f"{image.agent}/{SERVICE_LOCK_NAME}"] = _lock_text(title, image.delta, entries[image.agent])
+    files[PLAN_JSON] = json.dumps(plan_json(plan), indent=2, sort_keys=True) + "\n"
+    files[PLAN_MD] = report(plan)
     return files
 
 
@@ -74,7 +75,7 @@ def plan_json(plan: Plan) -> dict[str, object]:
             m.machine: {"planned": m.planned, "no_families": m.no_families, "seed_families": m.seed_families}
             for m in plan.machines
         },
-        "problems": list(plan.problems),
+        "problems": [str(problem) for problem in plan.problems],
         "notes": list(plan.notes),
     }
 

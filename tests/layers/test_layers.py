@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin.layers.plan import Package, closure, plan_layers
-from depmin.manifest.fleet import Fleet, parse_fleet
+from depmin.layers.plan import Package, PlanProblem, closure, plan_layers
+from depmin.manifest import Fleet, parse_fleet
 
 HAND = """\
 [project]
@@ -107,7 +107,10 @@ def test_unused_bound_keeps_a_shared_package_out(tmp_path: Path) -> None:
 def test_gpu_stack_in_a_cpu_agent_lock_is_a_problem(tmp_path: Path) -> None:
     locks = {**LOCKS, "s1": ("A", "cpu", {"pyzmq", "torch", "nvidia-cublas-cu12"})}
     plan = plan_layers(_fleet(tmp_path, locks, bound=100), _locks(locks))
-    assert plan.problems == ("s1: family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch",)
+    assert plan.problems == (
+        PlanProblem(agent="s1", message="family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch"),
+    )
+    assert str(plan.problems[0]) == "s1: family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch"
     assert "torch" not in plan.family_set("cpu")
 
 
@@ -179,7 +182,7 @@ def test_plan_properties(
 
 
 def test_suggest_families_clusters_agents_sharing_a_stack(tmp_path: Path) -> None:
-    from depmin.layers.plan import suggest_families  # noqa: PLC0415
+    from depmin.layers.suggest import suggest_families  # noqa: PLC0415
 
     locks = {
         "n1": ("A", "cpu", {"pyzmq", "numpy"}),
