@@ -1,7 +1,7 @@
 """depmin: minimal, reproducible container builds for a Python monorepo of services.
 
-The stages (manifest → imports → graph → mapping → requirements → lock → layers → dockerfiles)
-are importable; ``depmin`` on the command line drives the same functions::
+The stages (manifest → scanning → requirements → locking → layers → dockerfiles) are sub-packages,
+and this facade (:mod:`depmin.api`) composes them; ``depmin`` on the command line drives the same functions::
 
     import depmin
 
@@ -26,14 +26,20 @@ from depmin.api import (
     Stale,
     WheelhouseResult,
     check,
+    explain_plan,
     generate,
     infer_needs,
     load_fleet,
     lock,
+    lock_inputs,
+    lock_status,
     mapper,
     plan,
+    plan_drift,
     render_dockerfiles,
     scan,
+    select_agents,
+    suggest_families,
     wheelhouse,
     why,
     write_dockerfiles,
@@ -41,45 +47,76 @@ from depmin.api import (
     write_requirements,
 )
 from depmin.errors import ConfigError, DepminError, Problem, ToolError
-from depmin.manifest.fleet import Agent, Family, Fleet, Layers, Machine, Policy, Project
-from depmin.requirements.generated import AgentRequirements, RequirementLine
-from depmin.scanning.walk import AgentScan, ExternalImport, Hop, ModuleUse
+from depmin.layers import Decision, FamilyLayer, MachineBytes, Package, Plan, PlanProblem, ServiceImage, Suggestion
+from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
+from depmin.manifest import Agent, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.requirements import AgentRequirements, BundledTable, Declared, Mapper, RequirementLine, Resolution
+from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
 
+# The one list of depmin's public names; tests/test_api.py checks it against what the functions return.
 __all__ = [
     "Agent",
+    "AgentLock",
     "AgentRequirements",
     "AgentScan",
+    "BundledTable",
+    "Check",
     "ConfigError",
+    "Conflict",
+    "Decision",
+    "Declared",
     "DepminError",
     "ExternalImport",
     "Family",
+    "FamilyLayer",
     "Fleet",
+    "FleetLock",
     "FleetScan",
     "Generated",
     "Hop",
+    "ImportRecord",
     "Layers",
+    "LockInput",
     "LockResult",
     "Machine",
+    "MachineBytes",
+    "Mapper",
     "ModuleUse",
     "NeedsReport",
+    "Package",
+    "Pinned",
+    "Plan",
+    "PlanProblem",
     "PlanResult",
     "Policy",
     "Problem",
     "Project",
+    "RecoveredFile",
     "RequirementLine",
+    "Resolution",
+    "ServiceImage",
     "Stale",
+    "Suggestion",
+    "Target",
     "ToolError",
+    "Unresolved",
     "WheelhouseResult",
     "__version__",
     "check",
+    "explain_plan",
     "generate",
     "infer_needs",
     "load_fleet",
     "lock",
+    "lock_inputs",
+    "lock_status",
     "mapper",
     "plan",
+    "plan_drift",
     "render_dockerfiles",
     "scan",
+    "select_agents",
+    "suggest_families",
     "wheelhouse",
     "why",
     "write_dockerfiles",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import inspect
+import pkgutil
 import shutil
+import typing
 from pathlib import Path
 
 import pytest
 
 import depmin
+import depmin.api
 
 PUBLIC = {
     "load_fleet", "scan", "why", "generate", "infer_needs", "mapper", "plan", "check", "lock", "wheelhouse",
@@ -25,6 +31,47 @@ def test_no_public_name_disappears() -> None:
     missing = sorted(name for name in PUBLIC if not hasattr(depmin, name))
     assert missing == []
     assert set(depmin.__all__) >= PUBLIC
+
+
+def test_all_lists_every_facade_function_and_only_names_that_exist() -> None:
+    assert sorted(name for name in depmin.api.__all__ if name not in depmin.__all__) == []
+    assert sorted(name for name in depmin.__all__ if not hasattr(depmin, name)) == []
+
+
+def _depmin_types(hint: object, seen: set[type]) -> None:
+    """Every depmin class reachable from a type hint, through generics and dataclass fields."""
+    for arg in typing.get_args(hint):
+        _depmin_types(arg, seen)
+    if isinstance(hint, type) and hint.__module__.startswith("depmin.") and hint not in seen:
+        seen.add(hint)
+        if dataclasses.is_dataclass(hint):
+            for field_hint in typing.get_type_hints(hint).values():
+                _depmin_types(field_hint, seen)
+
+
+def test_every_type_a_public_result_carries_is_exported() -> None:
+    reachable: set[type] = set()
+    for name in depmin.__all__:
+        value = getattr(depmin, name)
+        if inspect.isfunction(value):
+            _depmin_types(typing.get_type_hints(value).get("return"), reachable)
+        elif isinstance(value, type):
+            _depmin_types(value, reachable)
+    exported = {id(getattr(depmin, name)) for name in depmin.__all__}
+    assert sorted(f"{t.__module__}.{t.__qualname__}" for t in reachable if id(t) not in exported) == []
+
+
+def test_no_package_attribute_shadows_one_of_its_modules() -> None:
+    """`import depmin.x.y as m` must bind the module, whatever the package exports."""
+    shadowed = []
+    for info in pkgutil.walk_packages(depmin.__path__, "depmin."):
+        if info.name.endswith(".__main__"):  # runs the command when imported
+            continue
+        module = importlib.import_module(info.name)
+        parent_name, _, leaf = info.name.rpartition(".")
+        if getattr(importlib.import_module(parent_name), leaf) is not module:
+            shadowed.append(info.name)
+    assert shadowed == []
 
 
 def test_pipeline_through_import_depmin_alone(tmp_path: Path) -> None:
@@ -56,6 +103,7 @@ def test_errors_are_depmin_errors_not_exits(tmp_path: Path) -> None:
         depmin.plan(fleet, locks_dir=tmp_path)
 
 
+@pytest.mark.integration
 def test_docs_api_examples_run(tmp_path: Path) -> None:
     """Every Python example in docs/api.md runs, against a copy of the fixture fleet."""
     import re  # noqa: PLC0415

@@ -28,18 +28,24 @@ def test_committed_tree_is_current(example: Path) -> None:
     assert out.getvalue() == "all generated files are current\n"
 
 
-def test_new_import_makes_requirements_lock_and_plan_stale(example: Path) -> None:
+def test_new_import_makes_requirements_and_lock_stale_not_yet_the_plan(example: Path) -> None:
+    """The plan is made from the locks, which the edit leaves as they are: until `depmin lock` runs,
+    the plan (plan.json, plan.md, the family locks) and the Dockerfiles are current."""
     entry = example.parent / "examples" / "ai_system" / "pc2_code" / "agents" / "tiered_responder.py"
     entry.write_text(entry.read_text() + "\nimport xmltodict\n")
     stale = {
         str(s.path.relative_to(example.parent)): s for s in depmin.check(depmin.load_fleet(example), use_cache=False)
     }
+    assert sorted(stale) == [
+        "locks/TieredResponder/requirements.generated.txt",
+        "locks/TieredResponder/requirements.lock",
+    ]
     assert stale["locks/TieredResponder/requirements.generated.txt"].reason == "+xmltodict"
     assert (
         stale["locks/TieredResponder/requirements.generated.txt"].command == "depmin generate --agent TieredResponder"
     )
+    assert stale["locks/TieredResponder/requirements.lock"].reason == "inputs changed"
     assert stale["locks/TieredResponder/requirements.lock"].command == "depmin lock --agent TieredResponder"
-    assert all(s.path.parent.name in ("TieredResponder",) for s in stale.values())
 
 
 def test_machine_setting_makes_dockerfiles_stale(example: Path) -> None:

@@ -2,3 +2,8 @@
 
 Takes the fleet, the scans and the plan; chooses nothing about layer membership and runs no tool.
 """
+
+from depmin.dockerfiles.render import DEFAULT_REGISTRY
+from depmin.dockerfiles.tree import build_tree, write_tree
+
+__all__ = ["DEFAULT_REGISTRY", "build_tree", "write_tree"]

@@ -1,0 +1,151 @@
+"""``depmin check``: every generated file that no longer matches its sources; writes nothing.
+
+Checked, in pipeline order: each agent's ``requirements.generated.txt`` (against a fresh scan); once the
+fleet has locks, each ``requirements.lock`` by its input hash (offline, under the backend version its
+header names, so a newer uv alone does not make committed locks stale); once a plan was made, the
+family and delta locks, ``plan.json`` and ``plan.md``; once a build tree was written, every file under
+``dockerfiles/``. Each finding names the file, why, and the command that regenerates it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from depmin import _backend
+from depmin.dockerfiles import DEFAULT_REGISTRY
+from depmin.dockerfiles.tree import build_tree
+from depmin.errors import DepminError
+from depmin.layers.render import render_all
+from depmin.layers.store import PlanResult, plan_from_locks
+from depmin.layout import Layout
+from depmin.locking.engine import lock_inputs, staleness
+from depmin.locking.store import read_existing
+from depmin.manifest import Fleet
+from depmin.requirements.constraints import read_constraints
+from depmin.requirements.fleetwide import Generated, generate_fleet
+from depmin.requirements.generated import render
+from depmin.requirements.mapping import Mapper
+from depmin.scanning import FleetScan, scan_fleet
+
+__all__ = ["Stale", "find_stale"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Stale:
+    """A generated file that no longer matches its sources, why, and the command that fixes it."""
+
+    path: Path
+    reason: str
+    command: str
+
+
+def find_stale(fleet: Fleet, *, use_cache: bool = True) -> tuple[Stale, ...]:
+    """Every stale generated file of ``fleet``, in pipeline order."""
+    layout = Layout.beside(fleet.path)
+    scanned = scan_fleet(fleet, use_cache=use_cache)
+    constraints = read_constraints(fleet.project.constraints)
+    generated = generate_fleet(fleet, scanned.agents, Mapper(mapping=fleet.mapping), constraints)
+    found = _stale_requirements(layout, generated, fleet.path.name)
+    found += _stale_locks(layout, fleet, generated, constraints.lines)
+    planned = _plan_if_made(layout, fleet)
+    found += _stale_plan(layout, fleet, planned)
+    found += _stale_dockerfiles(layout, fleet, scanned, planned)
+    return tuple(found)
+
+
+def _stale_requirements(layout: Layout, generated: Generated, config_name: str) -> list[Stale]:
+    found = []
+    for result in generated.agents:
+        path = layout.generated(result.agent)
+        reason = _differs(path, render(result, config_name=config_name))
+        if reason is not None:
+            found.append(Stale(path=path, reason=reason, command=f"depmin generate --agent {result.agent}"))
+    return found
+
+
+def _stale_locks(layout: Layout, fleet: Fleet, generated: Generated, constraints: tuple[str, ...]) -> list[Stale]:
+    """Locks whose input hash no longer matches, once the fleet has any lock at all."""
+    existing = read_existing(layout, fleet.agents)
+    if not existing:
+        return []
+    inputs = lock_inputs(fleet, generated.agents, constraints)
+    current = _backend.backend("uv")
+    found = []
+    for name in sorted(inputs):
+        recorded = existing[name].backend if name in existing else None
+        identity = recorded or f"{current.name} {current.version}"
+        reason = staleness(inputs, [name], identity, existing)[name]
+        if reason:
+            found.append(Stale(path=layout.lock(name), reason=reason, command=f"depmin lock --agent {name}"))
+    return found
+
+
+def _plan_if_made(layout: Layout, fleet: Fleet) -> PlanResult | DepminError | None:
+    """The plan (made once for both checks), the error making it, or None before any plan."""
+    if not layout.plan_json.exists():
+        return None
+    try:
+        return plan_from_locks(layout, fleet)
+    except DepminError as exc:
+        return exc
+
+
+def _stale_plan(layout: Layout, fleet: Fleet, planned: PlanResult | DepminError | None) -> list[Stale]:
+    if planned is None:
+        return []
+    if isinstance(planned, DepminError):
+        return [Stale(path=layout.plan_json, reason=str(planned), command="depmin lock --all && depmin plan")]
+    return _stale_files(layout.locks, render_all(fleet, planned.plan, planned.entries), "depmin plan")
+
+
+def _stale_dockerfiles(
+    layout: Layout, fleet: Fleet, scanned: FleetScan, planned: PlanResult | DepminError | None
+) -> list[Stale]:
+    if not layout.bake.exists():
+        return []
+    command = "depmin plan && depmin dockerfiles"
+    if not isinstance(planned, PlanResult):
+        reason = str(planned) if planned is not None else "no plan (locks/plan.json) to render from"
+        return [Stale(path=layout.dockerfiles, reason=reason, command=command)]
+    files = {s.agent: s.files for s in scanned.agents}
+    try:
+        tree = build_tree(fleet, planned.plan, files, registry=bake_registry(layout))
+    except DepminError as exc:
+        return [Stale(path=layout.dockerfiles, reason=str(exc), command=command)]
+    return _stale_files(layout.dockerfiles, tree, "depmin dockerfiles")
+
+
+def bake_registry(layout: Layout) -> str:
+    """The registry the committed bake file was rendered for (its ``variable "REGISTRY"``)."""
+    text = layout.bake.read_text(encoding="utf-8")
+    found = re.search(r'variable "REGISTRY" \{\n  default = "([^"]*)"', text)
+    return found.group(1) if found else DEFAULT_REGISTRY
+
+
+def _stale_files(directory: Path, files: Mapping[str, str], command: str) -> list[Stale]:
+    """The files under ``directory`` whose text differs from ``files`` (relative path -> text)."""
+    found = []
+    for rel, text in sorted(files.items()):
+        reason = _differs(directory / rel, text)
+        if reason is not None:
+            found.append(Stale(path=directory / rel, reason=reason, command=command))
+    return found
+
+
+def _differs(path: Path, text: str) -> str | None:
+    """None when ``path`` holds ``text``; else which requirement lines were added or removed."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"unreadable ({exc})"
+    if current == text:
+        return None
+    old = {line.split("  #", 1)[0] for line in current.splitlines() if line and not line.startswith("#")}
+    new = {line.split("  #", 1)[0] for line in text.splitlines() if line and not line.startswith("#")}
+    changes = [f"+{line}" for line in sorted(new - old)] + [f"-{line}" for line in sorted(old - new)]
+    return ", ".join(changes[:6]) + (" …" if len(changes) > 6 else "") if changes else "comments or sites changed"
