@@ -1,5 +1,5 @@
 """``python -m depmin``: the same as the ``depmin`` command."""
 
-from depmin.cli.entry import main
+from depmin.cli import main
 
 raise SystemExit(main())

@@ -1,14 +1,76 @@
-"""Text rendering for the CLI: tables that fit the terminal, and stable JSON.
+"""Where and how the CLI writes: the :class:`Output` streams, and pure text helpers (tables that fit the
+terminal, stable JSON, sizes, labels).
 
-Pure functions that return strings; the CLI decides where they go.
+The helpers return strings; the commands decide where they go through :class:`Output`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
 
-__all__ = ["dumps", "table"]
+__all__ = ["Output", "dumps", "label", "mb", "pct", "shown", "table"]
+
+
+class Output:
+    """Where the CLI writes: results to stdout, diagnostics to stderr, both honouring --quiet."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+        self.quiet: bool = args.quiet
+        self.verbose: bool = args.verbose
+        self.json: bool = getattr(args, "format", "text") == "json"
+        self.width = shutil.get_terminal_size((120, 24)).columns if out.isatty() else None
+        self.err_width = shutil.get_terminal_size((100, 24)).columns if err.isatty() else 100
+
+    def print(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            self.err.write(text + "\n")
+
+    def warn(self, text: str) -> None:
+        """A warning always shows, even with --quiet: guesses must be loud."""
+        self.err.write(f"{label('warning', self.err)} {text}\n")
+
+    def error(self, text: str) -> None:
+        """An error always shows, even with --quiet; the exit code says the command failed."""
+        self.err.write(f"{label('error', self.err)} {text}\n")
+
+    def progress(self, what: str) -> Callable[[str, int, int], None] | None:
+        """A one-line progress bar on stderr, only on a terminal and without --quiet; it erases
+        itself when done, so logs and pipes never see it."""
+        if self.quiet or not self.err.isatty():
+            return None
+
+        def show(name: str, done: int, total: int) -> None:
+            width = 24
+            filled = width * done // max(total, 1)
+            line = f"{what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}"
+            self.err.write("\r" + line[: self.err_width].ljust(self.err_width))
+            if done >= total:
+                self.err.write("\r" + " " * (self.err_width) + "\r")
+            self.err.flush()
+
+        return show
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        self.print(table(headers, rows, width=self.width))
+
+
+def label(word: str, stream: TextIO) -> str:
+    """``error:`` in red (``warning:`` in yellow) on a terminal, plain when NO_COLOR is set."""
+    if not stream.isatty() or "NO_COLOR" in os.environ:
+        return f"{word}:"
+    colour = "31" if word == "error" else "33"
+    return f"\033[1;{colour}m{word}:\033[0m"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None = None) -> str:
@@ -48,3 +110,21 @@ def dumps(value: object) -> str:
     encoder only writes without indentation, and a fleet's scan is hundreds of MB indented (pipe it
     to ``python -m json.tool`` or ``jq`` to read it)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def mb(size: int) -> str:
+    """Bytes as megabytes with one decimal and thousands separators: ``1,234.5 MB``."""
+    return f"{size / 1e6:,.1f} MB"
+
+
+def pct(part: int, whole: int) -> str:
+    """``part / whole`` with two decimals, ``-`` when ``whole`` is zero."""
+    return "-" if whole == 0 else f"{part / whole:.2f}"
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working directory when it lies under it (what a user typed), else absolute."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)

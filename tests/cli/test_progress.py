@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 
-from depmin.cli.entry import Output
+from depmin.cli.output import Output
 
 
 class Tty(io.StringIO):

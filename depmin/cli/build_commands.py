@@ -1,0 +1,180 @@
+"""The commands that build on the locks: ``plan``, ``dockerfiles`` and ``check``; their options and text
+reports."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from depmin import api
+from depmin.cli import documents
+from depmin.cli.options import Command, force, load, no_cache
+from depmin.cli.output import Output, dumps, mb, pct, shown
+from depmin.dockerfiles import DEFAULT_REGISTRY
+from depmin.errors import EXIT_FINDINGS, EXIT_OK
+from depmin.layers import Plan
+from depmin.layers import render as plan_render
+from depmin.manifest import Fleet
+
+__all__ = ["CHECK", "DOCKERFILES", "PLAN"]
+
+
+def cmd_plan(args: argparse.Namespace, output: Output) -> int:
+    """Decide the family layers from the locks; write family and delta locks and the report."""
+    fleet = load(args)
+    result = api.plan(fleet)
+    plan = result.plan
+    if args.explain:
+        name = canonicalize_name(args.explain)
+        if output.json:
+            output.print(dumps(plan_render.explain_json(plan, name)))
+        else:
+            output.print(plan_render.explain(plan, name))
+        return EXIT_OK
+    if args.check:
+        return _plan_check(fleet, result, output)
+    if args.suggest_families:
+        return _suggest(fleet, output)
+    written = api.write_plan(fleet, result, force=args.force)
+    errors = api.explain_plan(fleet, result)
+    if output.json:
+        output.print(dumps(documents.plan_document(plan, errors)))
+    else:
+        _print_plan(output, plan, written)
+    for error in errors:
+        output.error(error)
+    return EXIT_FINDINGS if plan.problems else EXIT_OK
+
+
+def _print_plan(output: Output, plan: Plan, written: Mapping[Path, bool]) -> None:
+    rows = [
+        [m.machine, mb(m.planned), mb(m.no_families), mb(m.seed_families), pct(m.planned, m.no_families)]
+        for m in plan.machines
+    ]
+    output.table(["machine", "planned", "no families (a)", "seed families (b)", "planned/(a)"], rows)
+    output.table(
+        ["family", "bytes", "distributions"],
+        [[f.family, mb(f.bytes), ", ".join(f.packages) or "-"] for f in plan.families],
+    )
+    changed = sum(written.values())
+    output.print(f"{len(written)} files under locks/: {changed} written, {len(written) - changed} unchanged")
+    for note in plan.notes:
+        output.note(f"note: {note}")
+
+
+def _plan_check(fleet: Fleet, result: api.PlanResult, output: Output) -> int:
+    problems = api.plan_drift(fleet, result)
+    if output.json:
+        output.print(dumps(documents.plan_check_document(problems)))
+        return EXIT_FINDINGS if problems else EXIT_OK
+    for problem in problems:
+        output.print(f"size drift: {problem}")
+    if not problems:
+        output.print(f"no image grew beyond {fleet.layers.size_tolerance:.0%} of plan.json")
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _suggest(fleet: Fleet, output: Output) -> int:
+    suggestions = api.suggest_families(fleet)
+    if output.json:
+        output.print(dumps(documents.suggest_document(suggestions)))
+        return EXIT_OK
+    for s in suggestions:
+        saved = ", ".join(f"{machine} {mb(size)}" for machine, size in sorted(s.saved.items()))
+        output.print(f"[families.{s.name}] extends = {s.extends!r}: saves {saved}")
+        output.print(f"  agents: {', '.join(s.agents)}")
+        output.print(f"  would bake in: {', '.join(s.packages) or '-'}")
+    if not suggestions:
+        output.print("no sub-family would save bytes against the current agents.toml")
+    return EXIT_OK
+
+
+def _plan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--explain", metavar="DIST", help="say why DIST is or is not in a family layer")
+    force(parser)
+    parser.add_argument(
+        "--suggest-families",
+        action="store_true",
+        help="propose sub-families (clustered from the locks) and the bytes each saves; changes nothing",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="fail when an image grew beyond [layers] size_tolerance (writes nothing)",
+    )
+
+
+def cmd_check(args: argparse.Namespace, output: Output) -> int:
+    """Exit 1 when a generated file is stale; print each, why, and the command that fixes it."""
+    fleet = load(args)
+    stale = api.check(fleet, use_cache=not args.no_cache)
+    if output.json:
+        output.print(dumps(documents.check_document(stale)))
+    else:
+        for item in stale:
+            output.print(f"stale: {shown(item.path)}: {item.reason}; run `{item.command}`")
+        if not stale:
+            output.print("all generated files are current")
+    return EXIT_FINDINGS if stale else EXIT_OK
+
+
+def _check_options(parser: argparse.ArgumentParser) -> None:
+    no_cache(parser)
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="ignored: the whole fleet is always checked (a deleted or renamed module affects agents "
+        "whose files were not touched), so a subset of names can never give a false pass",
+    )
+
+
+def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
+    """Render the build tree from the plan and the scan; write it under dockerfiles/."""
+    fleet = load(args)
+    planned = api.plan(fleet)
+    scanned = api.scan(fleet, use_cache=not args.no_cache)
+    tree = api.render_dockerfiles(fleet, planned, scanned, registry=args.registry)
+    written = api.write_dockerfiles(fleet, tree, force=args.force)
+    if output.json:
+        output.print(dumps(documents.dockerfiles_document(written)))
+    else:
+        changed = sum(written.values())
+        output.print(f"{len(written)} files under dockerfiles/: {changed} written, {len(written) - changed} unchanged")
+    return EXIT_OK if scanned.ok else EXIT_FINDINGS
+
+
+def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
+    no_cache(parser)
+    force(parser)
+    parser.add_argument(
+        "--registry",
+        default=DEFAULT_REGISTRY,
+        help="image registry prefix for bake and compose (default: %(default)s)",
+    )
+
+
+CHECK = Command(
+    name="check",
+    handler=cmd_check,
+    summary="exit 1 when a generated file is stale against the sources and agents.toml (writes nothing)",
+    example="depmin check",
+    options=_check_options,
+)
+DOCKERFILES = Command(
+    name="dockerfiles",
+    handler=cmd_dockerfiles,
+    summary="write family and thin service Dockerfiles, docker-bake.hcl, .dockerignore and compose files",
+    example="depmin dockerfiles --registry ghcr.io/acme",
+    options=_dockerfiles_options,
+)
+PLAN = Command(
+    name="plan",
+    handler=cmd_plan,
+    summary="decide what goes into each family base image; write family and delta locks and the report",
+    example="depmin plan --explain torch",
+    options=_plan_options,
+)

@@ -1,0 +1,314 @@
+"""Every JSON document the CLI prints (``--format json``), one builder per document, each named by its
+``schema`` (documented in docs/json.md).
+
+Each builder is a pure function of the library's results that returns a dict; the command prints it with
+:func:`depmin.cli.output.dumps`. The one exception is the scan, streamed in pieces (:func:`scan_pieces`)
+so that a large fleet's document is never held in memory whole. The plan's own documents (``depmin.plan/1``,
+``depmin.explain/1``) belong to the layers stage, which also writes plan.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from depmin import api
+from depmin.cli.output import dumps
+from depmin.layers import Plan, Suggestion
+from depmin.layers import render as plan_render
+from depmin.locking import AgentLock
+from depmin.manifest import Fleet
+from depmin.requirements import NeedsReport, RequirementLine, Resolution
+from depmin.scanning import AgentScan, ExternalImport, Hop
+
+__all__ = [
+    "Mapped",
+    "check_document",
+    "dockerfiles_document",
+    "fleet_document",
+    "generate_document",
+    "lock_check_document",
+    "lock_document",
+    "needs_document",
+    "plan_check_document",
+    "plan_document",
+    "scan_pieces",
+    "suggest_document",
+    "wheelhouse_document",
+    "why_document",
+]
+
+Mapped = Mapping[ExternalImport, tuple[Resolution, ...]]
+"""An agent's third-party imports, each with the distributions it maps to."""
+
+
+def fleet_document(fleet: Fleet) -> dict[str, object]:
+    """``depmin.fleet/1``: the validated agents.toml, with each family's and agent's effective values."""
+    return {
+        "schema": "depmin.fleet/1",
+        "config": str(fleet.path),
+        "root": str(fleet.project.root),
+        "python": fleet.project.python,
+        "platform": fleet.project.platform,
+        "machines": {name: {"environment": dict(machine.environment)} for name, machine in fleet.machines.items()},
+        "families": {
+            name: {
+                "base_image": fleet.base_image(name),
+                "extends": family.extends,
+                "machine": family.machine,
+                "apt": list(fleet.apt_packages(name)),
+            }
+            for name, family in fleet.families.items()
+        },
+        "agents": {
+            name: {
+                "entrypoint": agent.entrypoint,
+                "machines": list(agent.machines),
+                "family": agent.family,
+                "ports": list(agent.ports),
+                "health_port": agent.health_port,
+                "needs": list(agent.needs),
+                "python": fleet.target_python(agent),
+                "uncertain": dict(agent.uncertain),
+            }
+            for name, agent in fleet.agents.items()
+        },
+    }
+
+
+def scan_pieces(result: api.FleetScan, mapped: Mapping[str, Mapped]) -> Iterator[str]:
+    """``depmin.scan/1`` in pieces, one agent at a time, so a 500-agent fleet never holds its whole JSON
+    in memory; the pieces join to exactly :func:`~depmin.cli.output.dumps` of the whole document."""
+    summary = {
+        "agents": len(result.agents),
+        "agents_with_errors": sum(1 for agent in result.agents if not agent.ok),
+        "files_parsed": result.files_parsed,
+        "cache_hits": result.cache_hits,
+    }
+    yield '{"agents":['
+    for index, agent in enumerate(result.agents):
+        yield ("," if index else "") + dumps(_agent(agent, mapped[agent.agent]))
+    # Keys in sorted order, as dumps would write them: "agents" < "schema" < "summary".
+    yield '],"schema":"depmin.scan/1","summary":' + dumps(summary) + "}"
+
+
+def _hop(hop: Hop) -> dict[str, object]:
+    return {"file": hop.file, "line": hop.line, "module": hop.module}
+
+
+def _agent(scan: AgentScan, mapped: Mapped) -> dict[str, object]:
+    return {
+        "agent": scan.agent,
+        "entrypoint": scan.entrypoint,
+        "python": scan.python,
+        "run_mode": scan.run_mode,
+        "run_problems": list(scan.run_problems),
+        "errors": list(scan.errors),
+        "files": list(scan.files),
+        "third_party": [_third_party(ext, mapped[ext]) for ext in scan.third_party],
+        "stdlib": list(scan.stdlib),
+        "missing_first_party": [
+            {"module": u.module, "kind": u.kind, "site": _hop(u.site), "reason": u.reason} for u in scan.missing
+        ],
+        "unresolved": [
+            {"module": u.module, "kind": u.kind, "site": _hop(u.site), "reason": u.reason} for u in scan.unresolved
+        ],
+        "recovered_files": [{"file": r.file, "error": r.error, "line": r.line} for r in scan.recovered],
+        "notes": list(scan.notes),
+        "imports": [
+            {
+                "file": r.file,
+                "line": r.line,
+                "module": r.module,
+                "level": r.level,
+                "kind": r.kind,
+                "category": r.category,
+                "recovered": r.recovered,
+                "target": r.target,
+            }
+            for r in scan.imports
+        ],
+    }
+
+
+def _third_party(ext: ExternalImport, found: tuple[Resolution, ...]) -> dict[str, object]:
+    return {
+        "module": ext.module,
+        "kind": ext.kind,
+        "marker": ext.marker,
+        "dynamic": ext.dynamic,
+        "modules": list(ext.modules),
+        "first_site": _hop(ext.first),
+        "sites": [_hop(hop) for hop in ext.sites],
+        "distributions": [
+            {
+                "import": r.module,
+                "distribution": r.distribution,
+                "source": r.source,
+                "ambiguous": r.ambiguous,
+                "candidates": list(r.candidates),
+            }
+            for r in found
+        ],
+    }
+
+
+def why_document(agent: str, module: str, chain: Sequence[Hop] | None) -> dict[str, object]:
+    """``depmin.why/1``: the import chain that brings ``module`` into ``agent``; ``chain`` is null when
+    the module is not reachable."""
+    hops = None if chain is None else [_hop(hop) for hop in chain]
+    return {"schema": "depmin.why/1", "agent": agent, "module": module, "chain": hops}
+
+
+def generate_document(generated: api.Generated, written: Mapping[Path, bool]) -> dict[str, object]:
+    """``depmin.generate/1``: each agent's requirement lines and whether its file changed; ``written``
+    is in the order of ``generated.agents``."""
+    return {
+        "schema": "depmin.generate/1",
+        "agents": [
+            {
+                "agent": result.agent,
+                "file": str(path),
+                "changed": changed,
+                "install": [_requirement(line) for line in result.install],
+                "optional": [_requirement(line) for line in result.optional],
+                "excluded": [_requirement(line) for line in result.excluded],
+            }
+            for result, (path, changed) in zip(generated.agents, written.items(), strict=True)
+        ],
+        "warnings": [w for w in (generated.guesses, generated.ambiguities) if w],
+    }
+
+
+def _requirement(line: RequirementLine) -> dict[str, object]:
+    return {
+        "distribution": line.distribution,
+        "requirement": line.requirement,
+        "kind": line.kind,
+        "imports": list(line.imports),
+        "site": None if line.site is None else _hop(line.site),
+        "source": None if line.resolution is None else line.resolution.source,
+        "candidates": [] if line.resolution is None else list(line.resolution.candidates),
+    }
+
+
+def needs_document(reports: Sequence[NeedsReport]) -> dict[str, object]:
+    """``depmin.needs/1``: inferred vs declared needs, mismatches and the requirement files' differences."""
+    return {"schema": "depmin.needs/1", "agents": [_needs(report) for report in reports]}
+
+
+def _needs(report: NeedsReport) -> dict[str, object]:
+    return {
+        "agent": report.agent,
+        "family": report.family,
+        "declared": list(report.declared),
+        "inferred": {need: list(evidence) for need, evidence in report.inferred.items()},
+        "mismatches": list(report.mismatches),
+        "uncertain_answers": dict(report.answers),
+        "declared_files": [
+            {
+                "file": d.file,
+                "used_not_declared": list(d.used_not_declared),
+                "declared_not_used": list(d.declared_not_used),
+                "declared_under_another_name": list(d.other_name),
+            }
+            for d in report.declared_files
+        ],
+    }
+
+
+def plan_document(plan: Plan, errors: Sequence[str]) -> dict[str, object]:
+    """The layers stage's ``depmin.plan/1`` (what plan.json holds), plus the plan's errors."""
+    return {**plan_render.plan_json(plan), "errors": list(errors)}
+
+
+def plan_check_document(drift: Sequence[str]) -> dict[str, object]:
+    """``depmin.plan-check/1``: the images that grew beyond the size tolerance against plan.json."""
+    return {"schema": "depmin.plan-check/1", "drift": list(drift)}
+
+
+def suggest_document(suggestions: Sequence[Suggestion]) -> dict[str, object]:
+    """``depmin.suggest/1``: the proposed sub-families and the bytes each saves per machine."""
+    items = [
+        {
+            "family": s.name,
+            "extends": s.extends,
+            "agents": list(s.agents),
+            "packages": list(s.packages),
+            "saved": dict(s.saved),
+        }
+        for s in suggestions
+    ]
+    return {"schema": "depmin.suggest/1", "suggestions": items}
+
+
+def check_document(stale: Sequence[api.Stale]) -> dict[str, object]:
+    """``depmin.check/1``: each stale generated file, why, and the command that fixes it."""
+    items = [{"path": str(s.path), "reason": s.reason, "command": s.command} for s in stale]
+    return {"schema": "depmin.check/1", "stale": items}
+
+
+def dockerfiles_document(written: Mapping[Path, bool]) -> dict[str, object]:
+    """``depmin.dockerfiles/1``: every file of the build tree and whether this run changed it."""
+    items = [{"path": str(path), "changed": changed} for path, changed in written.items()]
+    return {"schema": "depmin.dockerfiles/1", "files": items}
+
+
+def lock_document(done: api.LockResult) -> dict[str, object]:
+    """``depmin.lock/1``: each agent's outcome and pins, the conflicts, divergences and files written."""
+    result = done.result
+    return {
+        "schema": "depmin.lock/1",
+        "backend": result.backend,
+        "agents": [_agent_lock(agent) for agent in result.agents],
+        "conflicts": [
+            {
+                "scope": c.scope,
+                "requirements": {k: list(v) for k, v in c.requirements.items()},
+                "explanation": c.explanation,
+            }
+            for c in result.conflicts
+        ],
+        "divergences": {
+            name: {v: list(agents) for v, agents in versions.items()} for name, versions in result.divergences.items()
+        },
+        "written": sorted(str(path) for path, changed in done.written.items() if changed),
+        "summary": {
+            "agents": len(result.agents),
+            "distributions": result.distributions,
+            "divergences": len(result.divergences),
+            "seconds": round(result.seconds, 3),
+        },
+    }
+
+
+def _agent_lock(agent: AgentLock) -> dict[str, object]:
+    return {
+        "agent": agent.agent,
+        "state": agent.state,
+        "reason": agent.reason,
+        "scope": agent.scope,
+        "packages": [{"name": p.name, "version": str(p.version), "hashes": list(p.hashes)} for p in agent.packages],
+        "problems": list(agent.problems),
+        "unverified_imports": list(agent.unverified),
+    }
+
+
+def lock_check_document(status: Mapping[str, str]) -> dict[str, object]:
+    """``depmin.lock-check/1``: each chosen agent's lock, stale or not (``status`` maps agent -> reason,
+    empty when fresh)."""
+    rows = [{"agent": agent, "stale": bool(why), "reason": why} for agent, why in status.items()]
+    return {"schema": "depmin.lock-check/1", "agents": rows}
+
+
+def wheelhouse_document(result: api.WheelhouseResult) -> dict[str, object]:
+    """``depmin.wheelhouse/1``: the wheelhouse's directory and files, what was downloaded, what failed."""
+    return {
+        "schema": "depmin.wheelhouse/1",
+        "directory": str(result.directory),
+        "agents": list(result.agents),
+        "files": dict(result.files),
+        "fetched": list(result.fetched),
+        "problems": list(result.problems),
+        "unverified_imports": list(result.unverified),
+    }

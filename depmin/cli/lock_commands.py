@@ -1,0 +1,205 @@
+"""The commands that pin and fetch distributions: ``lock`` and ``wheelhouse``; their options and text
+reports."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+from depmin import api
+from depmin.cli import documents
+from depmin.cli.options import Command, force, load, no_cache, python_option
+from depmin.cli.output import Output, dumps, mb, shown
+from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
+from depmin.locking import FleetLock
+from depmin.manifest import Fleet
+
+__all__ = ["LOCK", "WHEELHOUSE"]
+
+
+def _generated(args: argparse.Namespace, fleet: Fleet) -> api.Generated:
+    """Scan and generate the whole fleet, whichever agents were chosen: the union fixes every version."""
+    scanned = api.scan(fleet, use_cache=not args.no_cache)
+    return api.generate(fleet, scanned, chain=api.mapper(fleet, python=args.python))
+
+
+def _require_one_choice(args: argparse.Namespace) -> None:
+    """lock never defaults to the whole fleet (a slow, networked resolve): exactly one of the choices."""
+    if sum(bool(x) for x in (args.agent, args.family, args.all)) != 1:
+        raise ConfigError([Problem("depmin lock", "choose the agents: --agent NAME, --family F or --all")])
+
+
+def cmd_lock(args: argparse.Namespace, output: Output) -> int:
+    """Resolve hashed, fleet-consistent locks for the chosen agents (only the stale ones)."""
+    fleet = load(args)
+    _require_one_choice(args)
+    selected = api.select_agents(fleet, args.agent, args.family)
+    generated = _generated(args, fleet)
+    if args.check:
+        return _lock_check(output, api.lock_status(fleet, generated, selected, backend=args.backend))
+    done = _lock(args, output, fleet, generated, selected)
+    result = done.result
+    if output.json:
+        output.print(dumps(documents.lock_document(done)))
+    else:
+        _print_lock(output, result)
+    for agent in result.agents:
+        for problem in agent.problems or ((agent.reason,) if agent.state == "failed" else ()):
+            output.error(problem)
+    diverged = bool(result.divergences) and not args.allow_divergence
+    return EXIT_OK if result.ok and not diverged else EXIT_FINDINGS
+
+
+def _lock(
+    args: argparse.Namespace, output: Output, fleet: Fleet, generated: api.Generated, selected: list[str]
+) -> api.LockResult:
+    """Write the selected agents' requirements.generated.txt (the locks' inputs), then lock them."""
+    chosen = set(selected)
+    subset = api.Generated(
+        agents=tuple(r for r in generated.agents if r.agent in chosen), guesses=None, ambiguities=None
+    )
+    api.write_requirements(fleet, subset, force=args.force)
+    return api.lock(
+        fleet,
+        generated,
+        selected,
+        backend=args.backend,
+        offline=args.offline,
+        find_links=args.find_links or (),
+        allow_divergence=args.allow_divergence,
+        upgrade=args.upgrade,
+        force=args.force,
+        workers=args.workers,
+        progress=output.progress("locking"),
+    )
+
+
+def _print_lock(output: Output, result: FleetLock) -> None:
+    changed = [a for a in result.agents if a.state != "fresh"]
+    for agent in changed if not output.verbose else result.agents:
+        count = f"{len(agent.packages)} distributions" if agent.packages else ""
+        output.print(f"{agent.agent}: {agent.state} ({agent.reason}) {count}".rstrip())
+    locked = [a.agent for a in result.agents if a.state == "locked"]
+    if locked:
+        output.print(f"re-resolved {len(locked)} stale agent(s): {', '.join(locked)}")
+    for conflict in result.conflicts:
+        output.print(f"conflict: {conflict}")
+    for name, versions in result.divergences.items():
+        shown_versions = "; ".join(f"{version} ({', '.join(agents)})" for version, agents in versions.items())
+        output.print(f"divergent: {name}: {shown_versions}")
+    unverified = sorted({f"{a.agent}: {m}" for a in result.agents for m in a.unverified})
+    if unverified:
+        output.note(
+            f"note: {len(unverified)} import(s) not checked against wheel contents (no wheel on disk; "
+            "`depmin wheelhouse` fetches them)" + (": " + ", ".join(unverified) if output.verbose else "")
+        )
+    _print_lock_summary(output, result)
+
+
+def _print_lock_summary(output: Output, result: FleetLock) -> None:
+    states = Counter(a.state for a in result.agents)
+    output.table(
+        ["agents", "locked", "fresh", "failed", "distributions", "divergences", "backend", "time"],
+        [
+            [
+                str(len(result.agents)),
+                str(states["locked"]),
+                str(states["fresh"]),
+                str(states["failed"]),
+                str(result.distributions),
+                str(len(result.divergences)),
+                result.backend,
+                f"{result.seconds:.2f} s",
+            ]
+        ],
+    )
+
+
+def _lock_check(output: Output, status: Mapping[str, str]) -> int:
+    stale = {agent: why for agent, why in status.items() if why}
+    if output.json:
+        output.print(dumps(documents.lock_check_document(status)))
+    else:
+        for agent, why in stale.items():
+            output.print(f"stale: {agent}: {why}; run `depmin lock --agent {agent}`")
+        output.print(f"{len(status)} locks: {len(stale)} stale")
+    return EXIT_FINDINGS if stale else EXIT_OK
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    """The options lock and wheelhouse share: which agents, and how to scan them."""
+    parser.add_argument("--agent", action="append", metavar="NAME", help="this agent (repeatable)")
+    parser.add_argument("--family", metavar="F", help="the agents of family F and of the families that extend it")
+    no_cache(parser)
+    python_option(parser)
+
+
+def _lock_options(parser: argparse.ArgumentParser) -> None:
+    _selection_options(parser)
+    parser.add_argument("--all", action="store_true", help="every agent of the fleet")
+    parser.add_argument(
+        "--backend",
+        choices=("uv", "pip-tools"),
+        default="uv",
+        help="resolver (default: uv; pip-tools runs pip-compile)",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="no network: only wheelhouses (find_links) and the cache"
+    )
+    parser.add_argument(
+        "--find-links", action="append", type=Path, metavar="DIR", help="a wheelhouse directory to use too (repeatable)"
+    )
+    parser.add_argument(
+        "--allow-divergence",
+        action="store_true",
+        help="accept different versions across families; lock agents alone when their family conflicts",
+    )
+    parser.add_argument("--upgrade", action="store_true", help="ignore current pins: re-resolve to the newest versions")
+    parser.add_argument("--check", action="store_true", help="only say which locks are stale (offline; writes nothing)")
+    force(parser)
+    parser.add_argument("--workers", type=int, default=0, metavar="N", help="agents resolved at once (default: auto)")
+
+
+def cmd_wheelhouse(args: argparse.Namespace, output: Output) -> int:
+    """Download every locked file of the chosen agents into a versioned wheelhouse, hash-checked; no
+    choice means the whole fleet."""
+    fleet = load(args)
+    selected = api.select_agents(fleet, args.agent, args.family)
+    label = args.family or (args.agent[0] if args.agent and len(args.agent) == 1 else "fleet")
+    generated = _generated(args, fleet)
+    result = api.wheelhouse(fleet, generated, selected, label=label, directory=args.dest)
+    if output.json:
+        output.print(dumps(documents.wheelhouse_document(result)))
+    else:
+        total = sum(result.files.values())
+        output.print(
+            f"{shown(result.directory)}: {len(result.files)} files ({mb(total)}) for {len(result.agents)} agents; "
+            f"{len(result.fetched)} downloaded, {len(result.files) - len(result.fetched)} already there (hash checked)"
+        )
+        output.print(f"use it with: depmin lock --offline --find-links {shown(result.directory)}")
+    for problem in result.problems:
+        output.error(problem)
+    return EXIT_FINDINGS if result.problems else EXIT_OK
+
+
+def _wheelhouse_options(parser: argparse.ArgumentParser) -> None:
+    _selection_options(parser)
+    parser.add_argument("--dest", type=Path, metavar="DIR", help="directory (default: wheelhouse/<label>-<digest>)")
+
+
+LOCK = Command(
+    name="lock",
+    handler=cmd_lock,
+    summary="write locks/<Agent>/requirements.lock and pylock.toml: hashed, one version per distribution fleet-wide",
+    example="depmin lock --all",
+    options=_lock_options,
+)
+WHEELHOUSE = Command(
+    name="wheelhouse",
+    handler=cmd_wheelhouse,
+    summary="download every locked wheel of the chosen agents into a versioned wheelhouse, checking each hash",
+    example="depmin wheelhouse --family cpu",
+    options=_wheelhouse_options,
+)
