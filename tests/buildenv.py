@@ -16,9 +16,9 @@ Dockerfiles) import it. What it provides:
   context, build arguments, mounted volumes, parent images) are unchanged; :meth:`Buildah.running`
   runs an image's entrypoint and command in the background; :meth:`Buildah.layers` lists what each
   layer adds, with its size.
-* :func:`build_wheelhouse` / :func:`hashed_lock`: wheels from PyPI for the target interpreter and
-  platform, and a ``--require-hashes`` lock for them; :func:`wheelhouse_volumes` mounts them into a
-  build so that an unmodified ``pip install -r lock`` installs from the wheelhouse only.
+* :func:`build_wheelhouse`: wheels from PyPI for the target interpreter and platform;
+  :func:`wheelhouse_volumes` mounts them into a build so that an unmodified ``pip install -r lock``
+  installs from the wheelhouse only.
 
 Everything is cached in :func:`cache_dir` (``$DEPMIN_TEST_CACHE``, else
 ``$XDG_CACHE_HOME/depmin-tests``, else ``~/.cache/depmin-tests``), which survives between runs on
@@ -67,7 +67,6 @@ __all__ = [
     "debootstrap_rootfs",
     "ensure_base_image",
     "free_port_offset",
-    "hashed_lock",
     "in_ci",
     "parse_deb822_sources",
     "parse_one_line_sources",
@@ -995,16 +994,6 @@ def build_wheelhouse(
         f"[global]\nno-index = true\nfind-links = {WHEELHOUSE_MOUNT}\ndisable-pip-version-check = true\n"
     )
     return Wheelhouse(directory, {pin: directory / record[pin] for pin in pins}, pip_conf, tuple(missing))
-
-
-def hashed_lock(wheelhouse: Wheelhouse, pins: Sequence[str]) -> str:
-    """A ``--require-hashes`` requirements file for ``pins`` (sha256 of the wheels in the house)."""
-    lines = ["# Test lock: exact pins with the sha256 of the wheelhouse's wheel (pip --require-hashes)."]
-    for pin in sorted(pins, key=str.lower):
-        name, _, version = pin.partition("==")
-        normalized = name.lower().replace("_", "-").replace(".", "-")
-        lines.append(f"{normalized}=={version} \\\n    --hash=sha256:{wheelhouse.sha256(pin)}")
-    return "\n".join(lines) + "\n"
 
 
 def wheelhouse_volumes(wheelhouse: Wheelhouse) -> list[str]:

@@ -11,6 +11,11 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO / "agents.toml"
 
+# Marks: `integration` (the test starts another program: uv, pip, hadolint, pre-commit, an
+# interpreter, `python -m depmin`) and `slow` (more than a few seconds), set in each test file.
+# Plain `python -m pytest` leaves both out (addopts in pyproject.toml); tests/run.sh runs everything.
+
+
 MINIMAL = """\
 [project]
 root = "repo"

@@ -24,4 +24,7 @@ python3 -m ruff format --check depmin tests
 # Both ends of requires-python, so the branches for old and new interpreters are both type-checked.
 python3 -m mypy --python-version 3.10
 python3 -m mypy --python-version 3.13
-python3 -m pytest "$@"
+# Every test: -m "" clears pyproject's default selection (-m "not integration and not slow", the
+# quick loop of plain `python3 -m pytest`); a -m passed to this script comes after it and wins, e.g.
+# `bash tests/run.sh -m integration`.
+python3 -m pytest -m "" "$@"

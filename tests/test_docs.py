@@ -61,6 +61,7 @@ def test_the_docs_show_commands() -> None:
     assert {"scan", "why", "generate", "lock", "plan", "dockerfiles", "check", "fleet", "needs"} <= shown
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("doc", "command", "output"), COMMANDS, ids=[f"{d}:{c}" for d, c, _ in COMMANDS])
 def test_documented_command_runs(example: Path, doc: str, command: str, output: list[str]) -> None:
     env = {**os.environ, "DEPMIN_CACHE_DIR": str(example / ".cache")}

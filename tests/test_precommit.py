@@ -62,6 +62,7 @@ def _try_repo(work: Path, env: dict[str, str], hook: str) -> subprocess.Complete
     return _run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files"], work, env)
 
 
+@pytest.mark.slow
 def test_hook_fails_on_a_new_import_and_passes_after_generate(project: tuple[Path, dict[str, str]]) -> None:
     work, env = project
     first = _try_repo(work, env, "depmin-check")

@@ -44,3 +44,4 @@ def test_run_sh_installs_with_the_constraints_and_type_checks_both_ends_of_requi
     assert "-c tests/constraints.txt" in script
     assert "mypy --python-version 3.10" in script
     assert "mypy --python-version 3.13" in script
+    assert 'python3 -m pytest -m "" "$@"' in script, "CI must run every test, whatever addopts deselects"

@@ -1,12 +1,14 @@
-"""Real builds: the cpu family image and three runnable agents' images, run and taken apart.
+"""Real builds of the generated Dockerfiles: the cpu family image and three runnable agents' images.
 
-The Dockerfiles are hand-written in tests/fixtures/build/ in the shape the Dockerfile generator is
-to emit. The base is a debootstrapped Debian with python3 (tests/buildenv.py), imported as the
-family's ``from`` image; PyYAML comes from a local wheelhouse through the family lock, and each
-service's delta (orjson, PyJWT, nothing) through its own lock, both with ``--require-hashes``. The
-tests run each agent in its image and check its health port and its protocol, and check from the
-image metadata that a service image is the family's layers plus one layer that holds none of the
-family's packages. Layer sizes and step timings go to ``build-report.json`` in the cache directory.
+A three-agent fleet goes through the real CLI (``depmin generate``, ``lock --offline``, ``plan``,
+``dockerfiles``, ``check``); its family's ``from`` image is a debootstrapped Debian with python3
+(tests/buildenv.py), and the locks come from a local wheelhouse of PyPI wheels: PyYAML for the
+family, orjson and PyJWT as two agents' deltas, nothing for the third, installed with
+``--require-hashes``. The tests check from the image metadata that the family image is the base plus
+one layer with the venv and that a service image is the family's layers plus one layer that holds
+its delta and its files and none of the family's packages; they run each agent in its image and
+check its health port and its protocol. Layer sizes, the plan's estimates and step timings go to
+``build-report.json`` in the cache directory.
 
 Cold (nothing cached) the module takes a few minutes, most of it debootstrap; warm it only runs the
 containers. ``DEPMIN_TEST_REBUILD=1`` rebuilds the images.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -37,19 +40,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "build"
-FAMILY_TAG = "localhost/depmin-test-family:cpu-py311"
-FAMILY_PINS = ("PyYAML==6.0.2",)
-# Each agent's delta lock: an optional accelerator it uses when present (opted in), or nothing.
-DELTAS: dict[str, tuple[str, ...]] = {
-    "ServiceRegistry": ("orjson==3.10.12",),
-    "AuthenticationAgent": ("PyJWT==2.10.1",),
-    "TaskScheduler": (),
-}
+AGENTS = ("ServiceRegistry", "AuthenticationAgent", "TaskScheduler")
+# The module of each agent's delta: an optional accelerator it uses when present (opted in); none for TaskScheduler.
 DELTA_MODULES = {"ServiceRegistry": "orjson", "AuthenticationAgent": "jwt"}
-AGENTS = tuple(DELTAS)
 # Files a build must not leave behind: mount points of buildah run and of the test's volumes.
 MOUNT_LEFTOVERS = ("etc/pip.conf", "etc/resolv.conf", "etc/hostname", "etc/hosts", "mnt", "wheels")
 
@@ -66,13 +59,9 @@ class Agent:
     ports: tuple[int, ...]
     health_port: int
 
-    @property
-    def tag(self) -> str:
-        return f"localhost/depmin-test-service:{self.name.lower()}"
-
 
 # --------------------------------------------------------------------------------------------
-# fixtures: tools, base, wheelhouse, images
+# fixtures: tools, base, agents, report
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +78,6 @@ def base_image(buildah: buildenv.Buildah) -> str:
     if python != "3.11":
         pytest.skip(f"{name} has python3 {python}; the wheelhouse and locks are for CPython 3.11")
     return name
-
-
-@pytest.fixture(scope="module")
-def wheelhouse() -> buildenv.Wheelhouse:
-    pins = [*FAMILY_PINS, *(pin for pins in DELTAS.values() for pin in pins)]
-    with buildenv.timed("wheelhouse: pip download") as step:
-        house = buildenv.build_wheelhouse(pins, python_version="3.11")
-        step.cached = not house.downloaded
-    return house
 
 
 @pytest.fixture(scope="module")
@@ -121,66 +101,6 @@ def agents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Agent]:
         )
     assert set(result) == set(AGENTS)
     return result
-
-
-@pytest.fixture(scope="module")
-def family(
-    buildah: buildenv.Buildah,
-    base_image: str,
-    wheelhouse: buildenv.Wheelhouse,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> buildenv.Built:
-    context = tmp_path_factory.mktemp("family-cpu")
-    shutil.copy(FIXTURES / "family-cpu" / "Dockerfile", context / "Dockerfile")
-    (context / "requirements.lock").write_text(buildenv.hashed_lock(wheelhouse, FAMILY_PINS))
-    with buildenv.timed("family image: build") as step:
-        built = buildah.build(
-            context,
-            FAMILY_TAG,
-            build_args={"BASE_IMAGE": base_image},
-            volumes=buildenv.wheelhouse_volumes(wheelhouse),
-            parents=[base_image],
-        )
-        step.cached = built.cached
-    return built
-
-
-@pytest.fixture(scope="module")
-def service(
-    buildah: buildenv.Buildah,
-    family: buildenv.Built,
-    wheelhouse: buildenv.Wheelhouse,
-    agents: dict[str, Agent],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Callable[[str], buildenv.Built]:
-    """Build (once per module) the image of the agent with the given name."""
-    built: dict[str, buildenv.Built] = {}
-    project_root = REPO / tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))["project"]["root"]
-
-    def build(name: str) -> buildenv.Built:
-        if name in built:
-            return built[name]
-        agent = agents[name]
-        context = tmp_path_factory.mktemp(name)
-        shutil.copy(FIXTURES / name / "Dockerfile", context / "Dockerfile")
-        if DELTAS[name]:
-            (context / "requirements.lock").write_text(buildenv.hashed_lock(wheelhouse, DELTAS[name]))
-        for file in agent.files:
-            target = context / "app" / file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(project_root / file, target)
-        with buildenv.timed(f"service image {name}: build") as step:
-            built[name] = buildah.build(
-                context,
-                agent.tag,
-                build_args={"FAMILY_IMAGE": FAMILY_TAG},
-                volumes=buildenv.wheelhouse_volumes(wheelhouse),
-                parents=[FAMILY_TAG],
-            )
-            step.cached = built[name].cached
-        return built[name]
-
-    return build
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -220,7 +140,8 @@ def report() -> Iterator[dict[str, buildenv.Layer]]:
 
 
 # --------------------------------------------------------------------------------------------
-# apt sources (no tool needed)
+# apt sources (no tool needed); the tests after these build (buildah, debootstrap, pip download,
+# `python -m depmin`): marked integration and slow
 
 ONE_LINE = """\
 # comment
@@ -270,158 +191,6 @@ def test_this_machines_mirror_comes_from_its_apt_sources() -> None:
         pytest.skip(f"not a Debian machine: {error}")
     assert any(mirror in (uri.rstrip("/") for uri in s.uris) for s in buildenv.read_apt_sources())
     assert suite and "-" not in suite
-
-
-def test_fixture_dockerfiles_are_there() -> None:
-    # .gitignore's "build/" also matches tests/fixtures/build/: a plain `git add` leaves them out
-    missing = [name for name in ("family-cpu", *AGENTS) if not (FIXTURES / name / "Dockerfile").is_file()]
-    assert not missing, f"missing {FIXTURES}/<{'|'.join(missing)}>/Dockerfile (git add -f tests/fixtures/build?)"
-
-
-# --------------------------------------------------------------------------------------------
-# family image
-
-
-def test_family_image_is_the_base_plus_one_layer_with_the_locked_venv(
-    buildah: buildenv.Buildah, base_image: str, family: buildenv.Built, report: dict[str, buildenv.Layer]
-) -> None:
-    base_layers = buildah.diff_ids(base_image)
-    family_layers = buildah.diff_ids(FAMILY_TAG)
-    assert family_layers[: len(base_layers)] == base_layers
-    assert len(family_layers) == len(base_layers) + 1
-    with buildenv.timed("layers: export + list (family)"):
-        layers = buildah.layers(FAMILY_TAG)
-    base, added = layers[0], layers[-1]
-    report.update({"base": base, "family cpu": added})
-    assert added.has("opt/venv/lib/python3.11/site-packages/yaml/__init__.py")
-    assert added.has("opt/venv/requirements.lock")
-    leaked = [path for path in added.files if path.startswith(MOUNT_LEFTOVERS)]
-    assert not leaked, f"mount points of the build leaked into the family layer: {leaked}"
-    # the user is created here, in the family layer (the base has none)
-    assert added.has("etc/passwd") and not base.has("opt/venv")
-    config = buildah.config(FAMILY_TAG)
-    assert config["Entrypoint"] == ["/usr/bin/tini", "--"]
-    assert any(e.startswith("PATH=/opt/venv/bin:") for e in config["Env"])
-
-
-def test_family_python_is_the_venv_and_the_system_python_stays_clean(
-    buildah: buildenv.Buildah, family: buildenv.Built
-) -> None:
-    script = "import sys, yaml; print(sys.prefix, yaml.__file__, yaml.__with_libyaml__)"
-    with buildah.container(FAMILY_TAG) as name:
-        venv = buildah.run_in(name, ["python", "-c", script], user="app")
-        system = buildah.run_in(name, ["/usr/bin/python3", "-c", "import yaml"], user="app")
-        user = buildah.run_in(name, ["id", "-un"], user="app")
-    assert venv.returncode == 0, venv.stderr
-    assert venv.stdout.split() == ["/opt/venv", "/opt/venv/lib/python3.11/site-packages/yaml/__init__.py", "True"]
-    assert system.returncode != 0 and "No module named 'yaml'" in system.stderr
-    assert user.stdout.strip() == "app"
-
-
-# --------------------------------------------------------------------------------------------
-# service images
-
-
-@pytest.mark.parametrize("name", AGENTS)
-def test_service_image_is_the_family_plus_one_layer_without_family_packages(
-    name: str,
-    buildah: buildenv.Buildah,
-    family: buildenv.Built,
-    service: Callable[[str], buildenv.Built],
-    agents: dict[str, Agent],
-    report: dict[str, buildenv.Layer],
-) -> None:
-    agent = agents[name]
-    service(name)
-    family_layers = buildah.diff_ids(FAMILY_TAG)
-    service_layers = buildah.diff_ids(agent.tag)
-    assert service_layers[: len(family_layers)] == family_layers, (
-        "the family's layers are not the service's lower layers"
-    )
-    assert len(service_layers) == len(family_layers) + 1
-    with buildenv.timed(f"layers: export + list ({name})"):
-        layers = buildah.layers(agent.tag)
-    family_added, added = layers[-2], layers[-1]
-    report[f"service {name}"] = added
-
-    # what the family installed, by top-level name in its site-packages
-    site = "opt/venv/lib/python3.11/site-packages/"
-    family_packages = {p[len(site) :].split("/")[0] for p in family_added.files if p.startswith(site)}
-    assert {"yaml", "_yaml"} <= family_packages
-    again = [p for p in added.files if p.startswith("opt/venv") or set(p.split("/")) & family_packages]
-    assert not again, f"the service layer repeats the family's packages: {again[:10]}"
-    assert not any(p.endswith("yaml/__init__.py") for p in added.files)
-    assert not [p for p in added.files if p.startswith(MOUNT_LEFTOVERS)], "a build mount point leaked"
-
-    assert {f"app/{file}" for file in agent.files} <= set(added.files)
-    if DELTAS[name]:
-        module = DELTA_MODULES[name]
-        assert added.has(f"opt/service/site/{module}/__init__.py")
-        assert added.has("opt/service/requirements.lock")
-    else:
-        assert not [p for p in added.files if p.startswith("opt/")]
-
-    config = buildah.config(agent.tag)
-    assert config["User"] == "app"
-    assert config["Entrypoint"] == ["/usr/bin/tini", "--"]
-    assert config["Cmd"] == ["python", agent.entrypoint]
-    assert config["WorkingDir"] == "/app"
-    assert set(config["ExposedPorts"]) == {f"{port}/tcp" for port in (*agent.ports, agent.health_port)}
-    healthcheck = config.get("Healthcheck") or {}
-    assert healthcheck.get("Test", [""])[0] == "CMD", "HEALTHCHECK is lost unless the image is in docker format"
-    assert healthcheck["Interval"] == 30 * 10**9 and healthcheck["Retries"] == 3
-
-
-def _talk(port: int, line: str) -> str:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-        conn.sendall(line.encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return data.decode().strip()
-
-
-@pytest.mark.parametrize("name", AGENTS)
-def test_service_runs_in_its_image_and_answers_on_its_health_port(
-    name: str,
-    buildah: buildenv.Buildah,
-    service: Callable[[str], buildenv.Built],
-    agents: dict[str, Agent],
-) -> None:
-    agent = agents[name]
-    service(name)
-    offset = buildenv.free_port_offset([*agent.ports, agent.health_port])
-    env = {"PORT_OFFSET": str(offset), "AUTH_BOOTSTRAP_PASSWORD": "s3cret"}
-    with buildenv.timed(f"run {name}: start, probe, stop"), buildah.running(agent.tag, env=env) as running:
-        status = buildenv.wait_for_line(agent.health_port + offset, running=running)
-        assert status.startswith("OK"), status
-        # the image's own HEALTHCHECK command, run in the container as the runtime would
-        test = buildah.config(agent.tag)["Healthcheck"]["Test"]
-        probe = running.exec(test[1:])
-        assert probe.returncode == 0, probe.stdout + probe.stderr
-        where = running.exec(["python", "-c", _ORIGINS.format(module=DELTA_MODULES.get(name, "json"))])
-        assert where.returncode == 0, where.stderr
-        yaml_file, delta_file = where.stdout.split()
-        assert yaml_file == "/opt/venv/lib/python3.11/site-packages/yaml/__init__.py"
-        if name in DELTA_MODULES:
-            assert delta_file.startswith("/opt/service/site/")
-        if name == "ServiceRegistry":
-            port = agent.ports[0] + offset
-            assert _talk(port, "REGISTER tts 127.0.0.1 5562") == "OK"
-            assert _talk(port, "GET tts") == "127.0.0.1 5562"
-            assert _talk(port, "LIST").startswith('{"tts":{"host":'), "not orjson's compact output"
-        if name == "AuthenticationAgent":
-            answer = _talk(agent.ports[0] + offset, "LOGIN admin s3cret")
-            assert answer.startswith("TOKEN ") and answer.count(".") == 2, f"not a JWT: {answer}"
-        exit_code = running.stop()
-    assert exit_code == 0, running.output()
-    assert f"{name} stopped" in running.output()
-
-
-_ORIGINS = "import importlib, yaml; print(yaml.__file__, importlib.import_module('{module}').__file__)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,6 +351,8 @@ def generated_service(
     return build
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_generated_locks_come_from_the_wheelhouse_with_its_hashes(generated: Generated) -> None:
     house = generated.wheelhouse
     by_name = {pin.split("==")[0].lower(): pin for pin in GENERATED_PINS}
@@ -605,6 +376,8 @@ def test_generated_locks_come_from_the_wheelhouse_with_its_hashes(generated: Gen
     }
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_generated_family_image_is_the_base_plus_one_layer_with_the_venv(
     buildah: buildenv.Buildah,
     base_image: str,
@@ -617,24 +390,40 @@ def test_generated_family_image_is_the_base_plus_one_layer_with_the_venv(
     assert family_layers[: len(base_layers)] == base_layers
     assert len(family_layers) == len(base_layers) + 1
     with buildenv.timed("generated: layers (family)"):
-        added = buildah.layers(GENERATED_FAMILY_TAG)[-1]
-    report["generated family cpu"] = added
+        layers = buildah.layers(GENERATED_FAMILY_TAG)
+    added = layers[-1]
+    report.update({"base": layers[0], "generated family cpu": added})
     PLAN_ESTIMATES["generated family cpu"] = generated.plan["families"]["cpu"]["bytes"]
     assert added.has(f"{SITE}yaml/__init__.py") and added.has(f"{SITE}PyYAML-6.0.2.dist-info/RECORD")
-    assert added.has("etc/passwd") and added.has("opt/venv/bin/python")
+    assert added.has("etc/passwd") and added.has("opt/venv/bin/python")  # the user is made here: the base has none
+    assert not [layer.diff_id for layer in layers[:-1] if layer.has("opt/venv")]
     assert not added.has("tmp/family.lock")
     leaked = [path for path in added.files if path.startswith(MOUNT_LEFTOVERS)]
     assert not leaked, f"mount points of the build leaked into the family layer: {leaked}"
     config = buildah.config(GENERATED_FAMILY_TAG)
     assert config["Entrypoint"] == ["tini", "--"]
     assert any(e.startswith("PATH=/opt/venv/bin:") for e in config["Env"])
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_generated_family_python_is_the_venv_and_the_system_python_stays_clean(
+    buildah: buildenv.Buildah, generated_family: buildenv.Built
+) -> None:
+    script = "import sys, yaml; print(sys.prefix, yaml.__file__, yaml.__with_libyaml__)"
     with buildah.container(GENERATED_FAMILY_TAG) as name:
-        user = buildah.run_in(name, ["id", "-u", "app"])
-        venv = buildah.run_in(name, ["python", "-c", "import sys, yaml; print(sys.prefix, yaml.__with_libyaml__)"])
-    assert user.stdout.strip() == "10001", user.stderr
-    assert venv.stdout.split() == ["/opt/venv", "True"], venv.stderr
+        uid = buildah.run_in(name, ["id", "-u", "app"])
+        venv = buildah.run_in(name, ["python", "-c", script], user="app")
+        system = buildah.run_in(name, ["/usr/bin/python3", "-c", "import yaml"], user="app")
+        user = buildah.run_in(name, ["id", "-un"], user="app")
+    assert uid.stdout.strip() == "10001", uid.stderr
+    assert venv.stdout.split() == ["/opt/venv", f"/{SITE}yaml/__init__.py", "True"], venv.stderr
+    assert system.returncode != 0 and "No module named 'yaml'" in system.stderr
+    assert user.stdout.strip() == "app", user.stderr
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_generated_family_layer_holds_no_apt_caches(
     generated_family: buildenv.Built, buildah: buildenv.Buildah
 ) -> None:
@@ -643,6 +432,8 @@ def test_generated_family_layer_holds_no_apt_caches(
     assert not [path for path in caches if path.endswith(".bin") or "_dists_" in path], caches
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize("name", AGENTS)
 def test_generated_service_image_is_the_family_plus_its_delta_and_its_files(
     name: str,
@@ -692,8 +483,30 @@ def test_generated_service_image_is_the_family_plus_its_delta_and_its_files(
     healthcheck = config.get("Healthcheck") or {}
     assert healthcheck.get("Test", [""])[0] == "CMD", "HEALTHCHECK is lost unless the image is in docker format"
     assert str(agent.health_port) in healthcheck["Test"][-1]
+    written = dict(
+        re.findall(r"--(interval|retries)=(\d+)", generated.dockerfile(f"agents/{name}.Dockerfile").read_text())
+    )
+    assert healthcheck["Interval"] == int(written["interval"]) * 10**9  # seconds in the Dockerfile, ns in the image
+    assert healthcheck["Retries"] == int(written["retries"])
 
 
+def _talk(port: int, line: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(line.encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.decode().strip()
+
+
+_ORIGINS = "import importlib, yaml; print(yaml.__file__, importlib.import_module('{module}').__file__)"
+
+
+@pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize("name", AGENTS)
 def test_generated_service_runs_and_answers_on_its_health_port(
     name: str,
@@ -720,6 +533,7 @@ def test_generated_service_runs_and_answers_on_its_health_port(
         if name == "ServiceRegistry":
             port = agent.ports[0] + offset
             assert _talk(port, "REGISTER tts 127.0.0.1 5562") == "OK"
+            assert _talk(port, "GET tts") == "127.0.0.1 5562"
             assert _talk(port, "LIST").startswith('{"tts":{"host":'), "not orjson's compact output"
         if name == "AuthenticationAgent":
             answer = _talk(agent.ports[0] + offset, "LOGIN admin s3cret")
