@@ -68,7 +68,7 @@ class Engine:
         self.root = root  # agents.toml's directory: find_links are relative to it
         self.identity = f"{backend.name} {backend.version}"
         self.conflicts: list[Conflict] = []
-        self.lister = backend if isinstance(backend, Uv) else Uv(timeout=backend.timeout)
+        self.lister = backend if backend.lists_files else Uv(timeout=backend.timeout)
         self.memo: dict[tuple[str, Compile], concurrent.futures.Future[str]] = {}
         self.guard = threading.Lock()
 
@@ -92,8 +92,8 @@ class Engine:
         Everything resolved after the union (its file listing, each agent against its pins, the
         subsets tried while looking for a conflict) needs only what the union just fetched, so uv
         first runs ``--offline`` from its cache, skipping a revalidation request per package; a
-        miss is retried online. The file listing always comes from uv: pip-compile prints no
-        URLs or sizes.
+        miss is retried online. The file listing comes from a backend that ``lists_files`` (uv):
+        pip-compile prints no URLs or sizes.
         """
         backend = self.lister if lister else self.backend
         key = (backend.name, request)
@@ -113,7 +113,7 @@ class Engine:
         return text
 
     def _compile(self, backend: Backend, request: Compile) -> str:
-        if isinstance(backend, Uv) and not request.offline and request.preferences == ():
+        if backend.caches_offline and not request.offline and request.preferences == ():
             try:
                 return backend.compile(replace(request, offline=True))
             except ToolError:

@@ -8,9 +8,9 @@ first, as uv keeps the versions of the output file it is given), backtracking th
 candidates; when no choice fits it raises :class:`~depmin._backend.UnsatisfiableError` naming the
 distribution and the specifiers that exclude each other.
 
-It subclasses :class:`~depmin._backend.Uv` only because the engine takes its file listings from uv
-whatever the backend (``Engine.lister``): as a ``Uv`` the fake serves them too, and no subprocess
-ever runs. Every request is recorded in :attr:`FakeUv.calls`.
+It says what uv says of itself (``lists_files``, ``caches_offline``), so the engine takes its file
+listings from the fake too and no subprocess ever runs. Every request is recorded in
+:attr:`FakeUv.calls`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from depmin._backend import Compile, UnsatisfiableError, Uv
+from depmin._backend import Backend, Compile, UnsatisfiableError
 from depmin.locking.files import Release
 from depmin.locking.verify import Provides, provides_from_paths
 
@@ -81,9 +81,13 @@ def _fits(tag: str, platform: str) -> bool:
 _Demand = tuple[NormalizedName, SpecifierSet, str]  # distribution, specifier, who asks
 
 
-class FakeUv(Uv):
-    """A resolver over ``index``; ``on_call`` runs before each request is answered (it may change
+class FakeUv(Backend):
+    """A resolver over ``index`` that, like uv, lists files and answers offline from its cache; ``on_call`` runs before each request is answered (it may change
     the index, or raise to stand for a failing resolver)."""
+
+    name = "uv"
+    lists_files = True
+    caches_offline = True
 
     def __init__(self, index: Iterable[Dist], *, on_call: Callable[[Compile], None] = lambda request: None) -> None:
         super().__init__()

@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from depmin import _backend, api
+from depmin._backend import resolvers
 from depmin.errors import ConfigError, DepminError, ToolError
 from depmin.layout import Layout
 from depmin.locking import files as _pylock
@@ -285,7 +286,7 @@ def test_unhashable_requirements_are_config_errors(requirement: str, kind: str) 
 )
 def test_backend_failures_are_one_line_and_classified(output: str, kind: type[Exception], words: str) -> None:
     request = _backend.Compile(requirements=("alpha",), python="3.11", platform="linux")
-    error = _backend._failure("uv", request, output)
+    error = resolvers._failure("uv", request, output)
     assert type(error) is kind
     assert words in str(error) and "\n" not in str(error)
 

@@ -1,17 +1,13 @@
-"""The one place depmin runs other programs (interpreters, uv, pip-compile) and fetches files.
+"""The resolvers: uv (default) and pip-tools behind one request type, each run as a subprocess.
 
-Each function takes typed arguments, runs one subprocess with a timeout, parses its output and
-turns every failure into a one-line :class:`~depmin.errors.ToolError` that names the program and
-the fix.
+Every failure becomes a one-line :class:`~depmin.errors.ToolError` naming the program and the fix;
+:class:`UnsatisfiableError` carries the resolver's reason for a conflict.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import importlib
 import importlib.metadata
-import json
 import os
 import platform as _platform
 import re
@@ -19,106 +15,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
+from depmin._backend.interpreters import last_line
 from depmin.errors import ToolError
-
-__all__ = [
-    "BACKENDS",
-    "Backend",
-    "Compile",
-    "PipTools",
-    "UnsatisfiableError",
-    "Uv",
-    "backend",
-    "check_host",
-    "fetch",
-    "installed_modules",
-    "uv_cache_dir",
-]
-
-# Runs inside the user's interpreter: it imports only sys, json and importlib.metadata, never the
-# packages it lists. With -I the interpreter ignores PYTHONPATH, the user site and the working
-# directory; site-packages (and its .pth files) are processed as on any start of that interpreter.
-# It computes what packages_distributions() returns on Python 3.12+ rather than calling it: on
-# 3.10 that function reads only top_level.txt, which hatchling, flit, poetry and pdm do not write.
-_LIST_DISTRIBUTIONS = """\
-import sys
-sys.path[0:0] = sys.argv[1:]
-import json
-from importlib import metadata
-
-def inferred(files):
-    for path in files:
-        if len(path.parts) > 1:
-            yield path.parts[0]
-        elif path.suffix in (".py", ".so", ".pyd"):
-            yield path.name.split(".")[0]
-
-found = {}
-for dist in metadata.distributions():
-    name = dist.metadata["Name"]
-    tops = (dist.read_text("top_level.txt") or "").split() or inferred(dist.files or ())
-    for top in sorted(set(tops)):
-        if name and top.isidentifier() and top != "__pycache__":
-            if name not in found.setdefault(top, []):
-                found[top].append(name)
-json.dump(found, sys.stdout)
-"""
-
-_FIX = "pass the path of the environment's Python interpreter, e.g. .venv/bin/python"
-
-
-def installed_modules(
-    python: Path, *, extra_paths: Sequence[Path] = (), timeout: float = 60.0
-) -> dict[str, tuple[str, ...]]:
-    """Top-level import name -> distributions installed in the environment of ``python``.
-
-    Runs ``[python, "-I", "-c", SCRIPT, *extra_paths]``; the script puts ``extra_paths`` in front
-    of ``sys.path`` and prints, as JSON, what ``importlib.metadata.packages_distributions()``
-    returns on Python 3.12+, e.g. ``{"yaml": ["PyYAML"], "cv2": ["opencv-python",
-    "opencv-python-headless"]}``: each distribution's ``top_level.txt`` or, where it is missing,
-    the top-level names of the paths in its ``RECORD``. Namespace packages therefore appear
-    only as their root (``google``). Works with any Python 3.8+ interpreter.
-    """
-    command = [str(python), "-I", "-c", _LIST_DISTRIBUTIONS, *map(str, extra_paths)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except FileNotFoundError:
-        raise ToolError(f"cannot run {python}: no such file; {_FIX}") from None
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"{python} did not list its distributions within {timeout:g}s; {_FIX}") from None
-    except OSError as exc:
-        raise ToolError(f"cannot run {python}: {exc.strerror or exc}; {_FIX}") from None
-    if done.returncode != 0:
-        raise ToolError(f"{python} failed to list its distributions ({_last_line(done.stderr)}); {_FIX}")
-    return _parse(python, done.stdout)
-
-
-def _parse(python: Path, stdout: str) -> dict[str, tuple[str, ...]]:
-    try:
-        found = json.loads(stdout)
-    except json.JSONDecodeError:
-        found = None
-    if not isinstance(found, dict) or not all(
-        isinstance(names, list) and all(isinstance(name, str) for name in names) for names in found.values()
-    ):
-        raise ToolError(f"{python} did not print a distribution listing (is it Python?); {_FIX}")
-    return {str(top): tuple(names) for top, names in found.items()}
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no message"
-
-
-# --- Resolvers: uv (default) and pip-tools, one request type for both ------------------------
 
 # Settings that change what a resolver picks: depmin passes its own (agents.toml and the command
 # line), so a user's or a machine's pip.conf, uv.toml or PIP_*/UV_* variables cannot slip an
@@ -180,6 +81,8 @@ class Backend:
     """A resolver run as a subprocess; subclasses give the command line."""
 
     name = ""
+    lists_files = False  # writes pylock.toml with every file's URL, size and hash (pip-compile does not)
+    caches_offline = False  # answers --offline from its own cache of what it fetched before
     _version: str | None = None
 
     def __init__(self, *, timeout: float = 900.0) -> None:
@@ -240,6 +143,8 @@ class Uv(Backend):
     """``uv pip compile``: resolves for any target (``--python-version``, ``--python-platform``)."""
 
     name = "uv"
+    lists_files = True
+    caches_offline = True
 
     @staticmethod
     def binary() -> str:
@@ -255,7 +160,7 @@ class Uv(Backend):
         done = _run([self.binary(), "--version"], self._env(), 60.0, "uv")
         words = done.stdout.split()
         if done.returncode != 0 or len(words) < 2:
-            raise ToolError(f"uv --version failed ({_last_line(done.stderr)}); reinstall uv")
+            raise ToolError(f"uv --version failed ({last_line(done.stderr)}); reinstall uv")
         return words[1]
 
     def _env(self) -> dict[str, str]:
@@ -388,56 +293,12 @@ def _failure(name: str, request: Compile, output: str) -> ToolError:
         return UnsatisfiableError(
             f"{name}: the requirements cannot be installed together: {_reason(lines)}", explanation
         )
-    return ToolError(f"{name} failed: {_last_line(output)}; rerun with --debug or try the other --backend")
+    return ToolError(f"{name} failed: {last_line(output)}; rerun with --debug or try the other --backend")
 
 
 def _reason(lines: list[str]) -> str:
     causes = [line.removeprefix("cause:").strip() for line in lines if line.startswith("cause:")]
     return causes[-1] if causes else (lines[-1] if lines else "no message")
-
-
-# --- Downloads for `depmin wheelhouse` ---------------------------------------------------------
-
-
-def fetch(url: str, target: Path, sha256: str, *, timeout: float = 300.0) -> int:
-    """Copy or download ``url`` to ``target``, checking its sha256 before the file appears.
-
-    ``url`` is an ``https://`` URL, a ``file://`` URL or a local path. Returns the size in bytes.
-    Raises :class:`ToolError` on a network failure or a hash mismatch (the target is not written).
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with os.fdopen(handle, "wb") as sink, _open(url, timeout) as source:
-            while chunk := source.read(1 << 20):
-                digest.update(chunk)
-                sink.write(chunk)
-                size += len(chunk)
-        if digest.hexdigest() != sha256:
-            raise ToolError(
-                f"{url}: sha256 {digest.hexdigest()} does not match the lock's {sha256}; "
-                "the index serves another file: re-lock, or check the index"
-            )
-        Path(temporary).replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
-    return size
-
-
-def _open(url: str, timeout: float) -> BinaryIO:
-    parsed = urllib.parse.urlparse(url)
-    try:
-        if parsed.scheme in ("http", "https"):
-            response: BinaryIO = urllib.request.urlopen(url, timeout=timeout)
-            return response
-        path = urllib.request.url2pathname(parsed.path) if parsed.scheme == "file" else url
-        return Path(path).open("rb")
-    except (OSError, urllib.error.URLError) as exc:
-        raise ToolError(f"cannot fetch {url} ({getattr(exc, 'reason', exc)}); {OFFLINE_HINT}") from None
 
 
 def uv_cache_dir() -> Path | None:
