@@ -1,0 +1,28 @@
+"""Credentials in URLs are redacted before they are written or printed."""
+
+from __future__ import annotations
+
+import pytest
+
+from depmin._secrets import has_credentials, redact, redact_url
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:token@pypi.example/simple", "https://***@pypi.example/simple"),
+        ("https://token@pypi.example/simple", "https://***@pypi.example/simple"),
+        ("https://us%40er:p@ss@pypi.example/simple", "https://***@pypi.example/simple"),
+        ("https://pypi.example/simple?who=a@b", "https://pypi.example/simple?who=a@b"),
+        ("file:///srv/wheels", "file:///srv/wheels"),
+        ("wheels/local", "wheels/local"),
+    ],
+)
+def test_redact_url_hides_userinfo_and_keeps_the_rest(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+    assert has_credentials(url) == (shown != url)
+
+
+def test_redact_finds_every_url_in_a_message() -> None:
+    message = "uv failed: GET https://a:b@one.example/simple/x/ then http://c@two.example/y: 401"
+    assert redact(message) == "uv failed: GET https://***@one.example/simple/x/ then http://***@two.example/y: 401"
