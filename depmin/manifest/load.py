@@ -76,7 +76,7 @@ def parse_fleet(data: bytes, *, path: Path, root: Path | None = None) -> Fleet:
 
 _TOP_KEYS = ("project", "policy", "mapping", "layers", "machines", "families", "agents")
 _LAYERS_KEYS = ("max_unused_mb", "size_tolerance")
-_PROJECT_KEYS = ("name", "root", "python", "platform", "source_roots", "constraints")
+_PROJECT_KEYS = ("name", "root", "python", "platform", "source_roots", "constraints", "max_file_mb")
 _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes")
 _FAMILY_KEYS = (
@@ -129,6 +129,10 @@ def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path
     platform = check.string(table, (*where, "platform"), default="x86_64-manylinux_2_28")
     source_roots = check.strings(table, (*where, "source_roots"), default=(".",))
     constraints = check.optional_string(table, (*where, "constraints"))
+    max_file_mb = table.get("max_file_mb", 10.0)
+    if isinstance(max_file_mb, bool) or not isinstance(max_file_mb, (int, float)) or not 0 < max_file_mb <= 1024:
+        check.error((*where, "max_file_mb"), f"expected a number of megabytes in (0, 1024], got {max_file_mb!r}")
+        max_file_mb = 10.0
     resolved_root = (root if root is not None else path.parent / root_text).resolve()
     if not resolved_root.is_dir():
         fix = "fix project.root (relative to agents.toml) or pass --root"
@@ -142,6 +146,7 @@ def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path
         platform=platform,
         source_roots=source_roots,
         constraints=None if constraints is None else _constraints_path(check, path.parent / constraints),
+        max_file_mb=float(max_file_mb),
     )
 
 

@@ -58,6 +58,7 @@ class Project:
     platform: str
     source_roots: tuple[str, ...]
     constraints: Path | None
+    max_file_mb: float = 10.0  # the scan reads no source file larger than this
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
