@@ -16,6 +16,10 @@ subclasses, and never prints or exits. See ``docs/api.md``.
 
 from __future__ import annotations
 
+from depmin import _runpath
+
+_runpath.drop_working_directory()  # before any dependency is imported: see depmin/_runpath.py
+
 from depmin._version import __version__
 from depmin.api import (
     FleetScan,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from depmin._runpath import check_imports_outside
 from depmin.cli.output import Output
 from depmin.manifest import Fleet, find_config, load_fleet
 
@@ -31,7 +32,9 @@ class Command:
 def load(args: argparse.Namespace) -> Fleet:
     """The fleet of ``--config`` (default: the nearest agents.toml from the working directory), with ``--root``."""
     config: Path = args.config if args.config is not None else find_config(Path.cwd())
-    return load_fleet(config, root=args.root)
+    fleet = load_fleet(config, root=args.root)
+    check_imports_outside(fleet.project.root)
+    return fleet
 
 
 def no_options(parser: argparse.ArgumentParser) -> None:
