@@ -88,8 +88,8 @@ def scan_pieces(result: api.FleetScan, mapped: Mapping[str, Mapped]) -> Iterator
     yield '{"agents":['
     for index, agent in enumerate(result.agents):
         yield ("," if index else "") + dumps(_agent(agent, mapped[agent.agent]))
-    # Keys in sorted order, as dumps would write them: "agents" < "schema" < "summary".
-    yield '],"schema":"depmin.scan/1","summary":' + dumps(summary) + "}"
+    # Keys in sorted order, as dumps would write them: "agents" < "schema" < "skipped" < "summary".
+    yield '],"schema":"depmin.scan/1","skipped":' + dumps(list(result.skipped)) + ',"summary":' + dumps(summary) + "}"
 
 
 def _hop(hop: Hop) -> dict[str, object]:

@@ -40,6 +40,11 @@ class Output:
         """A warning always shows, even with --quiet: guesses must be loud."""
         self.err.write(f"{label('warning', self.err)} {text}\n")
 
+    def scan_notices(self, warnings: Sequence[str], skipped: Sequence[str]) -> None:
+        """What a scan did not read, and a bad parse cache: loud, on stderr, even with --quiet."""
+        for text in (*warnings, *skipped):
+            self.warn(text)
+
     def error(self, text: str) -> None:
         """An error always shows, even with --quiet; the exit code says the command failed."""
         self.err.write(f"{label('error', self.err)} {text}\n")

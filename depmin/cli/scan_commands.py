@@ -46,6 +46,7 @@ def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     """Walk each agent's import graph and report its third-party modules."""
     fleet = load(args)
     result = api.scan(fleet, args.agent or None, use_cache=not args.no_cache, progress=output.progress("scanning"))
+    output.scan_notices(result.warnings, result.skipped)
     chain = api.mapper(fleet, python=args.python)
     mapped = {scan.agent: map_imports(fleet, fleet.agent(scan.agent), scan, chain) for scan in result.agents}
     if output.json:
@@ -123,7 +124,9 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
 def cmd_why(args: argparse.Namespace, output: Output) -> int:
     """Print the chain of imports that brings MODULE into AGENT."""
     fleet = load(args)
-    result = api.scan(fleet, [args.agent_name], use_cache=not args.no_cache).agents[0]
+    scanned = api.scan(fleet, [args.agent_name], use_cache=not args.no_cache)
+    output.scan_notices(scanned.warnings, scanned.skipped)
+    result = scanned.agents[0]
     chain = api.why(result, args.module)
     if output.json:
         output.print(dumps(documents.why_document(result.agent, args.module, chain)))
@@ -148,6 +151,7 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
     """Write locks/<Agent>/requirements.generated.txt for the chosen agents."""
     fleet = load(args)
     scanned = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
+    output.scan_notices(scanned.warnings, scanned.skipped)
     generated = api.generate(fleet, scanned, chain=api.mapper(fleet, python=args.python))
     written = api.write_requirements(fleet, generated, force=args.force)
     if output.json:
@@ -177,6 +181,7 @@ def cmd_needs(args: argparse.Namespace, output: Output) -> int:
     """Inferred needs vs declared needs and family; answers to the uncertain questions."""
     fleet = load(args)
     scanned = api.scan(fleet, args.agent or None, use_cache=not args.no_cache)
+    output.scan_notices(scanned.warnings, scanned.skipped)
     generated = api.generate(fleet, scanned, chain=api.mapper(fleet, python=args.python))
     reports = api.infer_needs(fleet, scanned, generated)
     if output.json:

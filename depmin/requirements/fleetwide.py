@@ -1,8 +1,9 @@
 """The fleet's requirement sets: every scanned agent's, the one-line warnings, the writer, and needs.
 
 :func:`generate_fleet` is pure over the scan; :func:`write_requirements` and :func:`fleet_needs` are the
-stage's edges on disk (``locks/<Agent>/requirements.generated.txt``; the agents' first-party files and
-hand-written requirement files, read as text, never run).
+stage's edges on disk (``locks/<Agent>/requirements.generated.txt``; the agents' first-party files,
+read through the scan's :class:`~depmin.scanning.tree.Tree`, regular files inside the root under the
+size cap, and hand-written requirement files, all read as text, never run).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from pathlib import Path
 from packaging.utils import NormalizedName
 
 from depmin import _files
-from depmin.errors import DepminError
+from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.constraints import Constraints
 from depmin.requirements.generated import AgentRequirements, agent_requirements, render
 from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
 from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
-from depmin.scanning import AgentScan
+from depmin.scanning import AgentScan, Tree, printable
 
 __all__ = ["Generated", "fleet_needs", "generate_fleet", "write_requirements"]
 
@@ -52,7 +53,7 @@ def write_requirements(layout: Layout, generated: Generated, *, config_name: str
     """Write each agent's ``requirements.generated.txt`` atomically; ``{path: changed}``. Refuses
     (DepminError) to replace a file depmin did not write unless ``force``, before writing anything."""
     planned = {layout.generated(r.agent): render(r, config_name=config_name) for r in generated.agents}
-    return _files.write_all(planned, force=force)
+    return _files.write_all(planned, base=layout.base, force=force)
 
 
 def fleet_needs(fleet: Fleet, scans: Iterable[AgentScan], generated: Generated) -> tuple[NeedsReport, ...]:
@@ -68,12 +69,16 @@ def fleet_needs(fleet: Fleet, scans: Iterable[AgentScan], generated: Generated) 
 
 
 def _texts(fleet: Fleet, result: AgentScan) -> dict[str, str]:
+    """The agent's first-party files as text; one the tree refuses or cannot read is left out (the
+    scan reported it)."""
+    tree = Tree.of(fleet.project)
     texts = {}
     for file in result.files:
         try:
-            texts[file] = (fleet.project.root / file).read_text(encoding="utf-8", errors="replace")
+            text = tree.read(fleet.project.root / file).decode("utf-8", errors="replace")
         except OSError:
             continue
+        texts[file] = text.replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal newlines
     return texts
 
 
@@ -81,14 +86,16 @@ def _declared_files(fleet: Fleet, agent: Agent) -> list[tuple[str, set[Normalize
     """The agent's hand-written requirement files: agents.toml's list, or the nearest
     ``requirements.txt`` from the entrypoint's directory up to the root."""
     root = fleet.project.root
+    tree = Tree.of(fleet.project)
     candidates = [root / path for path in agent.requirements] or _nearest(root, (root / agent.entrypoint).parent)
     found = []
     for path in candidates:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = tree.read(path).decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise DepminError(f"agents.{agent.name}.requirements: cannot read {path} ({exc}); fix the path") from None
-        found.append((path.relative_to(root).as_posix(), parse_declared(text)[0]))
+            where = f"agents.{printable(agent.name)}.requirements"
+            raise ConfigError([Problem(where, f"cannot read {tree.shown(path)} ({exc}); fix the path")]) from None
+        found.append((tree.rel(path), parse_declared(text)[0]))
     return found
 
 

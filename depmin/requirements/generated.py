@@ -14,6 +14,12 @@ distribution), :func:`agent_requirements` decides what each agent installs:
 :func:`render` turns the result into the file's text, one requirement a line, sorted::
 
     pyzmq  # zmq: main_pc_code/agents/nlu_agent.py:24
+
+Names from the scanned tree and agents.toml reach the comments: every comment has its control
+characters escaped (:func:`~depmin.scanning.tree.printable`), so a file named
+``"a\n--extra-index-url https://evil/x.py"`` stays inside its comment, and a requirement whose own
+text would span lines or read as a pip option (``-…``) is refused. A marker holding a control
+character (from a hostile ``if sys.platform == "…"``) is not expressible: the import counts as plain.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from depmin._files import MARKER
 from depmin.errors import ConfigError, Problem
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.mapping import Mapper, Resolution
-from depmin.scanning import AgentScan, ExternalImport, Hop, ImportKind, kind_rank
+from depmin.scanning import AgentScan, ExternalImport, Hop, ImportKind, has_control, kind_rank, printable
 
 __all__ = [
     "AgentRequirements",
@@ -217,21 +223,43 @@ def _sort_key(line: RequirementLine) -> tuple[str, str]:
 
 
 def render(result: AgentRequirements, *, config_name: str = "agents.toml") -> str:
-    """The text of ``requirements.generated.txt``: deterministic, pip-valid, commented."""
+    """The text of ``requirements.generated.txt``: deterministic, pip-valid, commented.
+
+    Raises :class:`~depmin.errors.ConfigError` for a requirement that spans lines or starts with
+    ``-`` (pip would read an option), before anything is written."""
+    _refuse_unsafe(result)
+    agent, entrypoint, config = printable(result.agent), printable(result.entrypoint), printable(config_name)
     lines = [
-        f"# {MARKER} from {result.entrypoint} and {config_name} (agent {result.agent}).",
-        f"# Do not edit: change the code or {config_name}, then run `depmin generate --agent {result.agent}`.",
+        f"# {MARKER} from {entrypoint} and {config} (agent {agent}).",
+        f"# Do not edit: change the code or {config}, then run `depmin generate --agent {agent}`.",
     ]
-    lines.extend(f"{line.requirement}  # {line.provenance}" for line in result.install)
+    lines.extend(f"{line.requirement}  # {printable(line.provenance)}" for line in result.install)
     if result.optional:
         lines.append("")
         lines.append("# Optional imports (guarded by try/except ImportError), not installed; opt in with")
-        lines.append(f'# agents.{result.agent}.include_optional = ["<import or distribution>"]:')
-        lines.extend(f"# {line.requirement}  # {line.provenance}" for line in result.optional)
+        lines.append(f'# agents.{agent}.include_optional = ["<import or distribution>"]:')
+        lines.extend(f"# {printable(line.requirement)}  # {printable(line.provenance)}" for line in result.optional)
     return "\n".join(lines) + "\n"
 
 
+def _refuse_unsafe(result: AgentRequirements) -> None:
+    problems = [
+        Problem(
+            f"agents.{printable(result.agent)}",
+            f"requirement {line.requirement!r} ({printable(line.provenance)}) "
+            + ("spans lines" if has_control(line.requirement) else "starts with '-', which pip reads as an option")
+            + "; fix the [mapping] value or extra_requirements entry in agents.toml that gives it",
+        )
+        for line in (*result.install, *result.optional)
+        if has_control(line.requirement) or line.requirement.lstrip().startswith("-")
+    ]
+    if problems:
+        raise ConfigError(problems)
+
+
 def _valid_marker(text: str) -> bool:
+    if has_control(text):  # it would end the requirement line
+        return False
     try:
         Marker(text)
     except InvalidMarker:

@@ -12,7 +12,9 @@ of each third-party module), into the values of ``results`` (``AgentScan``, and 
 behind an import).
 
 The fleet: ``fleet_scan`` (``scan_fleet``) walks every chosen agent over one shared parse cache, into a
-``FleetScan``. May import :mod:`depmin.manifest`.
+``FleetScan``. ``tree`` is the one reader of the scanned tree (regular files inside the root, under the
+size cap; what it refuses is reported) and ``cache_file`` the checked SQLite file behind ``cache``.
+May import :mod:`depmin.manifest`.
 """
 
 from depmin.scanning.cache import Sources, default_cache_dir
@@ -31,6 +33,7 @@ from depmin.scanning.results import (
     why,
 )
 from depmin.scanning.sites import FileImports, ImportSite, PathEdit, SyntaxProblem
+from depmin.scanning.tree import NotReadError, SourceFiles, Tree, has_control, printable, source_files
 from depmin.scanning.walk import scan_agent
 
 __all__ = [
@@ -45,16 +48,22 @@ __all__ = [
     "ImportRecord",
     "ImportSite",
     "ModuleUse",
+    "NotReadError",
     "PathEdit",
     "RecoveredFile",
+    "SourceFiles",
     "Sources",
     "SyntaxProblem",
+    "Tree",
     "Unresolved",
     "default_cache_dir",
     "extract",
+    "has_control",
     "kind_rank",
+    "printable",
     "python_files",
     "scan_agent",
     "scan_fleet",
+    "source_files",
     "why",
 ]

@@ -1,135 +1,162 @@
 """Read source files once per run and remember their imports across runs.
 
 :class:`Sources` hands the graph stage the :class:`~depmin.scanning.sites.FileImports` of a file. Each
-file is read and parsed at most once per run however many agents reach it; results are kept in a
-persistent cache keyed by the file's content (a SQLite database, so a run killed half-way leaves
-every committed entry intact), and a cold cache over many files is filled on both cores.
+file is read (through :class:`~depmin.scanning.tree.Tree`: regular files inside the root, at most
+``project.max_file_mb``) and parsed at most once per run however many agents reach it; results are
+kept in a persistent cache keyed by the file's content (:mod:`depmin.scanning.cache_file`, a SQLite
+database checked on every read, so a run killed half-way leaves every committed entry intact), and a
+cold cache over many files is filled on both cores, a bounded batch of bytes at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import sqlite3
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from depmin._version import __version__
+from depmin.scanning.cache_file import CacheFile
 from depmin.scanning.extraction import extract
-from depmin.scanning.sites import FileImports, ImportSite, PathEdit, SyntaxProblem
+from depmin.scanning.sites import FileImports
+from depmin.scanning.tree import NotReadError, Tree
 
-__all__ = ["PARALLEL_THRESHOLD", "Sources", "default_cache_dir"]
+__all__ = ["NO_CACHE_DIR", "PARALLEL_THRESHOLD", "Sources", "default_cache_dir"]
 
 PARALLEL_THRESHOLD = 64
+_BATCH_BYTES = 64_000_000  # a cold prefetch holds at most about this much source text at once
 _SCHEMA = f"depmin {__version__} imports v2"  # bump when extraction results change
+NO_CACHE_DIR = (
+    "no parse cache: HOME is unset and the user has no home directory; scanning without one "
+    "(set DEPMIN_CACHE_DIR or XDG_CACHE_HOME to keep parse results across runs)"
+)
 
 
-def default_cache_dir() -> Path:
-    """``$DEPMIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/depmin``, else ``~/.cache/depmin``."""
+def default_cache_dir() -> Path | None:
+    """``$DEPMIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/depmin`` (when absolute, as the XDG spec asks),
+    else ``~/.cache/depmin``; None when there is no home directory either (HOME unset and no passwd
+    entry): the scan then runs without a persistent cache (:data:`NO_CACHE_DIR` says so)."""
     explicit = os.environ.get("DEPMIN_CACHE_DIR")
     if explicit:
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "depmin"
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "depmin"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):  # RuntimeError: "Could not determine home directory"
+        return None
+    return home / ".cache" / "depmin" if home.is_absolute() else None
 
 
 class Sources:
-    """File → imports, memoised for the run and (unless ``cache_dir`` is None) on disk."""
+    """File → imports, memoised for the run and (unless ``cache_dir`` is None) on disk.
 
-    def __init__(self, cache_dir: Path | None = None) -> None:
+    ``tree`` decides what is read (by default any regular file, at most 10 MB). Files it refuses
+    are in ``skipped``; ``warnings`` holds the one line about a cache that was bad or unusable.
+    """
+
+    def __init__(self, cache_dir: Path | None = None, *, tree: Tree | None = None) -> None:
+        self.tree = tree or Tree.at(Path(os.sep))
         self._memory: dict[Path, FileImports | OSError] = {}
-        self._db: sqlite3.Connection | None = None
+        self._cache = CacheFile(cache_dir) if cache_dir is not None else None
+        self._skipped: dict[Path, str] = {}
         self.hits = 0
         self.parsed = 0
-        if cache_dir is not None:
-            self._db = _open(cache_dir)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        warning = None if self._cache is None else self._cache.warning
+        return () if warning is None else (warning,)
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """Each file that was not read, and why, sorted."""
+        return tuple(sorted(self._skipped.values()))
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._cache is not None:
+            self._cache.close()
 
     def get(self, path: Path) -> FileImports:
-        """The imports of ``path``; raises OSError if it cannot be read."""
+        """The imports of ``path``; raises OSError (:class:`NotReadError` for a file the tree refuses)
+        if it cannot be read."""
         found = self._memory.get(path)
         if found is None:
             found = self._load(path)
             self._memory[path] = found
         if isinstance(found, OSError):
-            raise found
+            raise found.with_traceback(None)  # the same error each time, not a growing traceback
         return found
 
     def prefetch(self, paths: Iterable[Path], *, workers: int | None = None) -> None:
         """Fill the cache for many files at once, parsing the unknown ones in parallel."""
-        todo: dict[str, tuple[Path, bytes]] = {}
+        batch: dict[str, tuple[list[Path], bytes]] = {}
+        size = 0
         for path in sorted(set(paths) - set(self._memory)):
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                self._memory[path] = exc
+            data = self._read(path)
+            if isinstance(data, OSError):
+                self._memory[path] = data
                 continue
             key = _key(data)
-            cached = self._lookup(key)
+            cached = self._cache.lookup(key, data) if self._cache is not None else None
             if cached is not None:
+                self.hits += 1
                 self._memory[path] = cached
+            elif key in batch:
+                batch[key][0].append(path)
             else:
-                todo.setdefault(key, (path, data))
-        if not todo:
+                batch[key] = ([path], data)
+                size += len(data)
+            if size >= _BATCH_BYTES:
+                self._parse(batch, workers)
+                batch, size = {}, 0
+        self._parse(batch, workers)
+
+    def _parse(self, batch: dict[str, tuple[list[Path], bytes]], workers: int | None) -> None:
+        if not batch:
             return
-        items = sorted(todo.items())
+        items = sorted(batch.items())
         results = _extract_many([data for _, (_, data) in items], workers)
         self.parsed += len(results)
-        for (key, (path, _)), result in zip(items, results, strict=True):
-            self._memory[path] = result
-            self._store(key, result)
+        for (key, (same, data)), result in zip(items, results, strict=True):
+            self._memory.update(dict.fromkeys(same, result))
+            self._store(key, data, result)
         self._commit()
 
-    def _load(self, path: Path) -> FileImports | OSError:
+    def _read(self, path: Path) -> bytes | OSError:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
+            return self.tree.read(path)
+        except NotReadError as exc:
+            self._skipped[path] = self.tree.skipped(path, exc)
             return exc
+        except OSError as exc:
+            self._skipped[path] = self.tree.skipped(path, exc.strerror or type(exc).__name__)
+            return exc
+
+    def _load(self, path: Path) -> FileImports | OSError:
+        data = self._read(path)
+        if isinstance(data, OSError):
+            return data
         key = _key(data)
-        cached = self._lookup(key)
+        cached = self._cache.lookup(key, data) if self._cache is not None else None
         if cached is not None:
+            self.hits += 1
             return cached
         result = extract(data, filename=str(path))
         self.parsed += 1
-        self._store(key, result)
+        self._store(key, data, result)
         self._commit()
         return result
 
-    def _lookup(self, key: str) -> FileImports | None:
-        if self._db is None:
-            return None
-        row = self._db.execute("SELECT value FROM imports WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        self.hits += 1
-        return _decode(row[0])
-
-    def _store(self, key: str, result: FileImports) -> None:
-        if self._db is not None:
-            self._db.execute("INSERT OR REPLACE INTO imports VALUES (?, ?)", (key, _encode(result)))
+    def _store(self, key: str, data: bytes, result: FileImports) -> None:
+        if self._cache is not None:
+            self._cache.store(key, data, result)
 
     def _commit(self) -> None:
-        if self._db is not None:
-            self._db.commit()
-
-
-def _open(cache_dir: Path) -> sqlite3.Connection | None:
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(cache_dir / "imports.sqlite3", timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS imports (key TEXT PRIMARY KEY, value TEXT)")
-        db.commit()
-    except (OSError, sqlite3.Error):
-        return None  # a cache that cannot be opened only costs speed
-    return db
+        if self._cache is not None:
+            self._cache.commit()
 
 
 def _key(data: bytes) -> str:
@@ -148,58 +175,3 @@ def _extract_many(blobs: list[bytes], workers: int | None) -> list[FileImports]:
         return [extract(data) for data in blobs]
     with ProcessPoolExecutor(max_workers=count) as pool:
         return list(pool.map(_extract_one, blobs, chunksize=32))
-
-
-def _encode(result: FileImports) -> str:
-    return json.dumps(
-        {
-            "sites": [
-                [
-                    s.module,
-                    s.level,
-                    list(s.names),
-                    s.line,
-                    s.optional,
-                    s.lazy,
-                    s.type_only,
-                    s.dynamic,
-                    s.marker,
-                    s.recovered,
-                    s.alias,
-                ]
-                for s in result.sites
-            ],
-            "edits": [[e.line, e.path, e.position, e.str_entry, e.lazy] for e in result.path_edits],
-            "error": None if result.syntax_error is None else [result.syntax_error.message, result.syntax_error.line],
-            "notes": list(result.notes),
-        },
-        separators=(",", ":"),
-    )
-
-
-def _decode(text: str) -> FileImports:
-    raw = json.loads(text)
-    sites = tuple(
-        ImportSite(
-            module=m,
-            level=lv,
-            names=tuple(n),
-            line=ln,
-            optional=o,
-            lazy=lz,
-            type_only=t,
-            dynamic=d,
-            marker=mk,
-            recovered=r,
-            alias=a,
-        )
-        for m, lv, n, ln, o, lz, t, d, mk, r, a in raw["sites"]
-    )
-    edits = tuple(PathEdit(line=ln, path=p, position=pos, str_entry=s, lazy=lz) for ln, p, pos, s, lz in raw["edits"])
-    error = raw["error"]
-    return FileImports(
-        sites=sites,
-        path_edits=edits,
-        syntax_error=None if error is None else SyntaxProblem(message=error[0], line=error[1]),
-        notes=tuple(raw["notes"]),
-    )

@@ -15,7 +15,8 @@ The input is the project tree, the agent's command line and the ``sys.path`` edi
 What resolves nowhere is stdlib when ``stdlib_modules`` of the agent's *target* Python (from
 ``stdlib-list``) holds its top-level name; ``STARTUP_MODULES`` are in ``sys.modules`` before any
 user code runs, so no ``sys.path`` edit can shadow them. The file system is only listed, never
-imported from, and each listing is read once per run.
+imported from, and each listing is read once per run; only the tree under the project root is
+searched (the image holds nothing else), and what is not followed is reported (``Finder.skipped``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from depmin.errors import DepminError
 from depmin.manifest import Agent, Fleet
 from depmin.scanning.results import RunMode
 from depmin.scanning.sites import PathEdit
+from depmin.scanning.tree import SKIP_DIRS, NotReadError, Tree, has_control, printable, source_files
 
 __all__ = [
     "STARTUP_MODULES",
@@ -57,7 +59,6 @@ STARTUP_MODULES = frozenset(
         "_sitebuiltins", "site",
     }
 )  # fmt: skip
-_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
 
 
 @cache
@@ -72,12 +73,9 @@ def stdlib_modules(python: str) -> frozenset[str]:
 
 
 def python_files(root: Path) -> list[Path]:
-    """Every ``*.py`` under ``root``, skipping VCS, virtual-environment and cache directories."""
-    found: list[Path] = []
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        found.extend(Path(directory, name) for name in sorted(files) if name.endswith(".py"))
-    return found
+    """Every ``*.py`` under ``root``, skipping VCS, virtual-environment, cache and hidden directories,
+    never entering a symlinked directory (:func:`depmin.scanning.tree.source_files`)."""
+    return list(source_files(Tree.at(root)).files)
 
 
 def run_mode(agent: Agent) -> tuple[RunMode, str | None]:
@@ -150,38 +148,94 @@ class Module:
     search: tuple[Path, ...]  # where its submodules live (empty for a plain module)
 
 
-class Finder:
-    """Python's path finder over a fixed tree, with directory listings cached for the run."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Listing:
+    files: frozenset[str]  # every entry that is not a directory (a FIFO too: reading it says why not)
+    dirs: frozenset[str]
+    refused: frozenset[str]  # a control character in the name, or a symlink that leads out of the root
 
-    def __init__(self) -> None:
-        self._listings: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
-        self._has_python: dict[Path, bool] = {}
+
+_NOTHING = _Listing(files=frozenset(), dirs=frozenset(), refused=frozenset())
+
+
+class Finder:
+    """Python's path finder over a fixed tree, with directory listings cached for the run.
+
+    Only ``tree`` is searched. A ``sys.path`` directory that resolves outside its root lists as
+    empty; an entry whose name holds a control character, or a symlink leading out of the root, is
+    not followed, yet an import naming it resolves to it, so that reading it reports why
+    (:meth:`~depmin.scanning.tree.Tree.read`). The search for Python files below a directory
+    enters each real directory once, whatever symlinks lead to it. Each refusal is in ``skipped``.
+    """
+
+    def __init__(self, tree: Tree | None = None) -> None:
+        self.tree = tree or Tree.at(Path(os.sep))
+        self._listings: dict[Path, _Listing] = {}
+        self._has_python: dict[tuple[int, int], bool] = {}  # by (st_dev, st_ino): each directory once
+        self._holds_at: dict[Path, bool] = {}
         self._index: dict[Path, dict[str, str]] = {}
         self._found: dict[tuple[str, tuple[Path, ...]], Module | None] = {}
+        self._skipped: dict[Path, str] = {}
+        self._escapes: dict[Path, NotReadError | None] = {}
         self.rels: dict[Path, str] = {}  # file -> path relative to the root, shared by the walks
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """What the search did not follow, one message each, sorted."""
+        return tuple(sorted(set(self._skipped.values())))
+
+    def checked(self, path: Path) -> Path:
+        """``path``, or raise :class:`NotReadError` when the tree refuses it (out of the root, a
+        control character); memoised, as every agent that reaches a file checks it."""
+        if path not in self._escapes:
+            self._escapes[path] = self.tree.escape(path)
+        refused = self._escapes[path]
+        if refused is not None:
+            raise refused.with_traceback(None)
+        return path
 
     def listing(self, directory: Path) -> tuple[frozenset[str], frozenset[str]]:
         """The file names and the directory names in ``directory`` (none when it cannot be listed)."""
+        found = self._entries(directory)
+        return found.files, found.dirs
+
+    def _entries(self, directory: Path) -> _Listing:
         found = self._listings.get(directory)
         if found is None:
-            files: set[str] = set()
-            dirs: set[str] = set()
-            try:
-                with os.scandir(directory) as entries:
-                    for entry in entries:
-                        (dirs if entry.is_dir() else files).add(entry.name)
-            except OSError:
-                pass
-            found = (frozenset(files), frozenset(dirs))
+            found = self._list(directory)
             self._listings[directory] = found
         return found
+
+    def _list(self, directory: Path) -> _Listing:
+        if not self.tree.inside(directory):
+            if directory.is_dir():  # on sys.path through an edit: what the image holds is the root only
+                where = printable(os.path.realpath(directory))
+                why = f"a sys.path directory outside the project root ({where}), not searched"
+                fix = "move the code it holds into the project, or fix the sys.path edit"
+                self._skipped[directory] = self.tree.skipped(directory, f"{why}; {fix}")
+            return _NOTHING
+        files: set[str] = set()
+        dirs: set[str] = set()
+        refused: set[str] = set()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    path = directory / entry.name
+                    if has_control(entry.name) or (entry.is_symlink() and not self.tree.inside(path)):
+                        refused.add(entry.name)
+                        self._skipped[path] = self.tree.skipped(path, self.tree.escape(path))
+                    else:
+                        (dirs if entry.is_dir() else files).add(entry.name)
+        except OSError:
+            pass
+        return _Listing(files=frozenset(files), dirs=frozenset(dirs), refused=frozenset(refused))
 
     def elsewhere(self, root: Path, name: str) -> str | None:
         """A first-party module or package called ``name`` anywhere under ``root``, if any."""
         index = self._index.get(root)
         if index is None:
             index = {}
-            for path in python_files(root):
+            for path in source_files(Tree.at(root)).files:
                 stem = path.parent.name if path.name == "__init__.py" else path.stem
                 index.setdefault(stem, path.relative_to(root).as_posix())
             self._index[root] = index
@@ -189,20 +243,35 @@ class Finder:
 
     def holds_python(self, directory: Path) -> bool:
         """Whether ``directory`` or a directory below it holds a ``*.py`` file."""
-        known = self._has_python.get(directory)
+        known = self._holds_at.get(directory)
+        if known is None:
+            known = self._holds_at[directory] = self._holds(directory, ())
+        return known
+
+    def _holds(self, directory: Path, chain: tuple[tuple[int, int], ...]) -> bool:
+        try:
+            info = directory.stat()
+        except OSError:
+            return False
+        identity = (info.st_dev, info.st_ino)
+        known = self._has_python.get(identity)
+        if known is None and identity in chain:
+            self._skipped[directory] = self.tree.skipped(directory, "a symlink loop; remove the symlink")
+            return False
         if known is None:
             files, dirs = self.listing(directory)
             known = any(name.endswith(".py") for name in files) or any(
-                self.holds_python(directory / d) for d in sorted(dirs) if d not in _SKIP_DIRS
+                self._holds(directory / d, (*chain, identity)) for d in sorted(dirs) if d not in SKIP_DIRS
             )
-            self._has_python[directory] = known
+            self._has_python[identity] = known
         return known
 
     def top_names(self, directory: Path) -> set[str]:
         """The top-level names a ``sys.path`` entry ``directory`` makes importable."""
-        files, dirs = self.listing(directory)
-        names = {name[:-3] for name in files if name.endswith(".py")}
-        names.update(d for d in dirs if d not in _SKIP_DIRS and self.holds_python(directory / d))
+        found = self._entries(directory)
+        names = {name[:-3] for name in found.files if name.endswith(".py")}
+        names.update(d for d in found.dirs if d not in SKIP_DIRS and self.holds_python(directory / d))
+        names.update(n.removesuffix(".py") for n in found.refused if n.removesuffix(".py").isidentifier())
         return names
 
     def find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
@@ -218,12 +287,16 @@ class Finder:
     def _find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
         portions: list[Path] = []
         for directory in search:
-            files, dirs = self.listing(directory)
+            entries = self._entries(directory)
+            files, dirs = entries.files, entries.dirs
+            if part in entries.refused:  # reading it reports why it is not followed
+                return Module(name=name, file=directory / part, search=())
             if part in dirs:
                 package = directory / part
-                if "__init__.py" in self.listing(package)[0]:
+                inner = self._entries(package)
+                if "__init__.py" in inner.files | inner.refused:
                     return Module(name=name, file=package / "__init__.py", search=(package,))
-            if f"{part}.py" in files:
+            if f"{part}.py" in files | entries.refused:
                 return Module(name=name, file=directory / f"{part}.py", search=())
             if part in dirs and self.holds_python(directory / part):
                 portions.append(directory / part)

@@ -3,6 +3,11 @@
 Each file is parsed at most once per scan however many agents reach it; parse results persist across
 runs in a content-keyed cache (:mod:`depmin.scanning.cache`). With more than one agent, the Python
 files under the root are parsed up front on ``workers`` processes.
+
+The tree is read through :class:`~depmin.scanning.tree.Tree`: what it does not read or follow (a FIFO,
+a file over ``project.max_file_mb``, a symlink out of the root or in a loop, a control character in a
+name) is in ``FleetScan.skipped``, and in the errors of each agent whose closure needs it; a parse
+cache that was bad or unusable is in ``FleetScan.warnings``.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from pathlib import Path
 
 from depmin.errors import DepminError
 from depmin.manifest import Fleet
-from depmin.scanning.cache import Sources, default_cache_dir
-from depmin.scanning.finder import Finder, python_files
+from depmin.scanning.cache import NO_CACHE_DIR, Sources, default_cache_dir
+from depmin.scanning.finder import Finder
 from depmin.scanning.results import AgentScan
+from depmin.scanning.tree import Tree, source_files
 from depmin.scanning.walk import scan_agent
 
 __all__ = ["FleetScan", "scan_fleet"]
@@ -33,6 +39,8 @@ class FleetScan:
     files_parsed: int
     cache_hits: int
     seconds: float
+    skipped: tuple[str, ...] = ()  # each path of the tree not read or not followed, and why (sorted)
+    warnings: tuple[str, ...] = ()  # one line each, for stderr: the parse cache was bad or unusable
 
     @property
     def ok(self) -> bool:
@@ -57,11 +65,17 @@ def scan_fleet(
     """Walk each agent's import graph (all agents when ``agents`` is None)."""
     started = time.perf_counter()
     chosen = [fleet.agent(name) for name in (fleet.agents if agents is None else agents)]
-    sources = Sources((cache_dir or default_cache_dir()) if use_cache else None)
+    tree = Tree.of(fleet.project)
+    directory = (cache_dir or default_cache_dir()) if use_cache else None
+    warnings = [NO_CACHE_DIR] if use_cache and directory is None else []
+    sources = Sources(directory, tree=tree)
+    skipped: list[str] = []
+    finder = Finder(tree)
     try:
         if len(chosen) > 1:
-            sources.prefetch(python_files(fleet.project.root), workers=workers)
-        finder = Finder()
+            listed = source_files(tree)
+            skipped.extend(listed.skipped)
+            sources.prefetch(listed.files, workers=workers)
         scanned: list[AgentScan] = []
         for agent in chosen:
             scanned.append(scan_agent(fleet, agent, sources, finder=finder))
@@ -74,4 +88,6 @@ def scan_fleet(
         files_parsed=sources.parsed,
         cache_hits=sources.hits,
         seconds=time.perf_counter() - started,
+        skipped=tuple(sorted({*skipped, *sources.skipped, *finder.skipped})),
+        warnings=(*warnings, *sources.warnings),
     )

@@ -9,8 +9,9 @@ package's ``__init__.py`` runs on import, so its imports count, and ``from pkg i
 
 Everything that does not resolve is stdlib (for the agent's *target* Python), missing first-party
 (its top-level name is first-party), unresolved (found only where Python does not look) or
-third-party. Problems in the sources (unreadable files, syntax errors, imports that only work as a
-script or as a module) are reported in the ``AgentScan``, never raised.
+third-party. Problems in the sources (unreadable files; those ``depmin.scanning.tree`` refuses,
+which are then not among its ``files``; syntax errors, imports that only work as a script or as a
+module) are reported in the ``AgentScan``, never raised.
 
 Kinds propagate as the weakest link of the best chain (``depmin.scanning.kinds``): a third-party
 import is ``required`` only if a chain of required edges reaches it from the entrypoint; reached
@@ -23,6 +24,7 @@ reaches a module is its best. Conditional markers are those of the import site i
 from __future__ import annotations
 
 import heapq
+import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ from depmin.scanning.kinds import IMPORT_KINDS, kind_rank
 from depmin.scanning.results import AgentScan, Hop, ImportCategory, ImportRecord, RecoveredFile, RunMode, Unresolved
 from depmin.scanning.sightings import Sighting, ThirdParty
 from depmin.scanning.sites import ImportSite
+from depmin.scanning.tree import NotReadError, Tree, not_read, printable
 
 __all__ = ["scan_agent"]
 
@@ -80,6 +83,7 @@ class _Walk:
     recovered: dict[str, RecoveredFile] = field(default_factory=dict)
     notes: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    unread: set[str] = field(default_factory=set)  # files of the closure the tree refuses
     records: dict[tuple[str, int, str, str], ImportRecord] = field(default_factory=dict)
     run_problems: list[str] = field(default_factory=list)
     first_party_names: set[str] = field(default_factory=set)
@@ -122,7 +126,7 @@ def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder |
     imports anywhere can find modules there. The walk therefore runs again with every ``str``
     directory the closure adds appended to the search path, until no new directory appears.
     """
-    finder = finder or Finder()
+    finder = finder or Finder(Tree.of(fleet.project))
     extra: tuple[Path, ...] = ()
     for _ in range(4):
         walk = _walk(fleet, agent, sources, finder, extra)
@@ -148,10 +152,10 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
     roots = unique((*walk.base_roots, *extra))
     for directory in roots:
         walk.first_party_names.update(finder.top_names(directory))
-    if walk.entry.is_file():
+    if os.path.lexists(walk.entry) and not walk.entry.is_dir():  # a FIFO too: reading it says why not
         _start(walk, module_name, roots)
     else:
-        walk.errors.append(f"entrypoint {agent.entrypoint} does not exist under {walk.root}")
+        walk.errors.append(f"entrypoint {printable(agent.entrypoint)} does not exist under {walk.root}")
     while walk.heap:
         rank, _, state = heapq.heappop(walk.heap)
         if state not in walk.done:
@@ -172,10 +176,11 @@ def _start(walk: _Walk, module_name: str | None, roots: tuple[Path, ...]) -> Non
 
 def _visit(walk: _Walk, state: _State, rank: int, *, is_entry: bool) -> None:
     rel = walk.rel(state.file)
-    try:
-        found = walk.sources.get(state.file)
+    try:  # the finder's tree refuses a path out of the root, whatever tree the Sources were given
+        found = walk.sources.get(walk.finder.checked(state.file))
     except OSError as exc:
-        walk.errors.append(f"{rel}: cannot read ({exc.strerror or type(exc).__name__})")
+        walk.unread.update((rel,) if isinstance(exc, NotReadError) else ())
+        walk.errors.append(not_read(rel, exc, walk.via.get(rel)))
         return
     if found.syntax_error is not None:
         error = found.syntax_error
@@ -382,7 +387,7 @@ def _freeze(walk: _Walk, agent: Agent, python: str) -> AgentScan:
         python=python,
         run_mode=walk.mode,
         run_problems=tuple(dict.fromkeys(walk.run_problems)),
-        files=tuple(sorted(walk.file_rank)),
+        files=tuple(sorted(set(walk.file_rank) - walk.unread)),
         third_party=tuple(ext.freeze() for _, ext in sorted(walk.externals.items())),
         stdlib=tuple(sorted(walk.stdlib_used)),
         missing=tuple(sorted(walk.missing.values(), key=lambda u: (u.module, u.site))),

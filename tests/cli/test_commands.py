@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 from depmin.cli.entry import main
+from tests.conftest import WriteFleet
 
 REPO = Path(__file__).resolve().parents[2]
 MINI = REPO / "tests" / "fixtures" / "mini"
@@ -50,3 +53,17 @@ def test_every_json_schema_is_built_in_documents() -> None:
     named = {path.name: re.findall(r'"schema"', path.read_text(encoding="utf-8")) for path in cli.glob("*.py")}
     assert named.pop("documents.py")
     assert {name: found for name, found in named.items() if found} == {}
+
+
+def test_scan_reports_every_path_it_did_not_read_on_stderr_and_in_json(write_fleet: WriteFleet, tmp_path: Path) -> None:
+    config = write_fleet()
+    os.mkfifo(tmp_path / "repo" / "agents" / "piped.py")
+    (tmp_path / "repo" / "agents" / "nlu.py").write_text("import piped\n")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--config", str(config), "scan", "--no-cache"], out=out, err=err) == 1  # the agent needs it
+    [warning] = [line for line in err.getvalue().splitlines() if "piped.py" in line]
+    assert warning.startswith("warning: agents/piped.py: skipped: ")
+    out = io.StringIO()
+    assert main(["--config", str(config), "scan", "--no-cache", "--format", "json"], out=out, err=io.StringIO()) == 1
+    [skipped] = json.loads(out.getvalue())["skipped"]
+    assert skipped == warning.removeprefix("warning: ")
