@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from depmin._secrets import redact
 from depmin.errors import ToolError
 
 __all__ = ["installed_modules", "last_line"]
@@ -69,7 +70,7 @@ def installed_modules(
     except OSError as exc:
         raise ToolError(f"cannot run {python}: {exc.strerror or exc}; {_FIX}") from None
     if done.returncode != 0:
-        raise ToolError(f"{python} failed to list its distributions ({last_line(done.stderr)}); {_FIX}")
+        raise ToolError(f"{python} failed to list its distributions ({redact(last_line(done.stderr))}); {_FIX}")
     return _parse(python, done.stdout)
 
 

@@ -1,7 +1,8 @@
 """The resolvers: uv (default) and pip-tools behind one request type, each run as a subprocess.
 
-Every failure becomes a one-line :class:`~depmin.errors.ToolError` naming the program and the fix;
-:class:`UnsatisfiableError` carries the resolver's reason for a conflict.
+Every failure becomes a one-line :class:`~depmin.errors.ToolError` naming the program and the fix,
+with the credentials of every URL in it redacted; :class:`UnsatisfiableError` carries the resolver's
+reason for a conflict. The requests themselves carry the real URLs: the resolver needs them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from depmin._backend.interpreters import last_line
-from depmin.errors import ToolError
+from depmin._secrets import redact
+from depmin.errors import ConfigError, Problem, ToolError
 
 # Settings that change what a resolver picks: depmin passes its own (agents.toml and the command
 # line), so a user's or a machine's pip.conf, uv.toml or PIP_*/UV_* variables cannot slip an
@@ -109,13 +111,25 @@ class Backend:
         Raises :class:`UnsatisfiableError` when no set of versions fits, :class:`ToolError` (whose
         message suggests ``--offline``) when no index is reachable, :class:`ToolError` otherwise.
         """
+        _check_lines(request)
         with tempfile.TemporaryDirectory(prefix="depmin-lock-") as scratch:
             files = _Files.write(Path(scratch), request)
             command = self._command(request, files)
             done = _run(command, self._env(), self.timeout, self.name)
             if done.returncode != 0:
                 raise _failure(self.name, request, done.stdout + "\n" + done.stderr)
-            return files.output.read_text(encoding="utf-8")
+            try:
+                return files.output.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ToolError(f"{self.name} wrote no readable output ({exc}); rerun with --debug") from None
+
+
+def _check_lines(request: Compile) -> None:
+    """A line break inside a requirement would add lines (pip options) to the resolver's input
+    files: refuse it (agents.toml's checks should have already)."""
+    for line in (*request.requirements, *request.constraints, *request.preferences):
+        if any(ord(character) < 32 or character == "\x7f" for character in line):
+            raise ConfigError([Problem(repr(line), "a requirement holds a line break or control character; fix it")])
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +174,7 @@ class Uv(Backend):
         done = _run([self.binary(), "--version"], self._env(), 60.0, "uv")
         words = done.stdout.split()
         if done.returncode != 0 or len(words) < 2:
-            raise ToolError(f"uv --version failed ({last_line(done.stderr)}); reinstall uv")
+            raise ToolError(f"uv --version failed ({redact(last_line(done.stderr))}); reinstall uv")
         return words[1]
 
     def _env(self) -> dict[str, str]:
@@ -168,22 +182,25 @@ class Uv(Backend):
 
     def _command(self, request: Compile, files: _Files) -> list[str]:
         command = [self.binary(), "pip", "compile", "--no-config", "--quiet", "--no-header"]
-        command += ["--python-version", request.python, "--python-platform", request.platform]
+        # Every value joined to its option (`--index=URL`): a value that starts with "-" stays a value.
+        command += [f"--python-version={request.python}", f"--python-platform={request.platform}"]
         command += ["--format", "pylock.toml"] if request.pylock else []
         command += ["--generate-hashes"] if request.hashes and not request.pylock else []
         command += ["--no-deps"] if request.no_deps else []
         command += ["--offline"] if request.offline else []
         if request.no_index:  # offline: wheelhouses and local (file://) indexes only, as pip-tools does
             local = [i for i in request.indexes if i.startswith("file:")]
-            command += ["--default-index", local[0]] if local else ["--no-index"]
-            for index in local[1:]:
-                command += ["--index", index]
+            command += [f"--default-index={local[0]}"] if local else ["--no-index"]
+            command += [f"--index={index}" for index in local[1:]]
         else:
-            for index in request.indexes:
-                command += ["--index", index]
-        for directory in request.find_links:
-            command += ["--find-links", directory]
-        return [*command, "-c", str(files.constraints), "-o", str(files.output), str(files.requirements)]
+            command += [f"--index={index}" for index in request.indexes]
+        command += [f"--find-links={directory}" for directory in request.find_links]
+        return [
+            *command,
+            f"--constraints={files.constraints}",
+            f"--output-file={files.output}",
+            str(files.requirements),
+        ]
 
 
 class PipTools(Backend):
@@ -217,16 +234,14 @@ class PipTools(Backend):
         # becomes the main one instead.
         local = [index for index in request.indexes if index.startswith("file:")]
         if request.offline and local:
-            command += ["--index-url", local[0]]
+            command += [f"--index-url={local[0]}"]
         elif request.offline:
             command += ["--no-index"]
-        for index in local[1:] if request.offline else request.indexes:
-            command += ["--extra-index-url", index]
-        for directory in request.find_links:
-            command += ["--find-links", directory]
+        command += [f"--extra-index-url={index}" for index in (local[1:] if request.offline else request.indexes)]
+        command += [f"--find-links={directory}" for directory in request.find_links]
         if request.no_deps:
             raise ToolError("pip-compile cannot resolve without dependencies; use uv for that")
-        return [*command, "-c", str(files.constraints), "-o", str(files.output), str(files.requirements)]
+        return [*command, f"--constraint={files.constraints}", f"--output-file={files.output}", str(files.requirements)]
 
 
 BACKENDS: dict[str, type[Backend]] = {"uv": Uv, "pip-tools": PipTools}
@@ -274,6 +289,20 @@ def _run(command: list[str], env: dict[str, str], timeout: float, name: str) -> 
 
 
 def _failure(name: str, request: Compile, output: str) -> ToolError:
+    """The one-line error for a resolver's failed run; the credentials of every URL in it (the
+    request's indexes, the resolver's output quoting them) are redacted."""
+    error = _classify(name, request, redact(output))
+    return _redact_error(error)
+
+
+def _redact_error(error: ToolError) -> ToolError:
+    error.args = tuple(redact(str(arg)) for arg in error.args)
+    if isinstance(error, UnsatisfiableError):
+        error.explanation = redact(error.explanation)
+    return error
+
+
+def _classify(name: str, request: Compile, output: str) -> ToolError:
     lowered = output.lower()
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     if any(marker in lowered for marker in _NETWORK):

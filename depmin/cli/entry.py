@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from depmin._secrets import redact
 from depmin._version import __version__
 from depmin.cli import build_commands, lock_commands, scan_commands
 from depmin.cli.options import Command, Handler
@@ -131,7 +132,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except Exception as exc:  # a bug in depmin: still one line unless --debug
         if debug:
             traceback.print_exc(file=stderr)
-        stderr.write(f"depmin: internal error: {type(exc).__name__}: {exc}; rerun with --debug and report it\n")
+        stderr.write(
+            f"depmin: internal error: {type(exc).__name__}: {redact(str(exc))}; rerun with --debug and report it\n"
+        )
         return EXIT_TOOL
 
 
@@ -139,8 +142,8 @@ def _report(exc: DepminError, stream: TextIO) -> None:
     error = label("error", stream)
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
-            stream.write(f"{error} {problem}\n")
+            stream.write(f"{error} {redact(str(problem))}\n")
         if len(exc.problems) > 1:
             stream.write(f"{len(exc.problems)} problems\n")
         return
-    stream.write(f"{error} {exc}\n")
+    stream.write(f"{error} {redact(str(exc))}\n")

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from depmin import api
+from depmin._secrets import redact
 from depmin.cli import documents
 from depmin.cli.options import Command, force, load, no_cache, python_option
 from depmin.cli.output import Output, dumps, mb, shown
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
-from depmin.locking import FleetLock
+from depmin.layout import Layout
+from depmin.locking import FleetLock, check_targets
 from depmin.manifest import Fleet
 
 __all__ = ["LOCK", "WHEELHOUSE"]
@@ -39,6 +41,11 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
     generated = _generated(args, fleet)
     if args.check:
         return _lock_check(output, api.lock_status(fleet, generated, selected, backend=args.backend))
+    # The union pins every agent's distributions, guessed names included: as loud as `generate`,
+    # and before resolving, so the warning shows even when the lock then fails.
+    for warning in (generated.guesses, generated.ambiguities):
+        if warning:
+            output.warn(warning)
     done = _lock(args, output, fleet, generated, selected)
     result = done.result
     if output.json:
@@ -47,7 +54,7 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
         _print_lock(output, result)
     for agent in result.agents:
         for problem in agent.problems or ((agent.reason,) if agent.state == "failed" else ()):
-            output.error(problem)
+            output.error(redact(problem))
     diverged = bool(result.divergences) and not args.allow_divergence
     return EXIT_OK if result.ok and not diverged else EXIT_FINDINGS
 
@@ -55,7 +62,12 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
 def _lock(
     args: argparse.Namespace, output: Output, fleet: Fleet, generated: api.Generated, selected: list[str]
 ) -> api.LockResult:
-    """Write the selected agents' requirements.generated.txt (the locks' inputs), then lock them."""
+    """Write the selected agents' requirements.generated.txt (the locks' inputs), then lock them.
+
+    Every file either step may write is checked first, so a refusal (a hand-written lock, a symlink
+    out of the repository) leaves everything as it was."""
+    _check_find_links(args.find_links or ())
+    check_targets(Layout.beside(fleet.path), selected, force=args.force)
     chosen = set(selected)
     subset = api.Generated(
         agents=tuple(r for r in generated.agents if r.agent in chosen), guesses=None, ambiguities=None
@@ -76,6 +88,17 @@ def _lock(
     )
 
 
+def _check_find_links(links: Sequence[Path]) -> None:
+    """``--find-links`` names wheelhouse directories: refuse anything else before resolving."""
+    problems = [
+        Problem(f"--find-links {link}", "is not a directory; pass a wheelhouse directory")
+        for link in links
+        if not link.is_dir()
+    ]
+    if problems:
+        raise ConfigError(problems)
+
+
 def _print_lock(output: Output, result: FleetLock) -> None:
     changed = [a for a in result.agents if a.state != "fresh"]
     for agent in changed if not output.verbose else result.agents:
@@ -85,7 +108,7 @@ def _print_lock(output: Output, result: FleetLock) -> None:
     if locked:
         output.print(f"re-resolved {len(locked)} stale agent(s): {', '.join(locked)}")
     for conflict in result.conflicts:
-        output.print(f"conflict: {conflict}")
+        output.print(redact(f"conflict: {conflict}"))
     for name, versions in result.divergences.items():
         shown_versions = "; ".join(f"{version} ({', '.join(agents)})" for version, agents in versions.items())
         output.print(f"divergent: {name}: {shown_versions}")

@@ -90,7 +90,7 @@ def write_plan(
     """Write the plan's files under ``locks/``; refuses (before writing anything) to replace a file
     depmin did not write, unless ``force``. ``{path: changed}``."""
     files = {layout.locks / rel: text for rel, text in sorted(render_all(fleet, plan, entries).items())}
-    return _files.write_all(files, force=force)
+    return _files.write_all(files, base=layout.base, force=force)
 
 
 def read_committed_plan(layout: Layout) -> Mapping[str, object]:

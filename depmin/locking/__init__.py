@@ -10,7 +10,7 @@ wheels), ``runs`` (one lock run) and ``wheelhouse`` (downloads). May import the 
 from depmin.locking.engine import lock_fleet, lock_inputs
 from depmin.locking.files import Pinned, Target
 from depmin.locking.model import AgentLock, Conflict, FleetLock, LockInput, LockState, Options
-from depmin.locking.runs import LockRun, lock_status, run_lock, wheelhouses
+from depmin.locking.runs import LockRun, check_targets, lock_status, run_lock, wheelhouses
 from depmin.locking.store import Locked, read_locks
 from depmin.locking.verify import Check
 from depmin.locking.wheelhouse import WheelhouseResult, fill_wheelhouse
@@ -28,6 +28,7 @@ __all__ = [
     "Pinned",
     "Target",
     "WheelhouseResult",
+    "check_targets",
     "fill_wheelhouse",
     "lock_fleet",
     "lock_inputs",

@@ -27,6 +27,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from depmin._backend import Backend, UnsatisfiableError
+from depmin._secrets import redact
 from depmin.errors import ConfigError, Problem
 from depmin.locking.files import Existing, Target, parse_existing
 from depmin.locking.model import AgentLock, Conflict, FleetLock, LockInput, Options
@@ -105,7 +106,7 @@ def check_hashable(inputs: Iterable[LockInput]) -> None:
             problems.append(
                 Problem(
                     f"agents.{item.agent}.{key}",
-                    f"{text!r} cannot be hashed ({kind}); build it as a wheel and put it in a wheelhouse "
+                    f"{redact(text)!r} cannot be hashed ({kind}); build it as a wheel and put it in a wheelhouse "
                     "(families.<F>.find_links) or an index, then require it by name",
                 )
             )

@@ -6,9 +6,10 @@ Both resolvers print pip requirements with hashes and ``# via`` annotations::
         --hash=sha256:b697...440b
         # via alpha
 
-:func:`parse_requirements` reads that into :class:`Pinned` values; :func:`parse_files` reads the
-file listing (URLs, sizes, sha256) of a PEP 751 ``pylock.toml`` written by uv. The renderers are
-pure and sort everything, so the same resolution gives byte-identical files whatever the backend.
+:func:`parse_requirements` reads that into :class:`Pinned` values; :func:`parse_files` (of
+:mod:`depmin.locking.listing`, re-exported here) reads the file listing (URLs, sizes, sha256) of a
+PEP 751 ``pylock.toml``. The renderers are pure and sort everything, so the same resolution gives
+byte-identical files whatever the backend, and they redact the credentials of every URL they write.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from depmin import _toml
-from depmin.errors import ToolError
+from depmin._secrets import redact, redact_url
+from depmin.errors import ConfigError, Problem
+from depmin.locking.listing import REWRITE, File, Release, bad_filename, parse_files
 
 __all__ = [
     "Existing",
@@ -36,6 +37,7 @@ __all__ = [
     "Pinned",
     "Release",
     "Target",
+    "bad_filename",
     "environment_marker",
     "header",
     "parse_existing",
@@ -67,38 +69,16 @@ class Pinned:
     via: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class File:
-    """A wheel or sdist of a release, as an index (or a wheelhouse) lists it."""
-
-    filename: str
-    url: str
-    sha256: str
-    size: int | None
-
-    @property
-    def is_wheel(self) -> bool:
-        return self.filename.endswith(".whl")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Release:
-    name: NormalizedName
-    version: Version
-    files: tuple[File, ...]  # the target's wheels, then the sdist
-    index: str | None = None
-    dependencies: frozenset[NormalizedName] = frozenset()
-
-
-def parse_requirements(text: str, *, where: str = "resolver output") -> tuple[Pinned, ...]:
-    """The pinned entries of a pip requirements file written by uv or pip-compile."""
+def parse_requirements(text: str, *, where: str = "resolver output", fix: str = REWRITE) -> tuple[Pinned, ...]:
+    """The pinned entries of a pip requirements file written by uv or pip-compile; an entry that is
+    not a requirement raises :class:`ConfigError` naming ``where``, ending with ``fix``."""
     pins: list[Pinned] = []
     for head, comments in _entries(text):
         requirement_text, *hash_parts = head.split("--hash=")
         try:
             requirement = Requirement(requirement_text.strip())
         except InvalidRequirement as exc:
-            raise ToolError(f"{where}: cannot read {head!r} ({exc}); rerun with --debug") from None
+            raise ConfigError([Problem(where, redact(f"cannot read {head!r} ({exc}); {fix}"))]) from None
         pins.append(
             Pinned(
                 name=canonicalize_name(requirement.name),
@@ -163,47 +143,6 @@ def _via(comments: list[str]) -> tuple[str, ...]:
     )
 
 
-def parse_files(
-    text: str, *, base: Path | None = None, where: str = "pylock.toml"
-) -> dict[tuple[NormalizedName, Version], Release]:
-    """The releases of a PEP 751 pylock.toml (as uv writes it): hashed wheels and sdist, dependencies.
-
-    The one reader of pylock.toml: the lock stage verifies and downloads from it, the layer planner
-    takes sizes and dependencies from it. Raises ToolError naming ``where`` when it is not a lock."""
-    try:
-        document = _toml.loads(text)
-        return dict(_release(package, base) for package in document.get("packages", []))
-    except (_toml.TOMLDecodeError, KeyError, TypeError, InvalidVersion) as exc:
-        raise ToolError(
-            f"{where}: not a pylock.toml depmin can read ({exc!r}); regenerate it with `depmin lock`"
-        ) from None
-
-
-def _release(package: Mapping[str, Any], base: Path | None) -> tuple[tuple[NormalizedName, Version], Release]:
-    name = canonicalize_name(package["name"])
-    version = Version(package["version"])
-    sources = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
-    files = tuple(_file(source, base) for source in sources if "sha256" in source.get("hashes", {}))
-    dependencies = frozenset(canonicalize_name(d["name"]) for d in package.get("dependencies", []) if "name" in d)
-    release = Release(name=name, version=version, files=files, index=package.get("index"), dependencies=dependencies)
-    return (name, version), release
-
-
-def _file(source: Mapping[str, object], base: Path | None) -> File:
-    url = str(source.get("url") or "")
-    if not url and "path" in source:
-        path = Path(str(source["path"]))
-        url = (path if path.is_absolute() or base is None else base / path).resolve().as_uri()
-    filename = str(source.get("name") or urllib.parse.unquote(urllib.parse.urlparse(url).path.rsplit("/", 1)[-1]))
-    size = source.get("size")
-    if size is None and url.startswith("file:"):
-        local = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
-        size = local.stat().st_size if local.is_file() else None
-    hashes = source["hashes"]
-    assert isinstance(hashes, Mapping)
-    return File(filename=filename, url=url, sha256=str(hashes["sha256"]), size=size if isinstance(size, int) else None)
-
-
 _PLATFORM = re.compile(
     r"^(?:(?P<arch>[a-z0-9_]+)-)?(?P<os>manylinux_\d+_\d+|musllinux_\d+_\d+|unknown-linux-gnu|"
     r"unknown-linux-musl|linux|apple-darwin|macos|pc-windows-msvc|windows)$"
@@ -228,7 +167,9 @@ def environment_marker(python: str, platform: str) -> str:
 
 
 def render_requirements(header: Sequence[str], pins: Iterable[Pinned]) -> str:
-    """requirements.lock: the header, then one hashed entry per distribution, sorted by name."""
+    """requirements.lock: the header, then one hashed entry per distribution, sorted by name.
+
+    Credentials in any URL (a direct URL, a ``# via`` reason, the header) are redacted."""
     lines = [f"# {line}" if line else "#" for line in header]
     for pin in sorted(pins, key=lambda p: p.name):
         spec = f"{pin.name}=={pin.version}" if pin.url is None else f"{pin.name} @ {pin.url}"
@@ -241,7 +182,7 @@ def render_requirements(header: Sequence[str], pins: Iterable[Pinned]) -> str:
         elif pin.via:
             lines.append("    # via")
             lines.extend(f"    #   {reason}" for reason in pin.via)
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")
 
 
 def render_pylock(
@@ -256,7 +197,9 @@ def render_pylock(
     """pylock.toml (PEP 751) for one target: every package with its wheels' URLs, sizes and hashes,
     and its ``dependencies`` (read from the ``# via`` reasons of ``pins``).
 
-    Local files (a wheelhouse) are written as ``path`` relative to ``directory``, the lock's own.
+    Local files (a wheelhouse) are written as ``path`` relative to ``directory``, the lock's own;
+    credentials in the ``index`` and file URLs are redacted (``depmin wheelhouse`` authenticates by
+    host from agents.toml's index URLs).
     """
     dependencies: dict[str, set[str]] = {}
     for pin in pins:
@@ -281,7 +224,7 @@ def render_pylock(
             f"version = {_string(str(release.version))}",
         ]
         if release.index:
-            lines.append(f"index = {_string(release.index)}")
+            lines.append(f"index = {_string(redact_url(release.index))}")
         sdists = [f for f in release.files if not f.is_wheel]
         wheels = [f for f in release.files if f.is_wheel]
         if sdists:
@@ -293,7 +236,7 @@ def render_pylock(
             lines.append("wheels = [")
             lines.extend(f"    {_table(wheel, directory)}," for wheel in sorted(wheels, key=lambda w: w.filename))
             lines.append("]")
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")
 
 
 def _table(file: File, directory: Path) -> str:
@@ -302,7 +245,7 @@ def _table(file: File, directory: Path) -> str:
         local = Path(urllib.request.url2pathname(urllib.parse.urlparse(file.url).path))
         parts.append(f"path = {_string(Path(os.path.relpath(local, directory)).as_posix())}")
     else:
-        parts.append(f"url = {_string(file.url)}")
+        parts.append(f"url = {_string(redact_url(file.url))}")
     if file.size is not None:
         parts.append(f"size = {file.size}")
     parts.append(f"hashes = {{ sha256 = {_string(file.sha256)} }}")
@@ -326,13 +269,15 @@ class Existing:
 
 
 def header(agent: str, target: Target, digest: str, backend: str, scope: str) -> tuple[str, ...]:
-    """The comment lines at the top of both lock files (staleness is read back from them)."""
-    indexes = ", ".join(target.indexes) or "default"
+    """The comment lines at the top of both lock files (staleness is read back from them); URLs
+    are shown with their credentials redacted (``https://***@host/simple``)."""
+    indexes = ", ".join(map(redact_url, target.indexes)) or "default"
+    links = ", ".join(map(redact_url, target.find_links)) or "none"
     return (
         f"Generated by depmin lock for agent {agent}; do not edit: run `depmin lock --agent {agent}`.",
         f"inputs: sha256={digest} (requirements, constraints, indexes, target, backend)",
         f"target: python {target.python}, platform {target.platform}; backend: {backend}",
-        f"indexes: {indexes}; find-links: {', '.join(target.find_links) or 'none'}",
+        f"indexes: {indexes}; find-links: {links}",
         f"pins: {scope}",
         "install: pip install --require-hashes --no-deps -r requirements.lock",
     )
@@ -346,7 +291,7 @@ def parse_existing(lock_text: str | None, pylock_text: str | None) -> Existing:
         for pin in parse_requirements(lock_text or "", where="requirements.lock"):
             if pin.version is not None:
                 pins[pin.name] = pin.version
-    except ToolError:  # edited by hand into something unreadable: a lock to make again
+    except ConfigError:  # edited by hand into something unreadable: a lock to make again
         fields = {}
     return Existing(
         digest=fields.get("inputs", "").split(" ")[0].removeprefix("sha256=") or None,

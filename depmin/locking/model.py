@@ -15,6 +15,7 @@ from typing import Literal
 
 from packaging.utils import NormalizedName
 
+from depmin._secrets import redact_url
 from depmin.locking.files import Pinned, Target
 from depmin.locking.verify import Check
 
@@ -36,7 +37,10 @@ class LockInput:
     constraints: tuple[str, ...]  # lines of project.constraints
 
     def digest(self, backend: str) -> str:
-        """sha256 of everything a resolution depends on; ``backend`` is ``"uv 0.13.9"``."""
+        """sha256 of everything a resolution depends on; ``backend`` is ``"uv 0.13.9"``.
+
+        Index and find-links URLs are hashed with their credentials redacted: a rotated token
+        changes nothing the resolver picks, so it leaves every lock current."""
         document = {
             "schema": SCHEMA,
             "requirements": sorted(self.requirements),
@@ -44,8 +48,8 @@ class LockInput:
             "constraints": list(self.constraints),
             "python": self.target.python,
             "platform": self.target.platform,
-            "indexes": list(self.target.indexes),
-            "find_links": list(self.target.find_links),
+            "indexes": [redact_url(url) for url in self.target.indexes],
+            "find_links": [redact_url(url) for url in self.target.find_links],
             "backend": backend,
         }
         return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()

@@ -18,16 +18,36 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from depmin._backend import Backend, Compile, UnsatisfiableError, Uv
-from depmin.errors import ToolError
+from depmin._secrets import redact
+from depmin.errors import ConfigError, ToolError
 from depmin.locking import files as _pylock
 from depmin.locking.files import Release, Target, header
 from depmin.locking.model import AgentLock, Conflict, LockInput, Options
 from depmin.locking.verify import Contents, verify
 
-__all__ = ["FLEET_WIDE", "AgentLock", "Conflict", "Engine", "Scope", "minimal_conflict"]
+__all__ = ["FLEET_WIDE", "AgentLock", "Conflict", "Engine", "Scope", "minimal_conflict", "redacted"]
 
 FLEET_WIDE = "fleet-wide (one version of each distribution for every agent of this target)"
 T = TypeVar("T")
+_TOOL_FIX = "rerun with --debug or try the other --backend"
+
+
+def redacted(exc: ToolError) -> ToolError:
+    """``exc`` with the credentials of every URL in its message (and explanation) redacted: a
+    resolver's output quotes the index URLs it was given, tokens included."""
+    exc.args = tuple(redact(str(arg)) for arg in exc.args)
+    if isinstance(exc, UnsatisfiableError):
+        exc.explanation = redact(exc.explanation)
+    return exc
+
+
+def _read(parse: Callable[[], T]) -> T:
+    """Parse a resolver's output: what depmin cannot read is the tool's failure (exit 3), not a
+    bad file of the user's."""
+    try:
+        return parse()
+    except ConfigError as exc:
+        raise ToolError("; ".join(map(str, exc.problems))) from None
 
 
 def minimal_conflict(items: Sequence[T], fails: Callable[[Sequence[T]], bool]) -> tuple[T, ...]:
@@ -118,22 +138,30 @@ class Engine:
                 return backend.compile(replace(request, offline=True))
             except ToolError:
                 pass
-        return backend.compile(request)
+        try:
+            return backend.compile(request)
+        except ToolError as exc:
+            raise redacted(exc) from None
 
     def pins(
         self, target: Target, requirements: Iterable[str], preferences: Mapping[str, str]
     ) -> dict[NormalizedName, Version]:
         prefer = tuple(f"{name}=={version}" for name, version in sorted(preferences.items()))
-        text = self.backend.compile(self.request(target, requirements, hashes=False, preferences=prefer))
-        return {pin.name: pin.version for pin in _pylock.parse_requirements(text) if pin.version is not None}
+        try:
+            text = self.backend.compile(self.request(target, requirements, hashes=False, preferences=prefer))
+        except ToolError as exc:
+            raise redacted(exc) from None
+        pins = _read(lambda: _pylock.parse_requirements(text, fix=_TOOL_FIX))
+        return {pin.name: pin.version for pin in pins if pin.version is not None}
 
     def scope(self, target: Target, label: str, pins: Mapping[NormalizedName, Version]) -> Scope:
         exact = [f"{name}=={version}" for name, version in pins.items()]
         # The file listing (URLs, sizes, the target's wheels) comes from uv whatever the backend:
         # pip-compile prints hashes only.
         text = self.compile(self.request(target, exact, pylock=True, no_deps=True), lister=True)
+        where = "the pylock.toml the resolver wrote"
         return Scope(
-            label=label, pins=dict(pins), releases=_pylock.parse_files(text, where="the pylock.toml the resolver wrote")
+            label=label, pins=dict(pins), releases=_read(lambda: _pylock.parse_files(text, where=where, fix=_TOOL_FIX))
         )
 
     def conflict(self, label: str, target: Target, members: Sequence[str]) -> Conflict:
@@ -147,7 +175,7 @@ class Engine:
             try:
                 self.compile(self.request(target, subset, hashes=False))
             except UnsatisfiableError as exc:
-                explanation[:] = [exc.explanation]
+                explanation[:] = [redact(exc.explanation)]
                 return True
             return False
 
@@ -198,7 +226,7 @@ class Engine:
             try:
                 pins = self.pins(target, self.inputs[agent].requirements, preferences)
             except UnsatisfiableError as exc:
-                found[agent] = f"{agent}: its own requirements conflict: {exc.explanation}"
+                found[agent] = f"{agent}: its own requirements conflict: {redact(exc.explanation)}"
                 continue
             found[agent] = self.scope(target, "agent alone (--allow-divergence)", pins)
         return found
@@ -209,13 +237,13 @@ class Engine:
         constraints = (*item.constraints, *pinned)
         text = self.compile(self.request(item.target, item.requirements, constraints=constraints))
         packages, releases, problems = [], [], []
-        for pin in _pylock.parse_requirements(text):
+        for pin in _read(lambda: _pylock.parse_requirements(text, fix=_TOOL_FIX)):
             release = scope.releases.get((pin.name, pin.version)) if pin.version is not None else None
             listed = {f"sha256:{file.sha256}" for file in release.files} if release else set()
             hashes = tuple(sorted(listed.intersection(pin.hashes))) or pin.hashes
             if not hashes or release is None:
                 problems.append(
-                    f"{agent}: {pin.name} resolved without a hash or file listing ({pin.url or 'no URL'}); "
+                    f"{agent}: {pin.name} resolved without a hash or file listing ({redact(pin.url or 'no URL')}); "
                     "a lock must hash every line: publish it as a wheel to an index or a wheelhouse"
                 )
                 continue

@@ -1,4 +1,5 @@
-"""One ``depmin lock`` run on disk: the mutex, the refusal to overwrite hand-written locks, the writes.
+"""One ``depmin lock`` run on disk: the mutex, the refusal to overwrite hand-written locks (checked for
+every target before the first write), the writes.
 
 :func:`run_lock` is the edge around the pure engine (:func:`depmin.locking.engine.lock_fleet`): it holds
 ``locks/.depmin.lock`` while it reads the current locks and resolves, and writes each agent's
@@ -8,17 +9,17 @@ any point keeps every lock it finished and leaves the others as they were.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from depmin import _backend, _files
-from depmin.layout import LOCK_NAME, PYLOCK_NAME, Layout
+from depmin.layout import GENERATED_NAME, LOCK_NAME, PYLOCK_NAME, Layout
 from depmin.locking.engine import lock_fleet, staleness
 from depmin.locking.model import AgentLock, FleetLock, LockInput, Options
 from depmin.locking.store import WheelContents, locked, read_existing
 
-__all__ = ["LockRun", "lock_status", "run_lock", "wheelhouses"]
+__all__ = ["LockRun", "check_targets", "lock_status", "run_lock", "wheelhouses"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -46,18 +47,17 @@ def run_lock(
     force: bool = False,
     progress: Progress | None = None,
 ) -> LockRun:
-    """Lock the stale agents of ``selected`` (``inputs`` holds the whole fleet: its union fixes versions)."""
-    if not force:
-        for name in selected:
-            for file in (LOCK_NAME, PYLOCK_NAME):
-                _files.check_replaceable(layout.agent_dir(name) / file)
+    """Lock the stale agents of ``selected`` (``inputs`` holds the whole fleet: its union fixes versions).
+
+    Every lock file of ``selected`` is checked (:func:`check_targets`) before anything resolves."""
+    check_targets(layout, selected, force=force, generated=False)
     written: dict[Path, bool] = {}
     finished: list[str] = []
 
     def sink(result: AgentLock) -> None:
         for file, text in result.texts.items():
             path = layout.agent_dir(result.agent) / file
-            written[path] = _files.write_generated(path, text, force=force)
+            written[path] = _files.write_generated(path, text, base=layout.base, force=force)
         finished.append(result.agent)
         if progress is not None:
             progress(result.agent, len(finished), len(selected))
@@ -76,6 +76,16 @@ def run_lock(
             sink=sink,
         )
     return LockRun(result=result, written=written)
+
+
+def check_targets(layout: Layout, selected: Iterable[str], *, force: bool = False, generated: bool = True) -> None:
+    """Raise before the first write of ``depmin lock`` unless every file it may write for the
+    ``selected`` agents can be replaced: their ``requirements.lock`` and ``pylock.toml`` (and, with
+    ``generated``, the ``requirements.generated.txt`` written first) must lie inside the directory of
+    agents.toml and, unless ``force``, be absent or depmin's (:func:`depmin._files.check_replaceable`)."""
+    names = (GENERATED_NAME, LOCK_NAME, PYLOCK_NAME) if generated else (LOCK_NAME, PYLOCK_NAME)
+    targets = [layout.agent_dir(agent) / name for agent in selected for name in names]
+    _files.check_all(targets, base=layout.base, force=force)
 
 
 def lock_status(

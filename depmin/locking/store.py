@@ -17,6 +17,7 @@ import time
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,11 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from depmin.errors import DepminError
+from depmin._files import check_inside
+from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.locking.files import Existing, Pinned, Release, parse_existing, parse_files, parse_requirements
+from depmin.locking.listing import REWRITE
 from depmin.locking.verify import Provides, provides_from_paths
 
 __all__ = ["Locked", "WheelContents", "locked", "read_existing", "read_locks"]
@@ -34,9 +37,19 @@ __all__ = ["Locked", "WheelContents", "locked", "read_existing", "read_locks"]
 
 @contextlib.contextmanager
 def locked(layout: Layout, *, timeout: float = 600.0) -> Iterator[None]:
-    """Hold the locks directory's mutex; wait up to ``timeout`` seconds for another run."""
-    layout.locks.mkdir(parents=True, exist_ok=True)
-    with layout.mutex.open("a+b") as handle:
+    """Hold the locks directory's mutex; wait up to ``timeout`` seconds for another run.
+
+    The mutex is a file like any other depmin writes: never through a symlink out of the directory
+    of agents.toml; a path that cannot hold it raises :class:`ConfigError` naming it."""
+    check_inside(layout.mutex, layout.base)
+    try:
+        layout.locks.mkdir(parents=True, exist_ok=True)
+        handle = layout.mutex.open("a+b")
+    except OSError as exc:
+        raise ConfigError(
+            [Problem(str(layout.mutex), f"cannot open the mutex of lock runs ({exc.strerror or exc}); check the path")]
+        ) from None
+    with handle:
         deadline = time.monotonic() + timeout
         while not _try_lock(handle.fileno()):
             if time.monotonic() > deadline:
@@ -101,7 +114,7 @@ def read_locks(layout: Layout, agents: Iterable[str]) -> dict[str, Locked]:
     found: dict[str, Locked] = {}
     missing = []
     for agent in agents:
-        lock, pylock = _read(layout.lock(agent)), _read(layout.pylock(agent))
+        lock, pylock = _text(layout.lock(agent)), _text(layout.pylock(agent))
         if lock is None or pylock is None:
             missing.append(agent)
             continue
@@ -121,6 +134,18 @@ def _read(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _text(path: Path) -> str | None:
+    """A committed lock's text, None when there is none; :class:`ConfigError` naming it when it
+    is there but not readable text (binary, a directory, no permission)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or str(exc))
+        raise ConfigError([Problem(str(path), f"cannot read it ({reason}); {REWRITE}")]) from None
 
 
 class WheelContents:
@@ -166,8 +191,8 @@ def _wheel_modules(path: Path) -> Provides | None:
             names = archive.namelist()
             top = next((n for n in names if n.endswith(".dist-info/top_level.txt")), None)
             top_level = archive.read(top).decode("utf-8", "replace").split() if top else []
-    except (OSError, zipfile.BadZipFile):
-        return None
+    except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError, zlib.error):
+        return None  # not a wheel zipfile can read (truncated, encrypted, an unknown compression)
     return provides_from_paths(names, top_level)
 
 
