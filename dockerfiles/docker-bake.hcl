@@ -96,660 +96,660 @@ target "family-gpu-ampere-vision" {
   contexts = { "depmin/family-gpu-ampere:current" = "target:family-gpu-ampere" }
 }
 
-target "ActiveLearningMonitor" {
+target "activelearningmonitor" {
   context = ".."
   dockerfile = "dockerfiles/agents/ActiveLearningMonitor.Dockerfile"
   tags = ["${REGISTRY}/activelearningmonitor:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/activelearningmonitor:buildcache-ActiveLearningMonitor"]
-  cache-to = ["type=registry,ref=${REGISTRY}/activelearningmonitor:buildcache-ActiveLearningMonitor,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/activelearningmonitor:buildcache-activelearningmonitor"]
+  cache-to = ["type=registry,ref=${REGISTRY}/activelearningmonitor:buildcache-activelearningmonitor,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "AdvancedCommandHandler" {
+target "advancedcommandhandler" {
   context = ".."
   dockerfile = "dockerfiles/agents/AdvancedCommandHandler.Dockerfile"
   tags = ["${REGISTRY}/advancedcommandhandler:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/advancedcommandhandler:buildcache-AdvancedCommandHandler"]
-  cache-to = ["type=registry,ref=${REGISTRY}/advancedcommandhandler:buildcache-AdvancedCommandHandler,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/advancedcommandhandler:buildcache-advancedcommandhandler"]
+  cache-to = ["type=registry,ref=${REGISTRY}/advancedcommandhandler:buildcache-advancedcommandhandler,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "AdvancedRouter" {
+target "advancedrouter" {
   context = ".."
   dockerfile = "dockerfiles/agents/AdvancedRouter.Dockerfile"
   tags = ["${REGISTRY}/advancedrouter:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/advancedrouter:buildcache-AdvancedRouter"]
-  cache-to = ["type=registry,ref=${REGISTRY}/advancedrouter:buildcache-AdvancedRouter,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/advancedrouter:buildcache-advancedrouter"]
+  cache-to = ["type=registry,ref=${REGISTRY}/advancedrouter:buildcache-advancedrouter,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "AffectiveProcessingCenter" {
+target "affectiveprocessingcenter" {
   context = ".."
   dockerfile = "dockerfiles/agents/AffectiveProcessingCenter.Dockerfile"
   tags = ["${REGISTRY}/affectiveprocessingcenter:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-AffectiveProcessingCenter"]
-  cache-to = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-AffectiveProcessingCenter,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-affectiveprocessingcenter"]
+  cache-to = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-affectiveprocessingcenter,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
-target "AgentTrustScorer" {
+target "agenttrustscorer" {
   context = ".."
   dockerfile = "dockerfiles/agents/AgentTrustScorer.Dockerfile"
   tags = ["${REGISTRY}/agenttrustscorer:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/agenttrustscorer:buildcache-AgentTrustScorer"]
-  cache-to = ["type=registry,ref=${REGISTRY}/agenttrustscorer:buildcache-AgentTrustScorer,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/agenttrustscorer:buildcache-agenttrustscorer"]
+  cache-to = ["type=registry,ref=${REGISTRY}/agenttrustscorer:buildcache-agenttrustscorer,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "AsyncProcessor" {
+target "asyncprocessor" {
   context = ".."
   dockerfile = "dockerfiles/agents/AsyncProcessor.Dockerfile"
   tags = ["${REGISTRY}/asyncprocessor:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/asyncprocessor:buildcache-AsyncProcessor"]
-  cache-to = ["type=registry,ref=${REGISTRY}/asyncprocessor:buildcache-AsyncProcessor,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/asyncprocessor:buildcache-asyncprocessor"]
+  cache-to = ["type=registry,ref=${REGISTRY}/asyncprocessor:buildcache-asyncprocessor,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "AudioCapture" {
+target "audiocapture" {
   context = ".."
   dockerfile = "dockerfiles/agents/AudioCapture.Dockerfile"
   tags = ["${REGISTRY}/audiocapture:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/audiocapture:buildcache-AudioCapture"]
-  cache-to = ["type=registry,ref=${REGISTRY}/audiocapture:buildcache-AudioCapture,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/audiocapture:buildcache-audiocapture"]
+  cache-to = ["type=registry,ref=${REGISTRY}/audiocapture:buildcache-audiocapture,mode=max"]
   contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
 }
 
-target "AuthenticationAgent" {
+target "authenticationagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/AuthenticationAgent.Dockerfile"
   tags = ["${REGISTRY}/authenticationagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/authenticationagent:buildcache-AuthenticationAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/authenticationagent:buildcache-AuthenticationAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/authenticationagent:buildcache-authenticationagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/authenticationagent:buildcache-authenticationagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "CacheManager" {
+target "cachemanager" {
   context = ".."
   dockerfile = "dockerfiles/agents/CacheManager.Dockerfile"
   tags = ["${REGISTRY}/cachemanager:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/cachemanager:buildcache-CacheManager"]
-  cache-to = ["type=registry,ref=${REGISTRY}/cachemanager:buildcache-CacheManager,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/cachemanager:buildcache-cachemanager"]
+  cache-to = ["type=registry,ref=${REGISTRY}/cachemanager:buildcache-cachemanager,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "CentralErrorBus" {
+target "centralerrorbus" {
   context = ".."
   dockerfile = "dockerfiles/agents/CentralErrorBus.Dockerfile"
   tags = ["${REGISTRY}/centralerrorbus:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/centralerrorbus:buildcache-CentralErrorBus"]
-  cache-to = ["type=registry,ref=${REGISTRY}/centralerrorbus:buildcache-CentralErrorBus,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/centralerrorbus:buildcache-centralerrorbus"]
+  cache-to = ["type=registry,ref=${REGISTRY}/centralerrorbus:buildcache-centralerrorbus,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "ChainOfThoughtAgent" {
+target "chainofthoughtagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/ChainOfThoughtAgent.Dockerfile"
   tags = ["${REGISTRY}/chainofthoughtagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/chainofthoughtagent:buildcache-ChainOfThoughtAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/chainofthoughtagent:buildcache-ChainOfThoughtAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/chainofthoughtagent:buildcache-chainofthoughtagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/chainofthoughtagent:buildcache-chainofthoughtagent,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
-target "ChitchatAgent" {
+target "chitchatagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/ChitchatAgent.Dockerfile"
   tags = ["${REGISTRY}/chitchatagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/chitchatagent:buildcache-ChitchatAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/chitchatagent:buildcache-ChitchatAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/chitchatagent:buildcache-chitchatagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/chitchatagent:buildcache-chitchatagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "CloudTranslationService" {
+target "cloudtranslationservice" {
   context = ".."
   dockerfile = "dockerfiles/agents/CloudTranslationService.Dockerfile"
   tags = ["${REGISTRY}/cloudtranslationservice:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/cloudtranslationservice:buildcache-CloudTranslationService"]
-  cache-to = ["type=registry,ref=${REGISTRY}/cloudtranslationservice:buildcache-CloudTranslationService,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/cloudtranslationservice:buildcache-cloudtranslationservice"]
+  cache-to = ["type=registry,ref=${REGISTRY}/cloudtranslationservice:buildcache-cloudtranslationservice,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "CodeGenerator" {
+target "codegenerator" {
   context = ".."
   dockerfile = "dockerfiles/agents/CodeGenerator.Dockerfile"
   tags = ["${REGISTRY}/codegenerator:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/codegenerator:buildcache-CodeGenerator"]
-  cache-to = ["type=registry,ref=${REGISTRY}/codegenerator:buildcache-CodeGenerator,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/codegenerator:buildcache-codegenerator"]
+  cache-to = ["type=registry,ref=${REGISTRY}/codegenerator:buildcache-codegenerator,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "CognitiveModelAgent" {
+target "cognitivemodelagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/CognitiveModelAgent.Dockerfile"
   tags = ["${REGISTRY}/cognitivemodelagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-CognitiveModelAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-CognitiveModelAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-cognitivemodelagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-cognitivemodelagent,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
-target "CrossMachineGPUScheduler" {
+target "crossmachinegpuscheduler" {
   context = ".."
   dockerfile = "dockerfiles/agents/CrossMachineGPUScheduler.Dockerfile"
   tags = ["${REGISTRY}/crossmachinegpuscheduler:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/crossmachinegpuscheduler:buildcache-CrossMachineGPUScheduler"]
-  cache-to = ["type=registry,ref=${REGISTRY}/crossmachinegpuscheduler:buildcache-CrossMachineGPUScheduler,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/crossmachinegpuscheduler:buildcache-crossmachinegpuscheduler"]
+  cache-to = ["type=registry,ref=${REGISTRY}/crossmachinegpuscheduler:buildcache-crossmachinegpuscheduler,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "DreamWorldAgent" {
+target "dreamworldagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/DreamWorldAgent.Dockerfile"
   tags = ["${REGISTRY}/dreamworldagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/dreamworldagent:buildcache-DreamWorldAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/dreamworldagent:buildcache-DreamWorldAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/dreamworldagent:buildcache-dreamworldagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/dreamworldagent:buildcache-dreamworldagent,mode=max"]
   contexts = { "depmin/family-gpu-ampere:current" = "target:family-gpu-ampere" }
 }
 
-target "DreamingModeAgent" {
+target "dreamingmodeagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/DreamingModeAgent.Dockerfile"
   tags = ["${REGISTRY}/dreamingmodeagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/dreamingmodeagent:buildcache-DreamingModeAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/dreamingmodeagent:buildcache-DreamingModeAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/dreamingmodeagent:buildcache-dreamingmodeagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/dreamingmodeagent:buildcache-dreamingmodeagent,mode=max"]
   contexts = { "depmin/family-gpu-ampere:current" = "target:family-gpu-ampere" }
 }
 
-target "DynamicIdentityAgent" {
+target "dynamicidentityagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/DynamicIdentityAgent.Dockerfile"
   tags = ["${REGISTRY}/dynamicidentityagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/dynamicidentityagent:buildcache-DynamicIdentityAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/dynamicidentityagent:buildcache-DynamicIdentityAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/dynamicidentityagent:buildcache-dynamicidentityagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/dynamicidentityagent:buildcache-dynamicidentityagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "EmotionEngine" {
+target "emotionengine" {
   context = ".."
   dockerfile = "dockerfiles/agents/EmotionEngine.Dockerfile"
   tags = ["${REGISTRY}/emotionengine:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/emotionengine:buildcache-EmotionEngine"]
-  cache-to = ["type=registry,ref=${REGISTRY}/emotionengine:buildcache-EmotionEngine,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/emotionengine:buildcache-emotionengine"]
+  cache-to = ["type=registry,ref=${REGISTRY}/emotionengine:buildcache-emotionengine,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "EmotionSynthesisAgent" {
+target "emotionsynthesisagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/EmotionSynthesisAgent.Dockerfile"
   tags = ["${REGISTRY}/emotionsynthesisagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/emotionsynthesisagent:buildcache-EmotionSynthesisAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/emotionsynthesisagent:buildcache-EmotionSynthesisAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/emotionsynthesisagent:buildcache-emotionsynthesisagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/emotionsynthesisagent:buildcache-emotionsynthesisagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "EmpathyAgent" {
+target "empathyagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/EmpathyAgent.Dockerfile"
   tags = ["${REGISTRY}/empathyagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/empathyagent:buildcache-EmpathyAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/empathyagent:buildcache-EmpathyAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/empathyagent:buildcache-empathyagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/empathyagent:buildcache-empathyagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "Executor" {
+target "executor" {
   context = ".."
   dockerfile = "dockerfiles/agents/Executor.Dockerfile"
   tags = ["${REGISTRY}/executor:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/executor:buildcache-Executor"]
-  cache-to = ["type=registry,ref=${REGISTRY}/executor:buildcache-Executor,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/executor:buildcache-executor"]
+  cache-to = ["type=registry,ref=${REGISTRY}/executor:buildcache-executor,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "FaceRecognitionAgent" {
+target "facerecognitionagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/FaceRecognitionAgent.Dockerfile"
   tags = ["${REGISTRY}/facerecognitionagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/facerecognitionagent:buildcache-FaceRecognitionAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/facerecognitionagent:buildcache-FaceRecognitionAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/facerecognitionagent:buildcache-facerecognitionagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/facerecognitionagent:buildcache-facerecognitionagent,mode=max"]
   contexts = { "depmin/family-gpu-ada-vision:current" = "target:family-gpu-ada-vision" }
 }
 
-target "FeedbackHandler" {
+target "feedbackhandler" {
   context = ".."
   dockerfile = "dockerfiles/agents/FeedbackHandler.Dockerfile"
   tags = ["${REGISTRY}/feedbackhandler:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/feedbackhandler:buildcache-FeedbackHandler"]
-  cache-to = ["type=registry,ref=${REGISTRY}/feedbackhandler:buildcache-FeedbackHandler,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/feedbackhandler:buildcache-feedbackhandler"]
+  cache-to = ["type=registry,ref=${REGISTRY}/feedbackhandler:buildcache-feedbackhandler,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "FileSystemAssistantAgent" {
+target "filesystemassistantagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/FileSystemAssistantAgent.Dockerfile"
   tags = ["${REGISTRY}/filesystemassistantagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/filesystemassistantagent:buildcache-FileSystemAssistantAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/filesystemassistantagent:buildcache-FileSystemAssistantAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/filesystemassistantagent:buildcache-filesystemassistantagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/filesystemassistantagent:buildcache-filesystemassistantagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "FusedAudioPreprocessor" {
+target "fusedaudiopreprocessor" {
   context = ".."
   dockerfile = "dockerfiles/agents/FusedAudioPreprocessor.Dockerfile"
   tags = ["${REGISTRY}/fusedaudiopreprocessor:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/fusedaudiopreprocessor:buildcache-FusedAudioPreprocessor"]
-  cache-to = ["type=registry,ref=${REGISTRY}/fusedaudiopreprocessor:buildcache-FusedAudioPreprocessor,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/fusedaudiopreprocessor:buildcache-fusedaudiopreprocessor"]
+  cache-to = ["type=registry,ref=${REGISTRY}/fusedaudiopreprocessor:buildcache-fusedaudiopreprocessor,mode=max"]
   contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
 }
 
-target "GoTToTAgent" {
+target "gottotagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/GoTToTAgent.Dockerfile"
   tags = ["${REGISTRY}/gottotagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/gottotagent:buildcache-GoTToTAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/gottotagent:buildcache-GoTToTAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/gottotagent:buildcache-gottotagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/gottotagent:buildcache-gottotagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "HumanAwarenessAgent" {
+target "humanawarenessagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/HumanAwarenessAgent.Dockerfile"
   tags = ["${REGISTRY}/humanawarenessagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/humanawarenessagent:buildcache-HumanAwarenessAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/humanawarenessagent:buildcache-HumanAwarenessAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/humanawarenessagent:buildcache-humanawarenessagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/humanawarenessagent:buildcache-humanawarenessagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "IntentionValidatorAgent" {
+target "intentionvalidatoragent" {
   context = ".."
   dockerfile = "dockerfiles/agents/IntentionValidatorAgent.Dockerfile"
   tags = ["${REGISTRY}/intentionvalidatoragent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/intentionvalidatoragent:buildcache-IntentionValidatorAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/intentionvalidatoragent:buildcache-IntentionValidatorAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/intentionvalidatoragent:buildcache-intentionvalidatoragent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/intentionvalidatoragent:buildcache-intentionvalidatoragent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "LearningManager" {
+target "learningmanager" {
   context = ".."
   dockerfile = "dockerfiles/agents/LearningManager.Dockerfile"
   tags = ["${REGISTRY}/learningmanager:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/learningmanager:buildcache-LearningManager"]
-  cache-to = ["type=registry,ref=${REGISTRY}/learningmanager:buildcache-LearningManager,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/learningmanager:buildcache-learningmanager"]
+  cache-to = ["type=registry,ref=${REGISTRY}/learningmanager:buildcache-learningmanager,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "LearningOpportunityDetector" {
+target "learningopportunitydetector" {
   context = ".."
   dockerfile = "dockerfiles/agents/LearningOpportunityDetector.Dockerfile"
   tags = ["${REGISTRY}/learningopportunitydetector:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/learningopportunitydetector:buildcache-LearningOpportunityDetector"]
-  cache-to = ["type=registry,ref=${REGISTRY}/learningopportunitydetector:buildcache-LearningOpportunityDetector,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/learningopportunitydetector:buildcache-learningopportunitydetector"]
+  cache-to = ["type=registry,ref=${REGISTRY}/learningopportunitydetector:buildcache-learningopportunitydetector,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "MemoryFusionHub-MainPC" {
+target "memoryfusionhub-mainpc" {
   context = ".."
   dockerfile = "dockerfiles/agents/MemoryFusionHub.MainPC.Dockerfile"
   tags = ["${REGISTRY}/memoryfusionhub.mainpc:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/memoryfusionhub.mainpc:buildcache-MemoryFusionHub-MainPC"]
-  cache-to = ["type=registry,ref=${REGISTRY}/memoryfusionhub.mainpc:buildcache-MemoryFusionHub-MainPC,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/memoryfusionhub.mainpc:buildcache-memoryfusionhub-mainpc"]
+  cache-to = ["type=registry,ref=${REGISTRY}/memoryfusionhub.mainpc:buildcache-memoryfusionhub-mainpc,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "MemoryFusionHub-PC2" {
+target "memoryfusionhub-pc2" {
   context = ".."
   dockerfile = "dockerfiles/agents/MemoryFusionHub.PC2.Dockerfile"
   tags = ["${REGISTRY}/memoryfusionhub.pc2:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/memoryfusionhub.pc2:buildcache-MemoryFusionHub-PC2"]
-  cache-to = ["type=registry,ref=${REGISTRY}/memoryfusionhub.pc2:buildcache-MemoryFusionHub-PC2,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/memoryfusionhub.pc2:buildcache-memoryfusionhub-pc2"]
+  cache-to = ["type=registry,ref=${REGISTRY}/memoryfusionhub.pc2:buildcache-memoryfusionhub-pc2,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "ModelOpsCoordinator" {
+target "modelopscoordinator" {
   context = ".."
   dockerfile = "dockerfiles/agents/ModelOpsCoordinator.Dockerfile"
   tags = ["${REGISTRY}/modelopscoordinator:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/modelopscoordinator:buildcache-ModelOpsCoordinator"]
-  cache-to = ["type=registry,ref=${REGISTRY}/modelopscoordinator:buildcache-ModelOpsCoordinator,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/modelopscoordinator:buildcache-modelopscoordinator"]
+  cache-to = ["type=registry,ref=${REGISTRY}/modelopscoordinator:buildcache-modelopscoordinator,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
-target "MoodTrackerAgent" {
+target "moodtrackeragent" {
   context = ".."
   dockerfile = "dockerfiles/agents/MoodTrackerAgent.Dockerfile"
   tags = ["${REGISTRY}/moodtrackeragent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/moodtrackeragent:buildcache-MoodTrackerAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/moodtrackeragent:buildcache-MoodTrackerAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/moodtrackeragent:buildcache-moodtrackeragent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/moodtrackeragent:buildcache-moodtrackeragent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "NLUAgent" {
+target "nluagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/NLUAgent.Dockerfile"
   tags = ["${REGISTRY}/nluagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/nluagent:buildcache-NLUAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/nluagent:buildcache-NLUAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/nluagent:buildcache-nluagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/nluagent:buildcache-nluagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "ObservabilityDashboardAPI" {
+target "observabilitydashboardapi" {
   context = ".."
   dockerfile = "dockerfiles/agents/ObservabilityDashboardAPI.Dockerfile"
   tags = ["${REGISTRY}/observabilitydashboardapi:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/observabilitydashboardapi:buildcache-ObservabilityDashboardAPI"]
-  cache-to = ["type=registry,ref=${REGISTRY}/observabilitydashboardapi:buildcache-ObservabilityDashboardAPI,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/observabilitydashboardapi:buildcache-observabilitydashboardapi"]
+  cache-to = ["type=registry,ref=${REGISTRY}/observabilitydashboardapi:buildcache-observabilitydashboardapi,mode=max"]
   contexts = { "depmin/family-cpu-web:current" = "target:family-cpu-web" }
 }
 
-target "PredictiveHealthMonitor" {
+target "predictivehealthmonitor" {
   context = ".."
   dockerfile = "dockerfiles/agents/PredictiveHealthMonitor.Dockerfile"
   tags = ["${REGISTRY}/predictivehealthmonitor:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/predictivehealthmonitor:buildcache-PredictiveHealthMonitor"]
-  cache-to = ["type=registry,ref=${REGISTRY}/predictivehealthmonitor:buildcache-PredictiveHealthMonitor,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/predictivehealthmonitor:buildcache-predictivehealthmonitor"]
+  cache-to = ["type=registry,ref=${REGISTRY}/predictivehealthmonitor:buildcache-predictivehealthmonitor,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "ProactiveAgent" {
+target "proactiveagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/ProactiveAgent.Dockerfile"
   tags = ["${REGISTRY}/proactiveagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/proactiveagent:buildcache-ProactiveAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/proactiveagent:buildcache-ProactiveAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/proactiveagent:buildcache-proactiveagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/proactiveagent:buildcache-proactiveagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "ProactiveContextMonitor" {
+target "proactivecontextmonitor" {
   context = ".."
   dockerfile = "dockerfiles/agents/ProactiveContextMonitor.Dockerfile"
   tags = ["${REGISTRY}/proactivecontextmonitor:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/proactivecontextmonitor:buildcache-ProactiveContextMonitor"]
-  cache-to = ["type=registry,ref=${REGISTRY}/proactivecontextmonitor:buildcache-ProactiveContextMonitor,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/proactivecontextmonitor:buildcache-proactivecontextmonitor"]
+  cache-to = ["type=registry,ref=${REGISTRY}/proactivecontextmonitor:buildcache-proactivecontextmonitor,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "RealTimeAudioPipeline" {
+target "realtimeaudiopipeline" {
   context = ".."
   dockerfile = "dockerfiles/agents/RealTimeAudioPipeline.Dockerfile"
   tags = ["${REGISTRY}/realtimeaudiopipeline:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/realtimeaudiopipeline:buildcache-RealTimeAudioPipeline"]
-  cache-to = ["type=registry,ref=${REGISTRY}/realtimeaudiopipeline:buildcache-RealTimeAudioPipeline,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/realtimeaudiopipeline:buildcache-realtimeaudiopipeline"]
+  cache-to = ["type=registry,ref=${REGISTRY}/realtimeaudiopipeline:buildcache-realtimeaudiopipeline,mode=max"]
   contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
 }
 
-target "RealTimeAudioPipelinePC2" {
+target "realtimeaudiopipelinepc2" {
   context = ".."
   dockerfile = "dockerfiles/agents/RealTimeAudioPipelinePC2.Dockerfile"
   tags = ["${REGISTRY}/realtimeaudiopipelinepc2:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/realtimeaudiopipelinepc2:buildcache-RealTimeAudioPipelinePC2"]
-  cache-to = ["type=registry,ref=${REGISTRY}/realtimeaudiopipelinepc2:buildcache-RealTimeAudioPipelinePC2,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/realtimeaudiopipelinepc2:buildcache-realtimeaudiopipelinepc2"]
+  cache-to = ["type=registry,ref=${REGISTRY}/realtimeaudiopipelinepc2:buildcache-realtimeaudiopipelinepc2,mode=max"]
   contexts = { "depmin/family-gpu-ampere-audio:current" = "target:family-gpu-ampere-audio" }
 }
 
-target "RemoteConnectorAgent" {
+target "remoteconnectoragent" {
   context = ".."
   dockerfile = "dockerfiles/agents/RemoteConnectorAgent.Dockerfile"
   tags = ["${REGISTRY}/remoteconnectoragent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/remoteconnectoragent:buildcache-RemoteConnectorAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/remoteconnectoragent:buildcache-RemoteConnectorAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/remoteconnectoragent:buildcache-remoteconnectoragent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/remoteconnectoragent:buildcache-remoteconnectoragent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "ResourceManager" {
+target "resourcemanager" {
   context = ".."
   dockerfile = "dockerfiles/agents/ResourceManager.Dockerfile"
   tags = ["${REGISTRY}/resourcemanager:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/resourcemanager:buildcache-ResourceManager"]
-  cache-to = ["type=registry,ref=${REGISTRY}/resourcemanager:buildcache-ResourceManager,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/resourcemanager:buildcache-resourcemanager"]
+  cache-to = ["type=registry,ref=${REGISTRY}/resourcemanager:buildcache-resourcemanager,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "Responder" {
+target "responder" {
   context = ".."
   dockerfile = "dockerfiles/agents/Responder.Dockerfile"
   tags = ["${REGISTRY}/responder:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/responder:buildcache-Responder"]
-  cache-to = ["type=registry,ref=${REGISTRY}/responder:buildcache-Responder,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/responder:buildcache-responder"]
+  cache-to = ["type=registry,ref=${REGISTRY}/responder:buildcache-responder,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "STTService" {
+target "sttservice" {
   context = ".."
   dockerfile = "dockerfiles/agents/STTService.Dockerfile"
   tags = ["${REGISTRY}/sttservice:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/sttservice:buildcache-STTService"]
-  cache-to = ["type=registry,ref=${REGISTRY}/sttservice:buildcache-STTService,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/sttservice:buildcache-sttservice"]
+  cache-to = ["type=registry,ref=${REGISTRY}/sttservice:buildcache-sttservice,mode=max"]
   contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
 }
 
-target "SelfHealingSupervisor-MainPC" {
+target "selfhealingsupervisor-mainpc" {
   context = ".."
   dockerfile = "dockerfiles/agents/SelfHealingSupervisor.MainPC.Dockerfile"
   tags = ["${REGISTRY}/selfhealingsupervisor.mainpc:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.mainpc:buildcache-SelfHealingSupervisor-MainPC"]
-  cache-to = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.mainpc:buildcache-SelfHealingSupervisor-MainPC,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.mainpc:buildcache-selfhealingsupervisor-mainpc"]
+  cache-to = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.mainpc:buildcache-selfhealingsupervisor-mainpc,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "SelfHealingSupervisor-PC2" {
+target "selfhealingsupervisor-pc2" {
   context = ".."
   dockerfile = "dockerfiles/agents/SelfHealingSupervisor.PC2.Dockerfile"
   tags = ["${REGISTRY}/selfhealingsupervisor.pc2:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.pc2:buildcache-SelfHealingSupervisor-PC2"]
-  cache-to = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.pc2:buildcache-SelfHealingSupervisor-PC2,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.pc2:buildcache-selfhealingsupervisor-pc2"]
+  cache-to = ["type=registry,ref=${REGISTRY}/selfhealingsupervisor.pc2:buildcache-selfhealingsupervisor-pc2,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "ServiceRegistry" {
+target "serviceregistry" {
   context = ".."
   dockerfile = "dockerfiles/agents/ServiceRegistry.Dockerfile"
   tags = ["${REGISTRY}/serviceregistry:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/serviceregistry:buildcache-ServiceRegistry"]
-  cache-to = ["type=registry,ref=${REGISTRY}/serviceregistry:buildcache-ServiceRegistry,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/serviceregistry:buildcache-serviceregistry"]
+  cache-to = ["type=registry,ref=${REGISTRY}/serviceregistry:buildcache-serviceregistry,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "SmartHomeAgent" {
+target "smarthomeagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/SmartHomeAgent.Dockerfile"
   tags = ["${REGISTRY}/smarthomeagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/smarthomeagent:buildcache-SmartHomeAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/smarthomeagent:buildcache-SmartHomeAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/smarthomeagent:buildcache-smarthomeagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/smarthomeagent:buildcache-smarthomeagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "SpeechRelayService" {
+target "speechrelayservice" {
   context = ".."
   dockerfile = "dockerfiles/agents/SpeechRelayService.Dockerfile"
   tags = ["${REGISTRY}/speechrelayservice:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/speechrelayservice:buildcache-SpeechRelayService"]
-  cache-to = ["type=registry,ref=${REGISTRY}/speechrelayservice:buildcache-SpeechRelayService,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/speechrelayservice:buildcache-speechrelayservice"]
+  cache-to = ["type=registry,ref=${REGISTRY}/speechrelayservice:buildcache-speechrelayservice,mode=max"]
   contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
 }
 
-target "StreamingInterruptHandler" {
+target "streaminginterrupthandler" {
   context = ".."
   dockerfile = "dockerfiles/agents/StreamingInterruptHandler.Dockerfile"
   tags = ["${REGISTRY}/streaminginterrupthandler:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/streaminginterrupthandler:buildcache-StreamingInterruptHandler"]
-  cache-to = ["type=registry,ref=${REGISTRY}/streaminginterrupthandler:buildcache-StreamingInterruptHandler,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/streaminginterrupthandler:buildcache-streaminginterrupthandler"]
+  cache-to = ["type=registry,ref=${REGISTRY}/streaminginterrupthandler:buildcache-streaminginterrupthandler,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "StreamingLanguageAnalyzer" {
+target "streaminglanguageanalyzer" {
   context = ".."
   dockerfile = "dockerfiles/agents/StreamingLanguageAnalyzer.Dockerfile"
   tags = ["${REGISTRY}/streaminglanguageanalyzer:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/streaminglanguageanalyzer:buildcache-StreamingLanguageAnalyzer"]
-  cache-to = ["type=registry,ref=${REGISTRY}/streaminglanguageanalyzer:buildcache-StreamingLanguageAnalyzer,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/streaminglanguageanalyzer:buildcache-streaminglanguageanalyzer"]
+  cache-to = ["type=registry,ref=${REGISTRY}/streaminglanguageanalyzer:buildcache-streaminglanguageanalyzer,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "StreamingSpeechRecognition" {
+target "streamingspeechrecognition" {
   context = ".."
   dockerfile = "dockerfiles/agents/StreamingSpeechRecognition.Dockerfile"
   tags = ["${REGISTRY}/streamingspeechrecognition:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/streamingspeechrecognition:buildcache-StreamingSpeechRecognition"]
-  cache-to = ["type=registry,ref=${REGISTRY}/streamingspeechrecognition:buildcache-StreamingSpeechRecognition,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/streamingspeechrecognition:buildcache-streamingspeechrecognition"]
+  cache-to = ["type=registry,ref=${REGISTRY}/streamingspeechrecognition:buildcache-streamingspeechrecognition,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "StreamingTTSAgent" {
+target "streamingttsagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/StreamingTTSAgent.Dockerfile"
   tags = ["${REGISTRY}/streamingttsagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/streamingttsagent:buildcache-StreamingTTSAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/streamingttsagent:buildcache-StreamingTTSAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/streamingttsagent:buildcache-streamingttsagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/streamingttsagent:buildcache-streamingttsagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "StreamingTranslationProxy" {
+target "streamingtranslationproxy" {
   context = ".."
   dockerfile = "dockerfiles/agents/StreamingTranslationProxy.Dockerfile"
   tags = ["${REGISTRY}/streamingtranslationproxy:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/streamingtranslationproxy:buildcache-StreamingTranslationProxy"]
-  cache-to = ["type=registry,ref=${REGISTRY}/streamingtranslationproxy:buildcache-StreamingTranslationProxy,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/streamingtranslationproxy:buildcache-streamingtranslationproxy"]
+  cache-to = ["type=registry,ref=${REGISTRY}/streamingtranslationproxy:buildcache-streamingtranslationproxy,mode=max"]
   contexts = { "depmin/family-cpu-web:current" = "target:family-cpu-web" }
 }
 
-target "SystemDigitalTwin" {
+target "systemdigitaltwin" {
   context = ".."
   dockerfile = "dockerfiles/agents/SystemDigitalTwin.Dockerfile"
   tags = ["${REGISTRY}/systemdigitaltwin:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/systemdigitaltwin:buildcache-SystemDigitalTwin"]
-  cache-to = ["type=registry,ref=${REGISTRY}/systemdigitaltwin:buildcache-SystemDigitalTwin,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/systemdigitaltwin:buildcache-systemdigitaltwin"]
+  cache-to = ["type=registry,ref=${REGISTRY}/systemdigitaltwin:buildcache-systemdigitaltwin,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "TTSService" {
+target "ttsservice" {
   context = ".."
   dockerfile = "dockerfiles/agents/TTSService.Dockerfile"
   tags = ["${REGISTRY}/ttsservice:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/ttsservice:buildcache-TTSService"]
-  cache-to = ["type=registry,ref=${REGISTRY}/ttsservice:buildcache-TTSService,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ttsservice:buildcache-ttsservice"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ttsservice:buildcache-ttsservice,mode=max"]
   contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
 }
 
-target "TaskScheduler" {
+target "taskscheduler" {
   context = ".."
   dockerfile = "dockerfiles/agents/TaskScheduler.Dockerfile"
   tags = ["${REGISTRY}/taskscheduler:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/taskscheduler:buildcache-TaskScheduler"]
-  cache-to = ["type=registry,ref=${REGISTRY}/taskscheduler:buildcache-TaskScheduler,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/taskscheduler:buildcache-taskscheduler"]
+  cache-to = ["type=registry,ref=${REGISTRY}/taskscheduler:buildcache-taskscheduler,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "TieredResponder" {
+target "tieredresponder" {
   context = ".."
   dockerfile = "dockerfiles/agents/TieredResponder.Dockerfile"
   tags = ["${REGISTRY}/tieredresponder:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/tieredresponder:buildcache-TieredResponder"]
-  cache-to = ["type=registry,ref=${REGISTRY}/tieredresponder:buildcache-TieredResponder,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/tieredresponder:buildcache-tieredresponder"]
+  cache-to = ["type=registry,ref=${REGISTRY}/tieredresponder:buildcache-tieredresponder,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "TinyLlamaServiceEnhanced" {
+target "tinyllamaserviceenhanced" {
   context = ".."
   dockerfile = "dockerfiles/agents/TinyLlamaServiceEnhanced.Dockerfile"
   tags = ["${REGISTRY}/tinyllamaserviceenhanced:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/tinyllamaserviceenhanced:buildcache-TinyLlamaServiceEnhanced"]
-  cache-to = ["type=registry,ref=${REGISTRY}/tinyllamaserviceenhanced:buildcache-TinyLlamaServiceEnhanced,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/tinyllamaserviceenhanced:buildcache-tinyllamaserviceenhanced"]
+  cache-to = ["type=registry,ref=${REGISTRY}/tinyllamaserviceenhanced:buildcache-tinyllamaserviceenhanced,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
-target "ToneDetector" {
+target "tonedetector" {
   context = ".."
   dockerfile = "dockerfiles/agents/ToneDetector.Dockerfile"
   tags = ["${REGISTRY}/tonedetector:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/tonedetector:buildcache-ToneDetector"]
-  cache-to = ["type=registry,ref=${REGISTRY}/tonedetector:buildcache-ToneDetector,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/tonedetector:buildcache-tonedetector"]
+  cache-to = ["type=registry,ref=${REGISTRY}/tonedetector:buildcache-tonedetector,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "TutoringServiceAgent" {
+target "tutoringserviceagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/TutoringServiceAgent.Dockerfile"
   tags = ["${REGISTRY}/tutoringserviceagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/tutoringserviceagent:buildcache-TutoringServiceAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/tutoringserviceagent:buildcache-TutoringServiceAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/tutoringserviceagent:buildcache-tutoringserviceagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/tutoringserviceagent:buildcache-tutoringserviceagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "UnifiedObservabilityCenter-MainPC" {
+target "unifiedobservabilitycenter-mainpc" {
   context = ".."
   dockerfile = "dockerfiles/agents/UnifiedObservabilityCenter.MainPC.Dockerfile"
   tags = ["${REGISTRY}/unifiedobservabilitycenter.mainpc:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.mainpc:buildcache-UnifiedObservabilityCenter-MainPC"]
-  cache-to = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.mainpc:buildcache-UnifiedObservabilityCenter-MainPC,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.mainpc:buildcache-unifiedobservabilitycenter-mainpc"]
+  cache-to = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.mainpc:buildcache-unifiedobservabilitycenter-mainpc,mode=max"]
   contexts = { "depmin/family-cpu-web:current" = "target:family-cpu-web" }
 }
 
-target "UnifiedObservabilityCenter-PC2" {
+target "unifiedobservabilitycenter-pc2" {
   context = ".."
   dockerfile = "dockerfiles/agents/UnifiedObservabilityCenter.PC2.Dockerfile"
   tags = ["${REGISTRY}/unifiedobservabilitycenter.pc2:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.pc2:buildcache-UnifiedObservabilityCenter-PC2"]
-  cache-to = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.pc2:buildcache-UnifiedObservabilityCenter-PC2,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.pc2:buildcache-unifiedobservabilitycenter-pc2"]
+  cache-to = ["type=registry,ref=${REGISTRY}/unifiedobservabilitycenter.pc2:buildcache-unifiedobservabilitycenter-pc2,mode=max"]
   contexts = { "depmin/family-cpu-web:current" = "target:family-cpu-web" }
 }
 
-target "UnifiedSystemAgent" {
+target "unifiedsystemagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/UnifiedSystemAgent.Dockerfile"
   tags = ["${REGISTRY}/unifiedsystemagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/unifiedsystemagent:buildcache-UnifiedSystemAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/unifiedsystemagent:buildcache-UnifiedSystemAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/unifiedsystemagent:buildcache-unifiedsystemagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/unifiedsystemagent:buildcache-unifiedsystemagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "UnifiedUtilsAgent" {
+target "unifiedutilsagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/UnifiedUtilsAgent.Dockerfile"
   tags = ["${REGISTRY}/unifiedutilsagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/unifiedutilsagent:buildcache-UnifiedUtilsAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/unifiedutilsagent:buildcache-UnifiedUtilsAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/unifiedutilsagent:buildcache-unifiedutilsagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/unifiedutilsagent:buildcache-unifiedutilsagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "UnifiedWebAgent" {
+target "unifiedwebagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/UnifiedWebAgent.Dockerfile"
   tags = ["${REGISTRY}/unifiedwebagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/unifiedwebagent:buildcache-UnifiedWebAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/unifiedwebagent:buildcache-UnifiedWebAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/unifiedwebagent:buildcache-unifiedwebagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/unifiedwebagent:buildcache-unifiedwebagent,mode=max"]
   contexts = { "depmin/family-cpu-web:current" = "target:family-cpu-web" }
 }
 
-target "VisionProcessingAgent" {
+target "visionprocessingagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/VisionProcessingAgent.Dockerfile"
   tags = ["${REGISTRY}/visionprocessingagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/visionprocessingagent:buildcache-VisionProcessingAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/visionprocessingagent:buildcache-VisionProcessingAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/visionprocessingagent:buildcache-visionprocessingagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/visionprocessingagent:buildcache-visionprocessingagent,mode=max"]
   contexts = { "depmin/family-gpu-ampere-vision:current" = "target:family-gpu-ampere-vision" }
 }
 
-target "VoiceProfilingAgent" {
+target "voiceprofilingagent" {
   context = ".."
   dockerfile = "dockerfiles/agents/VoiceProfilingAgent.Dockerfile"
   tags = ["${REGISTRY}/voiceprofilingagent:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/voiceprofilingagent:buildcache-VoiceProfilingAgent"]
-  cache-to = ["type=registry,ref=${REGISTRY}/voiceprofilingagent:buildcache-VoiceProfilingAgent,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/voiceprofilingagent:buildcache-voiceprofilingagent"]
+  cache-to = ["type=registry,ref=${REGISTRY}/voiceprofilingagent:buildcache-voiceprofilingagent,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
-target "WakeWordDetector" {
+target "wakeworddetector" {
   context = ".."
   dockerfile = "dockerfiles/agents/WakeWordDetector.Dockerfile"
   tags = ["${REGISTRY}/wakeworddetector:${TAG}"]
-  cache-from = ["type=registry,ref=${REGISTRY}/wakeworddetector:buildcache-WakeWordDetector"]
-  cache-to = ["type=registry,ref=${REGISTRY}/wakeworddetector:buildcache-WakeWordDetector,mode=max"]
+  cache-from = ["type=registry,ref=${REGISTRY}/wakeworddetector:buildcache-wakeworddetector"]
+  cache-to = ["type=registry,ref=${REGISTRY}/wakeworddetector:buildcache-wakeworddetector,mode=max"]
   contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
 }
 
 group "MainPC" {
-  targets = ["family-cpu", "family-cpu-audio", "family-cpu-web", "family-cuda-runtime", "family-gpu-ada", "family-gpu-ada-audio", "family-gpu-ada-vision", "ActiveLearningMonitor", "AdvancedCommandHandler", "AffectiveProcessingCenter", "AudioCapture", "ChainOfThoughtAgent", "ChitchatAgent", "CloudTranslationService", "CodeGenerator", "CognitiveModelAgent", "CrossMachineGPUScheduler", "DynamicIdentityAgent", "EmotionEngine", "EmotionSynthesisAgent", "EmpathyAgent", "Executor", "FaceRecognitionAgent", "FeedbackHandler", "FusedAudioPreprocessor", "GoTToTAgent", "HumanAwarenessAgent", "IntentionValidatorAgent", "LearningManager", "LearningOpportunityDetector", "MemoryFusionHub-MainPC", "ModelOpsCoordinator", "MoodTrackerAgent", "NLUAgent", "ObservabilityDashboardAPI", "PredictiveHealthMonitor", "ProactiveAgent", "RealTimeAudioPipeline", "Responder", "STTService", "SelfHealingSupervisor-MainPC", "ServiceRegistry", "SmartHomeAgent", "StreamingInterruptHandler", "StreamingLanguageAnalyzer", "StreamingSpeechRecognition", "StreamingTTSAgent", "StreamingTranslationProxy", "SystemDigitalTwin", "TTSService", "TinyLlamaServiceEnhanced", "ToneDetector", "UnifiedObservabilityCenter-MainPC", "UnifiedSystemAgent", "VoiceProfilingAgent", "WakeWordDetector"]
+  targets = ["family-cpu", "family-cpu-audio", "family-cpu-web", "family-cuda-runtime", "family-gpu-ada", "family-gpu-ada-audio", "family-gpu-ada-vision", "activelearningmonitor", "advancedcommandhandler", "affectiveprocessingcenter", "audiocapture", "chainofthoughtagent", "chitchatagent", "cloudtranslationservice", "codegenerator", "cognitivemodelagent", "crossmachinegpuscheduler", "dynamicidentityagent", "emotionengine", "emotionsynthesisagent", "empathyagent", "executor", "facerecognitionagent", "feedbackhandler", "fusedaudiopreprocessor", "gottotagent", "humanawarenessagent", "intentionvalidatoragent", "learningmanager", "learningopportunitydetector", "memoryfusionhub-mainpc", "modelopscoordinator", "moodtrackeragent", "nluagent", "observabilitydashboardapi", "predictivehealthmonitor", "proactiveagent", "realtimeaudiopipeline", "responder", "sttservice", "selfhealingsupervisor-mainpc", "serviceregistry", "smarthomeagent", "streaminginterrupthandler", "streaminglanguageanalyzer", "streamingspeechrecognition", "streamingttsagent", "streamingtranslationproxy", "systemdigitaltwin", "ttsservice", "tinyllamaserviceenhanced", "tonedetector", "unifiedobservabilitycenter-mainpc", "unifiedsystemagent", "voiceprofilingagent", "wakeworddetector"]
 }
 
 group "PC2" {
-  targets = ["family-cpu", "family-cpu-audio", "family-cpu-web", "family-cuda-runtime", "family-gpu-ampere", "family-gpu-ampere-audio", "family-gpu-ampere-vision", "AdvancedRouter", "AgentTrustScorer", "AsyncProcessor", "AuthenticationAgent", "CacheManager", "CentralErrorBus", "DreamWorldAgent", "DreamingModeAgent", "FileSystemAssistantAgent", "MemoryFusionHub-PC2", "ProactiveContextMonitor", "RealTimeAudioPipelinePC2", "RemoteConnectorAgent", "ResourceManager", "SelfHealingSupervisor-PC2", "SpeechRelayService", "TaskScheduler", "TieredResponder", "TutoringServiceAgent", "UnifiedObservabilityCenter-PC2", "UnifiedUtilsAgent", "UnifiedWebAgent", "VisionProcessingAgent"]
+  targets = ["family-cpu", "family-cpu-audio", "family-cpu-web", "family-cuda-runtime", "family-gpu-ampere", "family-gpu-ampere-audio", "family-gpu-ampere-vision", "advancedrouter", "agenttrustscorer", "asyncprocessor", "authenticationagent", "cachemanager", "centralerrorbus", "dreamworldagent", "dreamingmodeagent", "filesystemassistantagent", "memoryfusionhub-pc2", "proactivecontextmonitor", "realtimeaudiopipelinepc2", "remoteconnectoragent", "resourcemanager", "selfhealingsupervisor-pc2", "speechrelayservice", "taskscheduler", "tieredresponder", "tutoringserviceagent", "unifiedobservabilitycenter-pc2", "unifiedutilsagent", "unifiedwebagent", "visionprocessingagent"]
 }
 
 group "default" {

@@ -13,8 +13,8 @@ from depmin import api
 from depmin.cli import documents
 from depmin.cli.options import Command, force, load, no_cache
 from depmin.cli.output import Output, dumps, mb, pct, shown
-from depmin.dockerfiles import DEFAULT_REGISTRY
-from depmin.errors import EXIT_FINDINGS, EXIT_OK
+from depmin.dockerfiles import DEFAULT_REGISTRY, registry_problem
+from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
 from depmin.layers import Plan
 from depmin.layers import render as plan_render
 from depmin.manifest import Fleet
@@ -110,7 +110,9 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
 def cmd_check(args: argparse.Namespace, output: Output) -> int:
     """Exit 1 when a generated file is stale; print each, why, and the command that fixes it."""
     fleet = load(args)
-    stale = api.check(fleet, use_cache=not args.no_cache)
+    scanned = api.scan(fleet, use_cache=not args.no_cache)
+    output.scan_notices(scanned.warnings, scanned.skipped)
+    stale = api.check(fleet, scanned=scanned)
     if output.json:
         output.print(dumps(documents.check_document(stale)))
     else:
@@ -134,9 +136,13 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
     """Render the build tree from the plan and the scan; write it under dockerfiles/."""
+    problem = registry_problem(args.registry)  # before anything is read or written
+    if problem is not None:
+        raise ConfigError([Problem("--registry", problem)])
     fleet = load(args)
     planned = api.plan(fleet)
     scanned = api.scan(fleet, use_cache=not args.no_cache)
+    output.scan_notices(scanned.warnings, scanned.skipped)
     tree = api.render_dockerfiles(fleet, planned, scanned, registry=args.registry)
     written = api.write_dockerfiles(fleet, tree, force=args.force)
     if output.json:
@@ -153,7 +159,7 @@ def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--registry",
         default=DEFAULT_REGISTRY,
-        help="image registry prefix for bake and compose (default: %(default)s)",
+        help="image registry prefix for bake and compose, host[:port][/path] (default: %(default)s)",
     )
 
 

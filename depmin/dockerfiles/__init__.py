@@ -1,9 +1,11 @@
 """Stage 6, the build tree: pure rendering of family and service Dockerfiles, bake and compose files.
 
 Takes the fleet, the scans and the plan; chooses nothing about layer membership and runs no tool.
+Every value from agents.toml reaches the files through :mod:`depmin.dockerfiles.escape`.
 """
 
+from depmin.dockerfiles.escape import registry_problem
 from depmin.dockerfiles.render import DEFAULT_REGISTRY
 from depmin.dockerfiles.tree import build_tree, write_tree
 
-__all__ = ["DEFAULT_REGISTRY", "build_tree", "write_tree"]
+__all__ = ["DEFAULT_REGISTRY", "build_tree", "registry_problem", "write_tree"]

@@ -43,4 +43,6 @@ def build_tree(
 
 def write_tree(layout: Layout, tree: Mapping[str, str], *, force: bool = False) -> dict[Path, bool]:
     """Write the tree under ``dockerfiles/`` atomically; ``{path: changed}``."""
-    return _files.write_all({layout.dockerfiles / rel: text for rel, text in sorted(tree.items())}, force=force)
+    return _files.write_all(
+        {layout.dockerfiles / rel: text for rel, text in sorted(tree.items())}, base=layout.base, force=force
+    )

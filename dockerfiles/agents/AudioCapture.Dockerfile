@@ -24,7 +24,7 @@ COPY ["examples/ai_system/main_pc_code/agents/streaming_audio_capture.py", "/app
 EXPOSE 6550
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT_OFFSET', '0')) + 7550), timeout=4).close()"]
+    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "7550"]
 
 # hadolint ignore=DL3066
 USER app

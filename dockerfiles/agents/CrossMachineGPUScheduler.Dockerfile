@@ -17,7 +17,7 @@ COPY ["examples/ai_system/services/cross_gpu_scheduler/app.py", "examples/ai_sys
 EXPOSE 7155
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT_OFFSET', '0')) + 8155), timeout=4).close()"]
+    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "8155"]
 
 # hadolint ignore=DL3066
 USER app

@@ -19,7 +19,7 @@ COPY ["examples/ai_system/pc2_code/agents/DreamWorldAgent.py", "examples/ai_syst
 EXPOSE 7104
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "/usr/local/bin/gpu_ready.py", "--and", "python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT_OFFSET', '0')) + 8104), timeout=4).close()"]
+    CMD ["/opt/venv/bin/python", "/usr/local/bin/gpu_ready.py", "--and", "/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "8104"]
 
 # hadolint ignore=DL3066
 USER app

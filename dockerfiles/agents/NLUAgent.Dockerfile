@@ -28,7 +28,7 @@ COPY ["examples/ai_system/main_pc_code/utils/__init__.py", "examples/ai_system/m
 EXPOSE 5709
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT_OFFSET', '0')) + 6709), timeout=4).close()"]
+    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "6709"]
 
 # hadolint ignore=DL3066
 USER app

@@ -24,7 +24,7 @@ COPY ["examples/ai_system/services/obs_dashboard_api/__init__.py", "examples/ai_
 EXPOSE 8001
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{int(os.environ.get('PORT_OFFSET', '0')) + 9007}/overview', timeout=4)"]
+    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "http", "9007", "/overview"]
 
 # hadolint ignore=DL3066
 USER app

@@ -17,7 +17,7 @@ COPY ["examples/ai_system/pc2_code/agents/resource_manager.py", "/app/pc2_code/a
 EXPOSE 7113
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT_OFFSET', '0')) + 8113), timeout=4).close()"]
+    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "8113"]
 
 # hadolint ignore=DL3066
 USER app

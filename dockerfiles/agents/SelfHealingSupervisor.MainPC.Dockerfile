@@ -26,7 +26,7 @@ COPY ["examples/ai_system/services/self_healing_supervisor/__init__.py", "exampl
 EXPOSE 7009
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT_OFFSET', '0')) + 9008), timeout=4).close()"]
+    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "9008"]
 
 # hadolint ignore=DL3066
 USER app

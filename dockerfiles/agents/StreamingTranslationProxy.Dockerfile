@@ -24,7 +24,7 @@ COPY ["examples/ai_system/services/streaming_translation_proxy/lang_codes.py", "
 EXPOSE 5596
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT_OFFSET', '0')) + 6596), timeout=4).close()"]
+    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "6596"]
 
 # hadolint ignore=DL3066
 USER app

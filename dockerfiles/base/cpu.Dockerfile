@@ -23,4 +23,6 @@ COPY locks/_families/cpu/requirements.lock /tmp/family.lock
 RUN pip install --no-cache-dir --require-hashes --no-deps -r /tmp/family.lock \
     && rm /tmp/family.lock
 
+COPY --chmod=0644 dockerfiles/base/health_probe.py /opt/depmin/health_probe.py
+
 ENTRYPOINT ["tini", "--"]

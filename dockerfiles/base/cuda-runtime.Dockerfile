@@ -23,6 +23,7 @@ COPY locks/_families/cuda-runtime/requirements.lock /tmp/family.lock
 RUN pip install --no-cache-dir --require-hashes --no-deps -r /tmp/family.lock \
     && rm /tmp/family.lock
 
-COPY dockerfiles/base/gpu_ready.py /usr/local/bin/gpu_ready.py
+COPY --chmod=0644 dockerfiles/base/health_probe.py /opt/depmin/health_probe.py
+COPY --chmod=0644 dockerfiles/base/gpu_ready.py /usr/local/bin/gpu_ready.py
 
 ENTRYPOINT ["tini", "--"]

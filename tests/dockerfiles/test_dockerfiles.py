@@ -60,9 +60,14 @@ def test_tree_has_every_family_and_agent(tree: dict[str, str]) -> None:
     assert agents == set(fleet.agents)
     # agents on both machines with different settings get one file per machine
     assert {"agents/MemoryFusionHub.MainPC.Dockerfile", "agents/MemoryFusionHub.PC2.Dockerfile"} <= set(tree)
-    assert {"docker-bake.hcl", ".dockerignore", "compose/MainPC.yaml", "compose/PC2.yaml", "base/gpu_ready.py"} <= set(
-        tree
-    )
+    assert {
+        "docker-bake.hcl",
+        ".dockerignore",
+        "compose/MainPC.yaml",
+        "compose/PC2.yaml",
+        "base/gpu_ready.py",
+        "base/health_probe.py",
+    } <= set(tree)
 
 
 def test_service_dockerfile_shape(tree: dict[str, str]) -> None:
@@ -76,7 +81,11 @@ def test_service_dockerfile_shape(tree: dict[str, str]) -> None:
         'COPY ["examples/ai_system/common/__init__.py", "examples/ai_system/common/config.py", "/app/common/"]' in text
     )
     assert "EXPOSE 5709" in text
-    assert "6709" in text and "HEALTHCHECK" in text and "<<" not in text
+    assert (
+        "HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \\\n"
+        '    CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "6709"]\n'
+    ) in text
+    assert "<<" not in text and '"-c"' not in text  # no Python source in the health check
     assert "OMP_NUM_THREADS=8" in text
     assert text.rstrip().endswith('CMD ["python", "main_pc_code/agents/nlu_agent.py"]')
     assert "USER app" in text
@@ -87,11 +96,25 @@ def test_family_dockerfiles(tree: dict[str, str]) -> None:
     assert cpu.splitlines()[2] == "FROM python:3.11-slim-bookworm"
     assert "libsndfile1" in cpu and "tini" in cpu and "rm -rf /var/lib/apt/lists/*" in cpu
     assert "pip install --no-cache-dir --require-hashes --no-deps -r /tmp/family.lock" in cpu
+    assert "--mount" not in cpu  # no family of the example has a private index
+    probe = "COPY --chmod=0644 dockerfiles/base/health_probe.py /opt/depmin/health_probe.py"
+    assert probe in cpu and probe not in tree["base/cpu-web.Dockerfile"]
     ada = tree["base/gpu-ada.Dockerfile"]
     assert "FROM depmin/family-cuda-runtime:current" in ada
     assert "TORCH_CUDA_ARCH_LIST=8.9" in ada and "NVIDIA_VISIBLE_DEVICES=all" in ada
     cuda = tree["base/cuda-runtime.Dockerfile"]
-    assert "python3.11 -m venv /opt/venv" in cuda and "COPY dockerfiles/base/gpu_ready.py" in cuda
+    assert "python3.11 -m venv /opt/venv" in cuda and "COPY --chmod=0644 dockerfiles/base/gpu_ready.py" in cuda
+    assert probe in cuda
+
+
+def test_gpu_health_check_runs_the_probe_after_the_gpu_probe(tree: dict[str, str]) -> None:
+    text = tree["agents/ModelOpsCoordinator.Dockerfile"]
+    assert (
+        'CMD ["/opt/venv/bin/python", "/usr/local/bin/gpu_ready.py", "--and", '
+        '"/opt/venv/bin/python", "/opt/depmin/health_probe.py", "tcp", "8212"]'
+    ) in text
+    http = tree["agents/ObservabilityDashboardAPI.Dockerfile"]
+    assert 'CMD ["/opt/venv/bin/python", "/opt/depmin/health_probe.py", "http", "9007", "/overview"]' in http
 
 
 def test_gpu_base_python_follows_the_project_python() -> None:
@@ -110,12 +133,13 @@ def test_gpu_base_python_follows_the_project_python() -> None:
 
 def test_compose_and_bake(tree: dict[str, str]) -> None:
     main = tree["compose/MainPC.yaml"]
-    block = re.split(r"\n  (?=\S)", main.split("  selfhealingsupervisor:")[1])[0]
+    block = re.split(r"\n  (?=\S)", main.split('  "selfhealingsupervisor":')[1])[0]
     assert "/var/run/docker.sock:/var/run/docker.sock" in main
     assert main.count("/var/run/docker.sock:/var/run/docker.sock") == 1
-    assert "docker.sock" not in tree["compose/MainPC.yaml"].split("  selfhealingsupervisor:")[0]
+    assert "docker.sock" not in tree["compose/MainPC.yaml"].split('  "selfhealingsupervisor":')[0]
     assert "cap_drop: [ALL]" in block and "read_only: true" in block and "no-new-privileges:true" in block
-    assert "driver: nvidia" in re.split(r"\n  (?=\S)", main.split("  modelopscoordinator:")[1])[0]
+    assert "driver: nvidia" in re.split(r"\n  (?=\S)", main.split('  "modelopscoordinator":')[1])[0]
+    assert '      "OMP_NUM_THREADS": "8"' in block
     assert "driver: nvidia" not in block
     bake = tree["docker-bake.hcl"]
     assert 'target "family-cpu-web" {' in bake

@@ -1,0 +1,126 @@
+"""What rendering needs besides the fleet and the plan, and the names every renderer shares.
+
+:class:`BuildInputs` carries each agent's first-party files, each family's run-time apt packages, the
+project root inside the build context and the registry. The functions here name things the same way
+in every file: family images, bake targets, service images, the service files of each agent, and
+whether a family or an agent reaches a private index (through the ``pip-conf`` build secret).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from depmin.dockerfiles.escape import bake_name, image_ref, key, refuse, registry_problem, shown
+from depmin.manifest import Agent, Fleet, slug
+
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "IMAGE_PREFIX",
+    "IMAGE_TAG",
+    "PIP_SECRET",
+    "BuildInputs",
+    "agent_uses_indexes",
+    "checked_registry",
+    "family_image",
+    "family_target",
+    "family_uses_indexes",
+    "image_name",
+    "image_tag",
+    "service_files",
+    "service_target",
+]
+
+DEFAULT_REGISTRY = "ghcr.io/your-org"  # a placeholder users replace: images are pushed as REGISTRY/name:TAG
+IMAGE_PREFIX = "depmin/family-"
+IMAGE_TAG = ":current"  # a local name bake (named contexts) and buildah (local tags) both resolve
+PIP_SECRET = "pip-conf"  # the build secret holding the pip.conf that names the private indexes
+
+# An OCI repository path component and a tag (distribution/reference): what image names must be.
+_REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BuildInputs:
+    """What rendering needs besides the fleet and the plan."""
+
+    files: Mapping[str, tuple[str, ...]]  # agent -> first-party files of its closure (root-relative)
+    apt: Mapping[str, tuple[str, ...]]  # family -> run-time apt packages its own distributions need
+    root: str  # the project root relative to the build context ("examples/ai_system")
+    registry: str = DEFAULT_REGISTRY
+
+
+def checked_registry(inputs: BuildInputs) -> str:
+    """The registry, refused (exit 2, naming ``--registry``) unless it is ``host[:port][/path]``."""
+    problem = registry_problem(inputs.registry)
+    if problem is not None:
+        refuse("--registry", problem)
+    return inputs.registry
+
+
+def family_image(fleet: Fleet, family: str) -> str:
+    """The local name of a family image, ``depmin/family-<name>:current``: one ``FROM`` token."""
+    return image_ref(f"{IMAGE_PREFIX}{family}{IMAGE_TAG}", key(fleet.path.name, "families", family))
+
+
+def family_target(fleet: Fleet, family: str) -> str:
+    """The bake target of a family: ``family-<slug>`` (:func:`depmin.manifest.slug`)."""
+    return bake_name(f"family-{slug(family)}", key(fleet.path.name, "families", family))
+
+
+def service_target(fleet: Fleet, agent: Agent, machine: str | None) -> str:
+    """The bake target of an agent's image, its slug (``<agent>-<machine>`` when it has one file per
+    machine); bake_file refuses two with one name, whatever the manifest checked."""
+    name = agent.name if machine is None else f"{agent.name}.{machine}"
+    return bake_name(slug(name), key(fleet.path.name, "agents", agent.name))
+
+
+def image_name(fleet: Fleet, agent: Agent, machine: str | None) -> str:
+    """The repository of an agent's image under the registry: its name lower-cased (``.machine``)."""
+    name = (agent.name if machine is None else f"{agent.name}.{machine}").lower()
+    if not _REPOSITORY.fullmatch(name):
+        refuse(
+            key(fleet.path.name, "agents", agent.name),
+            f"{shown(name)} cannot be an image name (lower-case letters and digits joined by '.', '_' or '-'); "
+            "rename the agent or the machine",
+        )
+    return name
+
+
+def image_tag(fleet: Fleet, family: str) -> str:
+    """A family's ``tag`` ("" when it has none), refused unless it is an image tag (it lands in bake
+    and cache references)."""
+    tag = fleet.families[family].tag
+    if tag and not _TAG.fullmatch(tag):
+        refuse(
+            key(fleet.path.name, "families", family, "tag"),
+            f"{shown(tag)} is not an image tag; use at most 128 letters, digits, '_', '.' and '-' (not first)",
+        )
+    return tag
+
+
+def service_files(fleet: Fleet) -> list[tuple[Agent, str | None]]:
+    """One Dockerfile per agent; one per machine when its machines' settings differ."""
+    out: list[tuple[Agent, str | None]] = []
+    for agent in sorted(fleet.agents.values(), key=lambda a: a.name):
+        envs = {json.dumps(dict(fleet.machines[m].environment), sort_keys=True) for m in agent.machines}
+        if len(envs) > 1:
+            out.extend((agent, machine) for machine in agent.machines)
+        else:
+            out.append((agent, None))
+    return out
+
+
+def family_uses_indexes(fleet: Fleet, family: str) -> bool:
+    """Whether installing the family's lock needs a private index: the layer holds distributions of
+    the agents of every family built on it, locked with the indexes of their whole chains."""
+    built_on = [name for name in fleet.families if family in {f.name for f in fleet.family_chain(name)}]
+    return any(member.indexes for name in built_on for member in fleet.family_chain(name))
+
+
+def agent_uses_indexes(fleet: Fleet, agent: Agent) -> bool:
+    """Whether an agent's delta lock was resolved with a private index (its family chain has one)."""
+    return any(member.indexes for member in fleet.family_chain(agent.family))
