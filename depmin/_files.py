@@ -174,7 +174,20 @@ def make_temporary(target: Path) -> tuple[int, Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(target.parent)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    # mkstemp makes the file 0600; a generated file is as readable as any file the user writes (a
+    # build copies it into an image, where another user must read it): 0666 less the umask.
+    os.fchmod(handle, 0o666 & ~_UMASK)
     return handle, Path(name)
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it: done once, at import, before any writer thread runs.
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def remove_stale(directory: Path) -> list[Path]:

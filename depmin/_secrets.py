@@ -14,7 +14,11 @@ __all__ = ["has_credentials", "redact", "redact_url"]
 
 # scheme://userinfo@ — userinfo is everything up to the last "@" before the host (RFC 3986 allows
 # no "/", "?" or "#" in it; a password may hold "@" only percent-encoded, but be generous).
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/?#\s@]*(?:@[^/?#\s@]*)*)@")
+# The lookbehind lets a scheme start only where a run of scheme characters starts, so the search stays
+# linear on hostile text (a long run of letters before "://" is tried once, not from every letter).
+_USERINFO = re.compile(
+    r"(?<![A-Za-z0-9+.\-])(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/?#\s@]*(?:@[^/?#\s@]*)*)@"
+)
 
 
 def redact_url(url: str) -> str:

@@ -267,10 +267,13 @@ def write_dockerfiles(fleet: Fleet, tree: Mapping[str, str], *, force: bool = Fa
     return write_tree(_layout(fleet), tree, force=force)
 
 
-def check(fleet: Fleet, *, use_cache: bool = True) -> tuple[Stale, ...]:
+def check(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | None = None) -> tuple[Stale, ...]:
     """Every generated file that is stale against the sources and agents.toml; writes nothing.
 
     Checked: each agent's ``requirements.generated.txt``, the locks' input hashes, and, once they
-    have been made, the plan's files and the build tree under ``dockerfiles/``.
+    have been made, the plan's files and the build tree under ``dockerfiles/``. Pass ``scanned`` (a
+    scan of every agent) to reuse it, e.g. to report its ``skipped`` paths too.
     """
-    return staleness.find_stale(fleet, use_cache=use_cache)
+    if scanned is not None and {a.agent for a in scanned.agents} != set(fleet.agents):
+        raise DepminError("check needs a scan of every agent of the fleet; call scan(fleet) without agents")
+    return staleness.find_stale(fleet, use_cache=use_cache, scanned=scanned)

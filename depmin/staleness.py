@@ -42,10 +42,10 @@ class Stale:
     command: str
 
 
-def find_stale(fleet: Fleet, *, use_cache: bool = True) -> tuple[Stale, ...]:
-    """Every stale generated file of ``fleet``, in pipeline order."""
+def find_stale(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | None = None) -> tuple[Stale, ...]:
+    """Every stale generated file of ``fleet``, in pipeline order; ``scanned`` (of every agent) saves a scan."""
     layout = Layout.beside(fleet.path)
-    scanned = scan_fleet(fleet, use_cache=use_cache)
+    scanned = scanned if scanned is not None else scan_fleet(fleet, use_cache=use_cache)
     constraints = read_constraints(fleet.project.constraints)
     generated = generate_fleet(fleet, scanned.agents, Mapper(mapping=fleet.mapping), constraints)
     found = _stale_requirements(layout, generated, fleet.path.name)

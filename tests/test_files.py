@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -239,3 +240,14 @@ def test_a_committed_symlinked_agent_directory_out_of_the_repository_is_refused(
     assert code == EXIT_CONFIG
     assert err.count("\n") == 1 and f"error: {config.parent / 'locks' / 'NLUAgent'}: is a symlink" in err
     assert list(outside.iterdir()) == []
+
+
+@pytest.mark.integration
+def test_generated_files_get_the_mode_any_file_the_user_writes_gets(tmp_path: Path) -> None:
+    """mkstemp's 0600 would leave a file an image's other users cannot read (the health probe did)."""
+    code = (
+        "import os, sys; os.umask(0o022); from pathlib import Path; from depmin import _files; "
+        "t = Path(sys.argv[1]); _files.write_all({t / 'new.txt': 'text'}, base=t)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=60)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o644

@@ -21,9 +21,10 @@ from depmin.manifest import Fleet
 __all__ = ["LOCK", "WHEELHOUSE"]
 
 
-def _generated(args: argparse.Namespace, fleet: Fleet) -> api.Generated:
+def _generated(args: argparse.Namespace, fleet: Fleet, output: Output) -> api.Generated:
     """Scan and generate the whole fleet, whichever agents were chosen: the union fixes every version."""
     scanned = api.scan(fleet, use_cache=not args.no_cache)
+    output.scan_notices(scanned.warnings, scanned.skipped)
     return api.generate(fleet, scanned, chain=api.mapper(fleet, python=args.python))
 
 
@@ -38,7 +39,7 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
     fleet = load(args)
     _require_one_choice(args)
     selected = api.select_agents(fleet, args.agent, args.family)
-    generated = _generated(args, fleet)
+    generated = _generated(args, fleet, output)
     if args.check:
         return _lock_check(output, api.lock_status(fleet, generated, selected, backend=args.backend))
     # The union pins every agent's distributions, guessed names included: as loud as `generate`,
@@ -191,7 +192,7 @@ def cmd_wheelhouse(args: argparse.Namespace, output: Output) -> int:
     fleet = load(args)
     selected = api.select_agents(fleet, args.agent, args.family)
     label = args.family or (args.agent[0] if args.agent and len(args.agent) == 1 else "fleet")
-    generated = _generated(args, fleet)
+    generated = _generated(args, fleet, output)
     result = api.wheelhouse(fleet, generated, selected, label=label, directory=args.dest)
     if output.json:
         output.print(dumps(documents.wheelhouse_document(result)))
