@@ -19,6 +19,7 @@ from depmin.manifest.model import (
     Need,
     Policy,
     Project,
+    slug,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "find_config",
     "load_fleet",
     "parse_fleet",
+    "slug",
 ]

@@ -11,18 +11,23 @@ The manifest is the contract users write::
 
 Validation never stops at the first problem: every problem is collected with its key path
 (and the line of ``agents.toml`` where the key stands) and raised together as one
-:class:`~depmin.errors.ConfigError`. Nothing else leaves :func:`load_fleet`.
+:class:`~depmin.errors.ConfigError`. Nothing else leaves :func:`load_fleet`. Every value that
+reaches a generated file is checked against the grammar of the place it lands
+(:mod:`depmin.manifest.grammar`, :mod:`depmin.manifest.paths`), so a loaded fleet holds no value
+that could change the structure of a Dockerfile, bake file, compose file or requirements file.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeGuard, TypeVar
 
 from depmin.errors import ConfigError, Problem
+from depmin.manifest import grammar
+from depmin.manifest.bounds import read_config
 from depmin.manifest.model import (
     CONFIG_NAME,
     INCLUSIONS,
@@ -35,8 +40,11 @@ from depmin.manifest.model import (
     Need,
     Policy,
     Project,
+    slug,
 )
-from depmin.manifest.schema import Checker, KeyPath, did_you_mean
+from depmin.manifest.paths import CONFIG_DIRECTORY, ROOT, check_path
+from depmin.manifest.refs import cross_check
+from depmin.manifest.schema import Checker, KeyPath, Rule, did_you_mean
 
 __all__ = ["find_config", "load_fleet", "parse_fleet"]
 
@@ -53,13 +61,9 @@ def find_config(start: Path) -> Path:
 
 
 def load_fleet(config: Path, *, root: Path | None = None) -> Fleet:
-    """Read ``config`` and validate it; ``root`` overrides ``project.root``."""
-    try:
-        data = config.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ConfigError([Problem(str(config), f"cannot read: {reason}; check the path given to --config")]) from None
-    return parse_fleet(data, path=config, root=root)
+    """Read ``config`` (a regular file only: a FIFO or device is refused, not waited on) and
+    validate it; ``root`` overrides ``project.root``."""
+    return parse_fleet(read_config(config), path=config, root=root)
 
 
 def parse_fleet(data: bytes, *, path: Path, root: Path | None = None) -> Fleet:
@@ -88,9 +92,6 @@ _AGENT_KEYS = (
     "cmd", "files", "extra_requirements", "include_optional", "ignore_imports", "mapping",
     "requirements", "docker_socket", "notes", "uncertain",
 )  # fmt: skip
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_PYTHON = re.compile(r"^3\.(\d+)$")
-_HEALTH = re.compile(r"^(tcp|http:/\S*)$")
 
 
 def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path | None) -> Fleet | None:
@@ -98,9 +99,10 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
     project = _project(check, check.table(doc, ("project",), required=True), path, root)
     policy = _policy(check, check.table(doc, ("policy",)))
     layers = _layers(check, check.table(doc, ("layers",)))
-    mapping = check.str_map(doc, ("mapping",))
+    mapping = _mapping(check, doc, ("mapping",))
     machines = _named(check, doc, "machines", _machine)
-    families = _named(check, doc, "families", _family)
+    config_directory = path.parent.resolve()
+    families = _named(check, doc, "families", lambda c, n, t: _family(c, n, t, config_directory))
     agents = _named(check, doc, "agents", _agent)
     if project is None:
         return None
@@ -114,7 +116,7 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
         families=types.MappingProxyType(families),
         agents=types.MappingProxyType(agents),
     )
-    _cross_check(check, fleet)
+    cross_check(check, fleet)
     return fleet
 
 
@@ -123,53 +125,68 @@ def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path
     where = ("project",)
     check.known_keys(table, where, _PROJECT_KEYS)
     name = check.string(table, (*where, "name"), default=path.parent.name)
+    check.rule((*where, "name"), name, grammar.check_label)
     root_text = check.string(table, (*where, "root"), default=".")
     python = check.string(table, (*where, "python"), default="3.11")
-    _check_python(check, python, (*where, "python"))
+    check.rule((*where, "python"), python, grammar.check_python)
     platform = check.string(table, (*where, "platform"), default="x86_64-manylinux_2_28")
+    check.rule((*where, "platform"), platform, grammar.check_platform)
     source_roots = check.strings(table, (*where, "source_roots"), default=(".",))
     constraints = check.optional_string(table, (*where, "constraints"))
-    max_file_mb = table.get("max_file_mb", 10.0)
-    if isinstance(max_file_mb, bool) or not isinstance(max_file_mb, (int, float)) or not 0 < max_file_mb <= 1024:
-        check.error((*where, "max_file_mb"), f"expected a number of megabytes in (0, 1024], got {max_file_mb!r}")
-        max_file_mb = 10.0
-    resolved_root = (root if root is not None else path.parent / root_text).resolve()
-    if not resolved_root.is_dir():
-        fix = "fix project.root (relative to agents.toml) or pass --root"
-        check.error((*where, "root"), f"{resolved_root} is not a directory; {fix}")
+    max_file_mb = check.number(
+        table, (*where, "max_file_mb"), default=10.0, low=0, high=1024, what="megabytes", open_low=True
+    )
+    if not check.rule((*where, "root"), root_text, grammar.check_label):
         return None
-    _check_source_roots(check, resolved_root, source_roots)
+    resolved_root = _root(check, root if root is not None else path.parent / root_text)
+    if resolved_root is None:
+        return None
+    for index, source_root in enumerate(source_roots):
+        problem = check_path(source_root, base=resolved_root, within=ROOT, want="directory")
+        if problem is not None:
+            check.error((*where, "source_roots", str(index)), problem)
     return Project(
         name=name,
         root=resolved_root,
         python=python,
         platform=platform,
         source_roots=source_roots,
-        constraints=None if constraints is None else _constraints_path(check, path.parent / constraints),
-        max_file_mb=float(max_file_mb),
+        constraints=None if constraints is None else _constraints(check, path, constraints),
+        max_file_mb=max_file_mb,
     )
 
 
-def _check_source_roots(check: Checker, root: Path, source_roots: tuple[str, ...]) -> None:
-    for index, source_root in enumerate(source_roots):
-        if not (root / source_root).is_dir():
-            check.error(
-                ("project", "source_roots", str(index)),
-                f"{source_root!r} is not a directory under {root}; fix or remove it",
-            )
-
-
-def _constraints_path(check: Checker, given: Path) -> Path:
-    resolved = given.resolve()
-    if not resolved.is_file():
-        check.error(("project", "constraints"), f"{resolved} does not exist; fix the path")
+def _root(check: Checker, given: Path) -> Path | None:
+    """``project.root`` (or ``--root``) resolved, or None with the problem recorded."""
+    where = ("project", "root")
+    text = str(given)
+    if len(text) > 4096:
+        check.error(where, f"{grammar.shown(text)} is too long (at most 4096 characters); fix project.root")
+        return None
+    try:
+        resolved = given.resolve()
+        is_directory = resolved.is_dir()
+    except (OSError, RuntimeError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a NUL or a symlink loop?"
+        check.error(where, f"{grammar.shown(text)} cannot be resolved ({reason}); fix project.root or pass --root")
+        return None
+    bad = grammar.control_character(str(resolved))  # a symlink may lead to such a name too
+    if bad is not None:
+        check.error(where, f"{grammar.shown(str(resolved))} contains {bad}; rename the directory or fix project.root")
+        return None
+    if not is_directory:
+        check.error(where, f"{resolved} is not a directory; fix project.root (relative to agents.toml) or pass --root")
+        return None
     return resolved
 
 
-def _check_python(check: Checker, value: str, where: KeyPath) -> None:
-    match = _PYTHON.match(value)
-    if match is None or int(match.group(1)) < 8:
-        check.error(where, f'{value!r} is not a Python version like "3.11"; use MAJOR.MINOR, 3.8 or newer')
+def _constraints(check: Checker, config: Path, given: str) -> Path:
+    base = config.parent.resolve()
+    problem = check_path(given, base=base, within=CONFIG_DIRECTORY, want="file")
+    if problem is not None:
+        check.error(("project", "constraints"), problem)
+        return base / given
+    return (base / given).resolve()
 
 
 def _policy(check: Checker, table: Mapping[str, object]) -> Policy:
@@ -182,85 +199,123 @@ def _policy(check: Checker, table: Mapping[str, object]) -> Policy:
     )
 
 
+def _layers(check: Checker, table: Mapping[str, object]) -> Layers:
+    where = ("layers",)
+    check.known_keys(table, where, _LAYERS_KEYS)
+    return Layers(
+        max_unused_mb=check.number(
+            table, (*where, "max_unused_mb"), default=100.0, low=0, high=1_000_000, what="megabytes"
+        ),
+        size_tolerance=check.number(
+            table, (*where, "size_tolerance"), default=0.05, low=0, high=10, what="a fraction of the image size"
+        ),
+    )
+
+
+def _mapping(check: Checker, container: Mapping[str, object], where: KeyPath) -> Mapping[str, str]:
+    """``import name = "distribution"``: the fleet's ``[mapping]`` or an agent's ``mapping``."""
+    return check.str_map(container, where, key_rule=grammar.check_import_name, value_rule=grammar.check_distribution)
+
+
 def _named(
     check: Checker,
     doc: Mapping[str, object],
     section: str,
     build: Callable[[Checker, str, Mapping[str, object]], T | None],
 ) -> dict[str, T]:
+    """The tables of ``[section.NAME]``; each name valid, and no two the same once slugged."""
     table = check.table(doc, (section,), required=section == "agents")
     built: dict[str, T] = {}
-    folded: dict[str, str] = {}
+    slugs: dict[str, str] = {}
     for name in sorted(table):
         where = (section, name)
-        if not _NAME.match(name):
-            check.error(
-                where,
-                "names may use letters, digits, '_', '.', '-' and start with a letter or digit",
-            )
-        clash = folded.setdefault(name.lower(), name)
-        if clash != name:
-            check.error(where, f"duplicate name: differs from {clash!r} only in case; rename one")
-        body = check.table(table, where)
-        item = build(check, name, body)
+        if check.rule(where, name, grammar.check_name):
+            first = slugs.setdefault(slug(name), name)
+            if first != name:
+                check.error(
+                    where,
+                    f"duplicate name: {name!r} and {first!r} are both {slug(name)!r} in image, bake-target and "
+                    "compose-service names ('.' becomes '-', letters lower case); rename one",
+                )
+        item = build(check, name, check.table(table, where))
         if item is not None:
             built[name] = item
     return built
 
 
-def _layers(check: Checker, table: Mapping[str, object]) -> Layers:
-    where = ("layers",)
-    check.known_keys(table, where, _LAYERS_KEYS)
-    values: dict[str, float] = {}
-    for key, default in (("max_unused_mb", 100.0), ("size_tolerance", 0.05)):
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            check.error((*where, key), f"expected a number >= 0, got {value!r}")
-            value = default
-        values[key] = float(value)
-    return Layers(**values)
-
-
 def _machine(check: Checker, name: str, table: Mapping[str, object]) -> Machine:
     where = ("machines", name)
     check.known_keys(table, where, _MACHINE_KEYS)
+    cuda_arch = check.optional_string(table, (*where, "cuda_arch"))
+    check.rule((*where, "cuda_arch"), cuda_arch, grammar.check_cuda_arch)
     return Machine(
         name=name,
-        description=check.string(table, (*where, "description"), default=""),
-        cuda_arch=check.optional_string(table, (*where, "cuda_arch")),
-        env=check.str_map(table, (*where, "env")),
-        notes=check.string(table, (*where, "notes"), default=""),
+        description=_free_text(check, table, (*where, "description")),
+        cuda_arch=cuda_arch,
+        env=check.str_map(table, (*where, "env"), key_rule=grammar.check_env_name, value_rule=grammar.check_env_value),
+        notes=_free_text(check, table, (*where, "notes")),
     )
 
 
-def _family(check: Checker, name: str, table: Mapping[str, object]) -> Family:
+def _free_text(check: Checker, table: Mapping[str, object], where: KeyPath) -> str:
+    text = check.string(table, where, default="")
+    check.rule(where, text, grammar.check_free_text)
+    return text
+
+
+def _uncertain(check: Checker, table: Mapping[str, object], where: KeyPath) -> Mapping[str, str]:
+    return check.str_map(table, where, key_rule=grammar.check_label, value_rule=grammar.check_free_text)
+
+
+def _checked_strings(check: Checker, table: Mapping[str, object], where: KeyPath, rule: Rule) -> tuple[str, ...]:
+    values = check.strings(table, where, default=())
+    check.rules(where, values, rule)
+    return values
+
+
+def _family(check: Checker, name: str, table: Mapping[str, object], config_directory: Path) -> Family:
     where = ("families", name)
     check.known_keys(table, where, _FAMILY_KEYS)
     from_image = check.optional_string(table, (*where, "from"))
+    check.rule((*where, "from"), from_image, grammar.check_image)
     extends = check.optional_string(table, (*where, "extends"))
     if (from_image is None) == (extends is None):
         check.error(where, 'give exactly one of `from = "image"` or `extends = "family"`')
+    tag = check.string(table, (*where, "tag"), default=name)
+    check.rule((*where, "tag"), tag, grammar.check_tag)
+    link_rule: Rule = functools.partial(_find_link, base=config_directory)
     return Family(
         name=name,
         from_image=from_image,
         extends=extends,
         machine=check.optional_string(table, (*where, "machine")),
-        tag=check.string(table, (*where, "tag"), default=name),
-        apt=check.strings(table, (*where, "apt"), default=()),
+        tag=tag,
+        apt=_checked_strings(check, table, (*where, "apt"), grammar.check_apt),
         gpu=check.boolean(table, (*where, "gpu"), default=False),
         display=check.boolean(table, (*where, "display"), default=False),
-        indexes=check.strings(table, (*where, "indexes"), default=()),
-        find_links=check.strings(table, (*where, "find_links"), default=()),
-        description=check.string(table, (*where, "description"), default=""),
-        notes=check.string(table, (*where, "notes"), default=""),
-        uncertain=check.str_map(table, (*where, "uncertain")),
-        always=check.strings(table, (*where, "always"), default=()),
-        never=check.strings(table, (*where, "never"), default=()),
+        indexes=_checked_strings(check, table, (*where, "indexes"), grammar.check_url),
+        find_links=_checked_strings(check, table, (*where, "find_links"), link_rule),
+        description=_free_text(check, table, (*where, "description")),
+        notes=_free_text(check, table, (*where, "notes")),
+        uncertain=_uncertain(check, table, (*where, "uncertain")),
+        always=_checked_strings(check, table, (*where, "always"), grammar.check_distribution),
+        never=_checked_strings(check, table, (*where, "never"), grammar.check_distribution),
     )
 
 
+def _find_link(link: str, *, base: Path) -> str | None:
+    """A ``find_links`` entry: a URL, or a wheelhouse directory inside the directory of agents.toml."""
+    if "://" in link:
+        return grammar.check_url(link)
+    return check_path(link, base=base, within=CONFIG_DIRECTORY, want="absent-or-directory")
+
+
 def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | None:
-    """``[agents.NAME]``, or None when a required key is missing (the problem is recorded)."""
+    """``[agents.NAME]``, or None when a required key is missing (the problem is recorded).
+
+    Paths (``entrypoint``, ``files``, ``requirements``) are checked against the root in
+    :func:`~depmin.manifest.refs.cross_check`, names of families and machines there too.
+    """
     where = ("agents", name)
     check.known_keys(table, where, _AGENT_KEYS)
     entrypoint = check.string(table, (*where, "entrypoint"), default=None)
@@ -269,13 +324,12 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
     ports = check.ports(table, (*where, "ports"))
     health_port = check.port(table, (*where, "health_port"))
     health = check.string(table, (*where, "health"), default="tcp")
-    if not _HEALTH.match(health):
-        check.error((*where, "health"), f'{health!r} is neither "tcp" nor "http:/path"; use one of them')
+    check.rule((*where, "health"), health, grammar.check_health)
     needs = _needs(check, check.strings(table, (*where, "needs"), default=()), (*where, "needs"))
     python = check.optional_string(table, (*where, "python"))
-    if python is not None:
-        _check_python(check, python, (*where, "python"))
+    check.rule((*where, "python"), python, grammar.check_python)
     cmd = check.strings(table, (*where, "cmd"), default=None) if "cmd" in table else None
+    check.rules((*where, "cmd"), cmd, grammar.check_label)
     if entrypoint is None or family is None or machines is None:
         return None
     return Agent(
@@ -290,14 +344,16 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
         python=python,
         cmd=cmd,
         files=check.strings(table, (*where, "files"), default=()),
-        extra_requirements=check.strings(table, (*where, "extra_requirements"), default=()),
-        include_optional=check.strings(table, (*where, "include_optional"), default=()),
-        ignore_imports=check.strings(table, (*where, "ignore_imports"), default=()),
-        mapping=check.str_map(table, (*where, "mapping")),
+        extra_requirements=_checked_strings(check, table, (*where, "extra_requirements"), grammar.check_requirement),
+        include_optional=_checked_strings(
+            check, table, (*where, "include_optional"), grammar.check_import_or_distribution
+        ),
+        ignore_imports=_checked_strings(check, table, (*where, "ignore_imports"), grammar.check_import_or_distribution),
+        mapping=_mapping(check, table, (*where, "mapping")),
         requirements=check.strings(table, (*where, "requirements"), default=()),
         docker_socket=check.boolean(table, (*where, "docker_socket"), default=False),
-        notes=check.string(table, (*where, "notes"), default=""),
-        uncertain=check.str_map(table, (*where, "uncertain")),
+        notes=_free_text(check, table, (*where, "notes")),
+        uncertain=_uncertain(check, table, (*where, "uncertain")),
     )
 
 
@@ -309,107 +365,9 @@ def _needs(check: Checker, given: tuple[str, ...], where: KeyPath) -> tuple[Need
             known.append(need)
         else:
             hint = did_you_mean(need, NEEDS)
-            check.error(where, f"unknown need {need!r}{hint}; use some of {', '.join(NEEDS)}")
+            check.error(where, f"unknown need {grammar.shown(need)}{hint}; use some of {', '.join(NEEDS)}")
     return tuple(known)
 
 
 def _is_need(value: str) -> TypeGuard[Need]:
     return value in NEEDS
-
-
-def _cross_check(check: Checker, fleet: Fleet) -> None:
-    """Checks that need more than one table: references, cycles, files, ports."""
-    for family in fleet.families.values():
-        _check_family_refs(check, fleet, family)
-    for agent in fleet.agents.values():
-        _check_agent_refs(check, fleet, agent)
-    _check_ports(check, fleet)
-
-
-def _check_family_refs(check: Checker, fleet: Fleet, family: Family) -> None:
-    where = ("families", family.name)
-    if family.machine is not None and family.machine not in fleet.machines:
-        hint = did_you_mean(family.machine, fleet.machines)
-        check.error(
-            (*where, "machine"),
-            f"unknown machine {family.machine!r}{hint}; define [machines.{family.machine}]",
-        )
-    if family.extends is None:
-        return
-    if family.extends not in fleet.families:
-        hint = did_you_mean(family.extends, fleet.families)
-        check.error(
-            (*where, "extends"),
-            f"extends unknown family {family.extends!r}{hint}; define [families.{family.extends}]",
-        )
-        return
-    _check_no_cycle(check, fleet, family)
-
-
-def _check_no_cycle(check: Checker, fleet: Fleet, family: Family) -> None:
-    """Follow ``extends`` from ``family``; record a problem if the walk comes back to a family it passed."""
-    seen = [family.name]
-    current: str | None = family.extends
-    while current is not None and current in fleet.families:
-        if current in seen:
-            cycle = " -> ".join([*seen[seen.index(current) :], current])
-            check.error(
-                ("families", family.name, "extends"),
-                f"families extend each other in a cycle ({cycle}); one of them must use `from`",
-            )
-            return
-        seen.append(current)
-        current = fleet.families[current].extends
-
-
-def _check_agent_refs(check: Checker, fleet: Fleet, agent: Agent) -> None:
-    where = ("agents", agent.name)
-    if agent.family not in fleet.families:
-        hint = did_you_mean(agent.family, fleet.families)
-        check.error(
-            (*where, "family"),
-            f"unknown family {agent.family!r}{hint}; define [families.{agent.family}] or fix the name",
-        )
-    if not agent.machines:
-        check.error((*where, "machines"), "no machine given; list at least one of the [machines] tables")
-    for machine in agent.machines:
-        if machine not in fleet.machines:
-            hint = did_you_mean(machine, fleet.machines)
-            check.error(
-                (*where, "machines"),
-                f"unknown machine {machine!r}{hint}; define [machines.{machine}] or fix the name",
-            )
-    _check_inside_root(check, fleet.project.root, agent.entrypoint, (*where, "entrypoint"), must_be_file=True)
-    for index, extra in enumerate(agent.files):
-        _check_inside_root(check, fleet.project.root, extra, (*where, "files", str(index)), must_be_file=False)
-
-
-def _check_inside_root(check: Checker, root: Path, relative: str, where: KeyPath, *, must_be_file: bool) -> None:
-    candidate = Path(relative)
-    if candidate.is_absolute() or ".." in candidate.parts:
-        check.error(where, f"{relative!r} must be a path relative to the project root, inside it")
-        return
-    target = root / candidate
-    exists = target.is_file() if must_be_file else target.exists()
-    if not exists:
-        check.error(where, f"{relative!r} does not exist under {root}; fix the path or the project root")
-
-
-def _check_ports(check: Checker, fleet: Fleet) -> None:
-    """No two uses of one port on one machine (ports and health ports alike)."""
-    for machine in fleet.machines:
-        owners: dict[int, str] = {}
-        for agent in fleet.agents.values():
-            if machine not in agent.machines:
-                continue
-            uses = [(port, "ports") for port in agent.ports]
-            if agent.health_port is not None:
-                uses.append((agent.health_port, "health_port"))
-            for port, key in uses:
-                here = f"agents.{agent.name}.{key}"
-                first = owners.setdefault(port, here)
-                if first != here:
-                    check.error(
-                        ("agents", agent.name, key),
-                        f"port {port} on {machine} is already used by {first}; choose a free port",
-                    )

@@ -2,7 +2,10 @@
 
 Only :mod:`depmin.manifest.load` builds these, after validating every value, so the types state what a
 loaded fleet guarantees: every family chain starts ``from`` an image and names known families, every
-need is one of :data:`NEEDS`, every policy value one of :data:`INCLUSIONS`.
+need is one of :data:`NEEDS`, every policy value one of :data:`INCLUSIONS`. Every string that reaches
+a generated file holds a value of the grammar of the place it lands (docs/agents-toml.md lists each
+rule): no name, path, image, tag, apt package or environment entry holds a control character, and
+no two agents (machines, families) share a :func:`slug`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = [
     "Need",
     "Policy",
     "Project",
+    "slug",
 ]
 
 CONFIG_NAME = "agents.toml"
@@ -44,13 +48,23 @@ INCLUSIONS: tuple[Inclusion, ...] = get_args(Inclusion)
 _EMPTY: Mapping[str, str] = types.MappingProxyType({})
 
 
+def slug(name: str) -> str:
+    """``name`` as it appears in generated names: ``'.'`` becomes ``'-'``, letters lower case.
+
+    Bake target names cannot hold ``'.'``, and image and compose service names are lower case, so
+    ``Foo.Bar`` and ``foo-bar`` would be one target, one image. The loader refuses two agents (or
+    machines, or families) with one slug, so every renderer may name things by the slug.
+    """
+    return name.replace(".", "-").lower()
+
+
 def _no_strings() -> Mapping[str, str]:
     return _EMPTY
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Project:
-    """``[project]``: ``root`` is resolved and a directory, ``python`` a ``"3.N"`` version (N >= 8)."""
+    """``[project]``: ``root`` is resolved and a directory, ``python`` a supported ``"3.N"`` (3.10 to 3.14)."""
 
     name: str
     root: Path

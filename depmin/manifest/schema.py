@@ -9,42 +9,64 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 import types
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TypeVar
 
 from depmin import _toml
 from depmin.errors import Problem
+from depmin.manifest.bounds import MAX_CONFIG_BYTES, MAX_KEY_PARTS, deep_key
 
 T = TypeVar("T")
 S = TypeVar("S", bound=str)  # a closed set of strings, such as a Literal
 KeyPath = tuple[str, ...]
+Rule = Callable[[str], "str | None"]  # a value's problem as a message, None when it is valid
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+# Every pattern is linear on any line (the old header pattern was quadratic on "[" and spaces) and
+# applied with fullmatch or an explicit end: "$" would also accept a trailing newline.
+_HEADER = re.compile(r"\s*\[\[?([^\]]*)\]\]?\s*(?:#.*)?")
 _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
-_BARE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_BARE = re.compile(r"[A-Za-z0-9_.-]+")
 _EMPTY: Mapping[str, str] = types.MappingProxyType({})
+_MAX_HINTED = 100  # longer names get no "did you mean" (difflib is quadratic in the lengths)
+_MAX_OPTIONS = 1000  # nor do names among more options
+_MAX_HINTS = 100  # nor unknown keys after this many problems
 
 
 def did_you_mean(name: str, options: Collection[str]) -> str:
     """`` (did you mean 'cpu'?)`` when an option is close to ``name``, else an empty string."""
+    if len(name) > _MAX_HINTED or len(options) > _MAX_OPTIONS:  # bounded work on a hostile file
+        return ""
     close = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _split_key(text: str) -> KeyPath:
     parts = re.findall(r"\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+", text)
-    return tuple(part.strip("\"'") for part in parts)
+    return tuple(_key_part(part) for part in parts)
+
+
+def _key_part(part: str) -> str:
+    """A key part as the parser reads it: ``"Evil\\n"`` is ``Evil`` and a newline (JSON escapes
+    are TOML's, but for ``\\U`` and ``\\e``, which then only cost the line number)."""
+    if part.startswith('"'):
+        try:
+            decoded = json.loads(part)
+        except ValueError:
+            return part.strip('"')
+        return decoded if isinstance(decoded, str) else part.strip('"')
+    return part.strip("'")
 
 
 def _key_lines(text: str) -> dict[KeyPath, int]:
     """Line of each table header and key: ``{("agents", "NLUAgent", "ports"): 58}`` (first wins)."""
     lines: dict[KeyPath, int] = {}
     table: KeyPath = ()
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
+    for number, line in enumerate(text.split("\n"), start=1):
+        header = _HEADER.fullmatch(line)
         if header:
             table = _split_key(header.group(1))
             lines.setdefault(table, number)
@@ -67,7 +89,7 @@ class Checker:
     # -- locating and recording -------------------------------------------------------------
 
     def where(self, path: KeyPath) -> str:
-        dotted = ".".join(part if _BARE.match(part) else json.dumps(part) for part in path)
+        dotted = ".".join(part if _BARE.fullmatch(part) else json.dumps(part) for part in path)
         for end in range(len(path), 0, -1):
             line = self._lines.get(path[:end])
             if line is not None:
@@ -77,10 +99,26 @@ class Checker:
     def error(self, path: KeyPath, message: str) -> None:
         self.problems.append(Problem(self.where(path), message))
 
+    def rule(self, path: KeyPath, value: str | None, rule: Rule) -> bool:
+        """Record the problem ``rule`` finds in ``value`` (None: nothing to check); True when valid."""
+        problem = None if value is None else rule(value)
+        if problem is not None:
+            self.error(path, problem)
+        return problem is None
+
+    def rules(self, path: KeyPath, values: Iterable[str] | None, rule: Rule) -> bool:
+        """:meth:`rule` for each item of a list, located at the list's key; True when all are valid."""
+        valid = [self.rule(path, value, rule) for value in values or ()]  # every item, not up to the first
+        return all(valid)
+
     # -- the document -------------------------------------------------------------------------
 
     def parse_toml(self) -> dict[str, object] | None:
         """The parsed document, or None with the syntax problems recorded."""
+        if len(self.data) > MAX_CONFIG_BYTES:
+            message = f"is larger than {MAX_CONFIG_BYTES} bytes (1 MiB), the most depmin reads; shorten it"
+            self.problems.append(Problem(self.filename, message))
+            return None
         try:
             text = self.data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -90,6 +128,12 @@ class Checker:
                     f"not UTF-8 (byte {exc.start}); TOML files must be UTF-8, re-save it as UTF-8",
                 )
             )
+            return None
+        deep = deep_key(text)
+        if deep is not None:
+            parts, line = deep
+            message = f"a key of {parts} dotted parts, more than {MAX_KEY_PARTS}; no key of agents.toml has more than 4"
+            self.problems.append(Problem(f"{self.filename}:{line}", message))
             return None
         self._lines = _key_lines(text)
         duplicates = self._duplicate_agents(text)
@@ -116,8 +160,8 @@ class Checker:
     def _duplicate_agents(self, text: str) -> bool:
         seen: dict[KeyPath, int] = {}
         found = False
-        for number, line in enumerate(text.splitlines(), start=1):
-            header = _HEADER.match(line)
+        for number, line in enumerate(text.split("\n"), start=1):
+            header = _HEADER.fullmatch(line)
             if header is None or line.lstrip().startswith("[["):
                 continue
             path = _split_key(header.group(1))
@@ -139,7 +183,7 @@ class Checker:
     def known_keys(self, table: Mapping[str, object], path: KeyPath, allowed: Collection[str]) -> None:
         for key in table:
             if key not in allowed:
-                hint = did_you_mean(key, allowed)
+                hint = did_you_mean(key, allowed) if len(self.problems) < _MAX_HINTS else ""
                 self.error((*path, key), f"unknown key{hint}; remove it or see docs/agents-toml.md")
 
     def table(self, container: Mapping[str, object], path: KeyPath, *, required: bool = False) -> Mapping[str, object]:
@@ -219,15 +263,51 @@ class Checker:
             return default
         return tuple(value)
 
-    def str_map(self, container: Mapping[str, object], path: KeyPath) -> Mapping[str, str]:
+    def str_map(
+        self,
+        container: Mapping[str, object],
+        path: KeyPath,
+        *,
+        key_rule: Rule | None = None,
+        value_rule: Rule | None = None,
+    ) -> Mapping[str, str]:
+        """A table of strings; each key and value checked by its rule, when given."""
         table = self.table(container, path)
         result: dict[str, str] = {}
         for key, value in table.items():
-            if isinstance(value, str):
-                result[key] = value
-            else:
+            if not isinstance(value, str):
                 self.error((*path, key), f"expected a string, got {_kind(value)}; quote the value")
+                continue
+            if key_rule is not None:
+                self.rule((*path, key), key, key_rule)
+            if value_rule is not None:
+                self.rule((*path, key), value, value_rule)
+            result[key] = value
         return types.MappingProxyType(dict(sorted(result.items()))) if result else _EMPTY
+
+    def number(
+        self,
+        container: Mapping[str, object],
+        path: KeyPath,
+        *,
+        default: float,
+        low: float,
+        high: float,
+        what: str,
+        open_low: bool = False,
+    ) -> float:
+        """A finite number in ``[low, high]`` (``(low, high]`` with ``open_low``), else ``default``."""
+        value = container.get(path[-1], default)
+        bounds = f"{'(' if open_low else '['}{_number(low)}, {_number(high)}]"
+        expected = f"expected a number in {bounds} ({what})"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(path, f"{expected}, got {_kind(value)}; write a number")
+            return default
+        above_low = low < value if open_low else low <= value
+        if math.isfinite(value) and above_low and value <= high:
+            return float(value)
+        self.error(path, f"{expected}, got {value!r}; write a finite number in that range")
+        return default
 
     def port(self, container: Mapping[str, object], path: KeyPath) -> int | None:
         value = self._get(container, path, int, "a port number")
@@ -255,6 +335,10 @@ class Checker:
             return True
         self.error(path, f"port {port} is outside 1-65535; use a valid TCP port")
         return False
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 def _kind(value: object) -> str:

@@ -222,7 +222,10 @@ def test_duplicate_agent_names(write_fleet: WriteFleet) -> None:
 
 def test_agent_names_differing_only_in_case(write_fleet: WriteFleet) -> None:
     text = MINIMAL + '\n[agents.nluagent]\nentrypoint = "agents/nlu.py"\nmachines = ["MainPC"]\nfamily = "cpu"\n'
-    assert "differs from 'NLUAgent' only in case" in _one(write_fleet(text))
+    assert _one(write_fleet(text)) == (
+        "agents.toml:17: agents.nluagent: duplicate name: 'nluagent' and 'NLUAgent' are both 'nluagent' in image, "
+        "bake-target and compose-service names ('.' becomes '-', letters lower case); rename one"
+    )
 
 
 def test_wrong_types_are_reported_not_raised(write_fleet: WriteFleet) -> None:
@@ -269,7 +272,10 @@ def test_agent_python_override_and_bad_version(write_fleet: WriteFleet) -> None:
     fleet = load_fleet(write_fleet(MINIMAL + 'python = "3.10"\n'))
     assert fleet.target_python(fleet.agents["NLUAgent"]) == "3.10"
     message = _one(write_fleet(MINIMAL + 'python = "3.1O"\n'))
-    assert "agents.NLUAgent.python: '3.1O' is not a Python version" in message
+    assert message == (
+        "agents.toml:16: agents.NLUAgent.python: '3.1O' is not a supported Python version; "
+        'use MAJOR.MINOR from "3.10" to "3.14"'
+    )
 
 
 def test_needs_and_policy_keep_their_closed_values(write_fleet: WriteFleet) -> None:
