@@ -11,7 +11,7 @@ from __future__ import annotations
 from depmin._files import MARKER
 from depmin.dockerfiles.escape import comment, compose_string, env_name, key, refuse, shown, yaml_string
 from depmin.dockerfiles.inputs import BuildInputs, checked_registry, image_name, service_files
-from depmin.manifest import Agent, Fleet, Machine
+from depmin.manifest import Agent, Fleet, Machine, slug
 
 __all__ = ["compose_file"]
 
@@ -22,7 +22,7 @@ def compose_file(fleet: Fleet, machine: Machine, inputs: BuildInputs) -> str:
     lines = [
         f"# {MARKER} from agents.toml (machine {comment(machine.name)}). Do not edit: run `depmin dockerfiles`.",
         "# Agents use host networking and bind PORT_OFFSET + their ports, as the proposal's fleet table says.",
-        "name: " + compose_string(f"ai-{machine.name.lower()}"),
+        "name: " + compose_string(f"ai-{slug(machine.name)}"),
         "services:",
     ]
     services: dict[str, str] = {}

@@ -62,8 +62,9 @@ def checked_registry(inputs: BuildInputs) -> str:
 
 
 def family_image(fleet: Fleet, family: str) -> str:
-    """The local name of a family image, ``depmin/family-<name>:current``: one ``FROM`` token."""
-    return image_ref(f"{IMAGE_PREFIX}{family}{IMAGE_TAG}", key(fleet.path.name, "families", family))
+    """The local name of a family image, ``depmin/family-<slug>:current``: one ``FROM`` token (an image
+    repository is lower case, so the slug of :func:`depmin.manifest.slug`, unique across families)."""
+    return image_ref(f"{IMAGE_PREFIX}{slug(family)}{IMAGE_TAG}", key(fleet.path.name, "families", family))
 
 
 def family_target(fleet: Fleet, family: str) -> str:

@@ -170,3 +170,18 @@ def test_every_generated_dockerfile_passes_hadolint(tree: dict[str, str], tmp_pa
         ["hadolint", "--failure-threshold", "style", *paths], capture_output=True, text=True, check=False
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_families_and_machines_with_capitals_and_dots_get_valid_image_and_project_names() -> None:
+    # Rename family cpu to "Cpu.Main" and machine MainPC to "Main.PC": image repositories and compose
+    # project names are lower case without dots, so both come from the manifest's slug.
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = re.sub(r"^\[families\.cpu\]$", '[families."Cpu.Main"]', text, flags=re.M)
+    text = text.replace('family = "cpu"', 'family = "Cpu.Main"').replace('extends = "cpu"', 'extends = "Cpu.Main"')
+    text = text.replace("[machines.MainPC]", '[machines."Main.PC"]').replace('"MainPC"', '"Main.PC"')
+    fleet = parse_fleet(text.encode("utf-8"), path=EXAMPLE_CONFIG)
+    inputs = dockerfiles.BuildInputs(files={}, apt={}, root="examples/ai_system")
+    tree = dockerfiles.render_tree(fleet, _example_plan(fleet), inputs)
+    assert "FROM depmin/family-cpu-main:current" in tree["agents/NLUAgent.Dockerfile"]
+    assert tree["compose/Main.PC.yaml"].count('name: "ai-main-pc"') == 1
+    assert 'target "family-cpu-main"' in tree["docker-bake.hcl"]
