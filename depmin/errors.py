@@ -1,11 +1,6 @@
 """depmin's exception hierarchy: one root, and the exit code each kind maps to.
 
-Exit codes (the one table the CLI and the docs share):
-
-    0  everything is fine
-    1  findings or staleness (an agent had errors, a file is stale)
-    2  usage or configuration error (agents.toml, command-line arguments)
-    3  an external tool or the network failed
+Exit codes: :data:`EXIT_CODES` is the one table; ``depmin --help`` prints it.
 
 Every message is one line that names the file, key or line at fault and ends with
 the next step the user can take.
@@ -16,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "EXIT_CODES",
     "EXIT_CONFIG",
     "EXIT_FINDINGS",
     "EXIT_OK",
@@ -30,6 +26,12 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_CONFIG = 2
 EXIT_TOOL = 3
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "ok"),
+    (EXIT_FINDINGS, "findings or staleness (an agent had errors, a file is stale)"),
+    (EXIT_CONFIG, "usage or configuration error (agents.toml, command-line arguments)"),
+    (EXIT_TOOL, "an external tool or the network failed (or depmin itself failed: rerun with --debug)"),
+)
 
 
 class DepminError(Exception):

@@ -1,11 +1,6 @@
 """The ``depmin`` command: parse arguments, run the command, report errors, return an exit code.
 
-Exit codes:
-
-    0  ok
-    1  findings or staleness (an agent had errors, a file is stale)
-    2  usage or configuration error (agents.toml, arguments)
-    3  an external tool or the network failed (or depmin itself failed: rerun with --debug)
+The exit codes are :data:`depmin.errors.EXIT_CODES` (``depmin --help`` lists them).
 
 The commands live in one module per group (:mod:`~depmin.cli.scan_commands`,
 :mod:`~depmin.cli.lock_commands`, :mod:`~depmin.cli.build_commands`); this module only assembles them.
@@ -26,16 +21,11 @@ from depmin._version import __version__
 from depmin.cli import build_commands, lock_commands, scan_commands
 from depmin.cli.options import Command, Handler
 from depmin.cli.output import Output, label
-from depmin.errors import EXIT_CONFIG, EXIT_FINDINGS, EXIT_TOOL, ConfigError, DepminError, Problem
+from depmin.errors import EXIT_CODES, EXIT_CONFIG, EXIT_FINDINGS, EXIT_TOOL, ConfigError, DepminError, Problem
 
 __all__ = ["main"]
 
-EXIT_TABLE = """\
-exit codes:
-  0  ok
-  1  findings or staleness (an agent had errors, a file is stale)
-  2  usage or configuration error (agents.toml, command-line arguments)
-  3  an external tool or the network failed (or depmin itself failed: rerun with --debug)"""
+EXIT_TABLE = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES)
 
 # In the order `depmin --help` lists them.
 COMMANDS: tuple[Command, ...] = (

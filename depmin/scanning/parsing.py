@@ -1,7 +1,7 @@
 """``ast.parse`` that never raises and never warns, for the extraction and its recovery.
 
 The input is Python text of any quality; the answer is the module, or the parser's message and line
-as a ``Problem`` (``("'(' was never closed", 12)``), so recovery can act on where parsing failed.
+as a ``ParseFailure`` (``("'(' was never closed", 12)``), so recovery can act on where parsing failed.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import ast
 import warnings
 from typing import TypeAlias
 
-__all__ = ["Problem", "parse", "parses"]
+__all__ = ["ParseFailure", "parse", "parses"]
 
-Problem: TypeAlias = tuple[str, int]  # the parser's message and line (0 when it names none)
+ParseFailure: TypeAlias = tuple[str, int]  # the parser's message and line (0 when it names none)
 
 
-def parse(text: str, *, filename: str = "<string>") -> ast.Module | Problem:
+def parse(text: str, *, filename: str = "<string>") -> ast.Module | ParseFailure:
     """``ast.parse`` that returns the problem instead of raising, and never warns."""
     with warnings.catch_warnings():
         # Invalid escape sequences warn at parse time; under -W error that would be an exception.

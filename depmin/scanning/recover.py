@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from depmin.scanning.lexer import MERGE, Chunk, Source, chunks
-from depmin.scanning.parsing import Problem, parse
+from depmin.scanning.parsing import ParseFailure, parse
 from depmin.scanning.sanitize import HEADERS, sanitized
 from depmin.scanning.skeleton import rebuild
 
@@ -65,11 +65,11 @@ class Pieces:
     """Module-level statements with their original line numbers, from chunks parsed one by one."""
 
     body: tuple[ast.stmt, ...]
-    problem: Problem | None
+    problem: ParseFailure | None
     notes: tuple[str, ...]
 
 
-def recover(text: str, *, problem: Problem | None, only_relevant: bool) -> Pieces:
+def recover(text: str, *, problem: ParseFailure | None, only_relevant: bool) -> Pieces:
     """Parse ``text`` piece by piece, repairing or rebuilding the pieces that do not parse.
 
     ``problem`` is what parsing the whole text reported (then every piece is examined); without
@@ -78,7 +78,7 @@ def recover(text: str, *, problem: Problem | None, only_relevant: bool) -> Piece
     """
     source = Source(text)
     spans = source.top_level_spans() if only_relevant else [(0, len(text))]
-    parsed: dict[int, list[ast.stmt] | Problem] = {}
+    parsed: dict[int, list[ast.stmt] | ParseFailure] = {}
     if only_relevant:
         _parse_spans(source, spans, parsed, _RELEVANT)
         _parse_spans(source, spans, parsed, _renaming_names(parsed.values()))
@@ -102,7 +102,7 @@ def recover(text: str, *, problem: Problem | None, only_relevant: bool) -> Piece
 def _parse_spans(
     source: Source,
     spans: list[tuple[int, int]],
-    parsed: dict[int, list[ast.stmt] | Problem],
+    parsed: dict[int, list[ast.stmt] | ParseFailure],
     wanted: re.Pattern[str] | None,
 ) -> None:
     for k, (start, end) in enumerate(spans):
@@ -122,7 +122,7 @@ def _recover_span(source: Source, start: int, end: int, notes: list[str]) -> lis
     return body
 
 
-def _renaming_names(pieces: Iterable[list[ast.stmt] | Problem]) -> re.Pattern[str] | None:
+def _renaming_names(pieces: Iterable[list[ast.stmt] | ParseFailure]) -> re.Pattern[str] | None:
     """Names from-imported out of importlib, sys or builtins (``import_module as im``, ...)."""
     names: set[str] = set()
     statements = [node for piece in pieces if not isinstance(piece, tuple) for node in piece]
@@ -140,7 +140,7 @@ def _renaming_names(pieces: Iterable[list[ast.stmt] | Problem]) -> re.Pattern[st
 # --- parsing chunks ----------------------------------------------------------------------------
 
 
-def _parse_piece(text: str, line: int, *, indented: bool) -> list[ast.stmt] | Problem:
+def _parse_piece(text: str, line: int, *, indented: bool) -> list[ast.stmt] | ParseFailure:
     """Parse a piece of the file starting at ``line``; line numbers come out as in the file."""
     first = line
     shift = line - 1 - indented
@@ -159,7 +159,7 @@ def _parse_piece(text: str, line: int, *, indented: bool) -> list[ast.stmt] | Pr
     return list(body)
 
 
-def _recover_chunk(source: Source, chunk: Chunk, problem: Problem, notes: list[str]) -> list[ast.stmt]:
+def _recover_chunk(source: Source, chunk: Chunk, problem: ParseFailure, notes: list[str]) -> list[ast.stmt]:
     lines = f"lines {chunk.line}-{chunk.statements[-1].last}"
     repair = _Repair(source, chunk)
     repaired = repair.run(problem)
@@ -179,7 +179,7 @@ class _Repair:
         self.statements = chunk.statements
         self.replaced: dict[int, str] = {}
 
-    def run(self, problem: Problem) -> list[ast.stmt] | None:
+    def run(self, problem: ParseFailure) -> list[ast.stmt] | None:
         for index, statement in enumerate(self.statements):
             if statement.word == MERGE:
                 self._replace(index, "")
@@ -215,7 +215,7 @@ class _Repair:
         self.replaced[index] = new
         return True
 
-    def _step(self, problem: Problem) -> bool:
+    def _step(self, problem: ParseFailure) -> bool:
         message, line = problem
         if message.startswith("expected an indented block"):
             found = re.search(r"on line (\d+)", message)
