@@ -115,6 +115,7 @@ def _agent(scan: AgentScan, mapped: Mapped) -> dict[str, object]:
         ],
         "recovered_files": [{"file": r.file, "error": r.error, "line": r.line} for r in scan.recovered],
         "notes": list(scan.notes),
+        "shadow_warnings": list(scan.shadow_warnings),
         "imports": [
             {
                 "file": r.file,

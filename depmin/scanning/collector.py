@@ -34,7 +34,10 @@ from depmin.scanning import syspath as _paths
 from depmin.scanning.markers import literal_str, literal_strs
 from depmin.scanning.sites import FileImports, ImportSite, PathEdit, PathPosition, SyntaxProblem
 
-__all__ = ["collect"]
+__all__ = ["UNEVALUABLE_EDIT", "collect"]
+
+# The note for a sys.path edit depmin cannot evaluate; the walk looks for it (see walk._shadow_notes).
+UNEVALUABLE_EDIT = "sys.path edit not statically evaluable"
 
 
 def collect(body: Sequence[ast.stmt], *, notes: Sequence[str], problem: SyntaxProblem | None) -> FileImports:
@@ -308,7 +311,7 @@ class _Collector:
             for element in argument.elts:
                 self._path_edit(element, line, "append", ctx)
         else:
-            self.notes.append(f"line {line}: sys.path edit not statically evaluable")
+            self.notes.append(f"line {line}: {UNEVALUABLE_EDIT}")
 
     def _assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, ctx: _Context) -> None:
         """Track ``ROOT = Path(__file__).parent`` and catch ``sys.path[0:0] = [...]``, ``+=``."""
@@ -323,7 +326,7 @@ class _Collector:
         for target in targets:
             if isinstance(target, ast.Subscript) and self.resolve(target.value) == "sys.path":
                 if not _is_front(target.slice):
-                    self.notes.append(f"line {node.lineno}: sys.path edit not statically evaluable")
+                    self.notes.append(f"line {node.lineno}: {UNEVALUABLE_EDIT}")
                     continue
                 elements = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
                 for element in elements:
@@ -351,7 +354,7 @@ class _Collector:
         value = None if node is None else self._evaluate(node)
         path = posixpath.normpath(value.path) if value else ""
         if value is None or not value.anchored or _paths.FILE in path:
-            self.notes.append(f"line {line}: sys.path edit not statically evaluable")
+            self.notes.append(f"line {line}: {UNEVALUABLE_EDIT}")
             return
         edit = PathEdit(line=line, path=path, position=position, str_entry=not value.is_path, lazy=ctx.lazy)
         self.edits.append(edit)

@@ -41,6 +41,7 @@ __all__ = [
     "SearchPath",
     "absolute_name",
     "entry_roots",
+    "module_of",
     "python_files",
     "roots_at",
     "run_mode",
@@ -78,10 +79,18 @@ def python_files(root: Path) -> list[Path]:
     return list(source_files(Tree.at(root)).files)
 
 
+def module_of(rel: str) -> str:
+    """The module a file under its ``sys.path`` root is imported as: ``pkg/app.py`` -> ``pkg.app``,
+    and a package's ``pkg/__init__.py`` -> ``pkg`` (``pkg.__init__`` would be a second copy)."""
+    dotted = posixpath.splitext(rel)[0].replace("/", ".")
+    return dotted.removesuffix(".__init__") if dotted != "__init__" else dotted
+
+
 def run_mode(agent: Agent) -> tuple[RunMode, str | None]:
-    """``("module", "pkg.app")`` for ``python -m pkg.app`` or ``uvicorn pkg.app:app``;
-    ``("script", None)`` for ``python path/to/app.py`` (the default)."""
-    dotted = posixpath.splitext(agent.entrypoint)[0].replace("/", ".")
+    """``("module", "pkg.app")`` for ``python -m pkg.app`` or ``uvicorn pkg.app:app`` (``uvicorn pkg:app``
+    when the entrypoint is ``pkg/__init__.py``); ``("script", None)`` for ``python path/to/app.py``
+    (the default)."""
+    dotted = module_of(agent.entrypoint)
     cmd = agent.cmd or ()
     if len(cmd) >= 3 and posixpath.basename(cmd[0]) in _PYTHONS and cmd[1] == "-m":
         return "module", cmd[2]

@@ -7,7 +7,8 @@ files under the root are parsed up front on ``workers`` processes.
 The tree is read through :class:`~depmin.scanning.tree.Tree`: what it does not read or follow (a FIFO,
 a file over ``project.max_file_mb``, a symlink out of the root or in a loop, a control character in a
 name) is in ``FleetScan.skipped``, and in the errors of each agent whose closure needs it; a parse
-cache that was bad or unusable is in ``FleetScan.warnings``.
+cache that was bad or unusable, and each agent's ``shadow_warnings`` (a third-party import whose
+name a first-party file off that agent's ``sys.path`` has), are in ``FleetScan.warnings``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class FleetScan:
     cache_hits: int
     seconds: float
     skipped: tuple[str, ...] = ()  # each path of the tree not read or not followed, and why (sorted)
-    warnings: tuple[str, ...] = ()  # one line each, for stderr: the parse cache was bad or unusable
+    # One line each, for stderr: the parse cache was bad or unusable; each agent's shadow warnings.
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -89,5 +91,10 @@ def scan_fleet(
         cache_hits=sources.hits,
         seconds=time.perf_counter() - started,
         skipped=tuple(sorted({*skipped, *sources.skipped, *finder.skipped})),
-        warnings=(*warnings, *sources.warnings),
+        warnings=(*warnings, *sources.warnings, *_shadows(scanned)),
     )
+
+
+def _shadows(scanned: Iterable[AgentScan]) -> list[str]:
+    """Each agent's shadow warnings, named by agent: a dependency kept despite a same-named file."""
+    return [f"{scan.agent}: {line}" for scan in scanned for line in scan.shadow_warnings]

@@ -134,6 +134,9 @@ class AgentScan:
     errors: tuple[str, ...]
     imports: tuple[ImportRecord, ...]
     via: Mapping[str, Hop] = field(repr=False)  # first-party file -> the import that brought it in
+    # One line per third-party import site whose name a first-party file off this agent's sys.path has
+    # (``file:line: `import zmq` is third-party: first-party tools/x/zmq.py has that name ...``).
+    shadow_warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

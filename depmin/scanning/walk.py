@@ -8,10 +8,14 @@ package's ``__init__.py`` runs on import, so its imports count, and ``from pkg i
 ``name`` when it is a submodule.
 
 Everything that does not resolve is stdlib (for the agent's *target* Python), missing first-party
-(its top-level name is first-party), unresolved (found only where Python does not look) or
-third-party. Problems in the sources (unreadable files; those ``depmin.scanning.tree`` refuses,
-which are then not among its ``files``; syntax errors, imports that only work as a script or as a
-module) are reported in the ``AgentScan``, never raised.
+(its top-level name is first-party), unresolved (found only where Python does not look: a
+``pathlib.Path`` entry, or a same-named file beside the importing file, as generated gRPC code
+imports its ``*_pb2``) or third-party. A same-named file anywhere else in the tree is not on this
+agent's ``sys.path``, so it never hides a dependency: the import stays third-party and
+``AgentScan.shadow_warnings`` names both (and a ``sys.path`` edit of the closure that depmin cannot
+evaluate, which could put that file on the path). Problems in the sources (unreadable files; those
+``depmin.scanning.tree`` refuses, which are then not among its ``files``; syntax errors, imports that
+only work as a script or as a module) are reported in the ``AgentScan``, never raised.
 
 Kinds propagate as the weakest link of the best chain (``depmin.scanning.kinds``): a third-party
 import is ``required`` only if a chain of required edges reaches it from the entrypoint; reached
@@ -25,8 +29,6 @@ from __future__ import annotations
 
 import heapq
 import os
-import posixpath
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from depmin.manifest import Agent, Fleet
@@ -37,86 +39,19 @@ from depmin.scanning.finder import (
     Module,
     absolute_name,
     entry_roots,
+    module_of,
     roots_at,
     run_mode,
     stdlib_modules,
     unique,
 )
-from depmin.scanning.kinds import IMPORT_KINDS, kind_rank
-from depmin.scanning.results import AgentScan, Hop, ImportCategory, ImportRecord, RecoveredFile, RunMode, Unresolved
-from depmin.scanning.sightings import Sighting, ThirdParty
+from depmin.scanning.kinds import kind_rank
+from depmin.scanning.results import AgentScan, Hop, RecoveredFile
 from depmin.scanning.sites import ImportSite
 from depmin.scanning.tree import NotReadError, Tree, not_read, printable
+from depmin.scanning.walk_state import State, Walk, external, freeze, missing, record, unresolved
 
 __all__ = ["scan_agent"]
-
-_UNSEEN = len(IMPORT_KINDS)  # a rank weaker than any kind: not reached yet
-
-
-@dataclass(frozen=True, kw_only=True, slots=True, order=True)
-class _State:
-    file: Path
-    module: str  # dotted name it was imported as ("__main__" for a script entrypoint)
-    roots: tuple[Path, ...]
-
-
-@dataclass(kw_only=True, slots=True)
-class _Walk:
-    """Mutable accumulator of one agent's walk; frozen into an AgentScan at the end."""
-
-    root: Path
-    stdlib: frozenset[str]
-    finder: Finder
-    sources: Sources
-    entry: Path
-    mode: RunMode
-    seq: int = 0
-    heap: list[tuple[int, int, _State]] = field(default_factory=list)
-    best: dict[_State, int] = field(default_factory=dict)
-    done: set[_State] = field(default_factory=set)
-    via: dict[str, Hop] = field(default_factory=dict)
-    file_rank: dict[str, int] = field(default_factory=dict)
-    externals: dict[str, ThirdParty] = field(default_factory=dict)
-    stdlib_used: set[str] = field(default_factory=set)
-    missing: dict[tuple[str, str, int], Unresolved] = field(default_factory=dict)
-    unresolved: dict[tuple[str, str, int], Unresolved] = field(default_factory=dict)
-    recovered: dict[str, RecoveredFile] = field(default_factory=dict)
-    notes: set[str] = field(default_factory=set)
-    errors: list[str] = field(default_factory=list)
-    unread: set[str] = field(default_factory=set)  # files of the closure the tree refuses
-    records: dict[tuple[str, int, str, str], ImportRecord] = field(default_factory=dict)
-    run_problems: list[str] = field(default_factory=list)
-    first_party_names: set[str] = field(default_factory=set)
-    edits: set[Path] = field(default_factory=set)  # every str directory the closure puts on sys.path
-    base_roots: tuple[Path, ...] = ()  # the search path the entrypoint starts with
-    rels: dict[Path, str] = field(default_factory=dict)
-
-    def rel(self, path: Path) -> str:
-        known = self.rels.get(path)
-        if known is None:
-            try:
-                known = path.relative_to(self.root).as_posix()
-            except ValueError:
-                known = path.as_posix()
-            self.rels[path] = known
-        return known
-
-    def push(self, state: _State, rank: int, hop: Hop | None) -> None:
-        if state in self.done or self.best.get(state, _UNSEEN) <= rank:
-            return
-        self.best[state] = rank
-        rel = self.rel(state.file)
-        if hop is not None and rank < self.file_rank.get(rel, _UNSEEN):
-            self.via[rel] = hop
-        self.file_rank[rel] = min(rank, self.file_rank.get(rel, _UNSEEN))
-        self.seq += 1
-        heapq.heappush(self.heap, (rank, self.seq, state))
-
-    def put_on_path(self, directories: tuple[Path, ...]) -> None:
-        """Remember directories a ``sys.path`` edit adds: their top-level names become first-party."""
-        for directory in directories:
-            self.edits.add(directory)
-            self.first_party_names.update(self.finder.top_names(directory))
 
 
 def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder | None = None) -> AgentScan:
@@ -134,12 +69,12 @@ def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder |
         if not added:
             break
         extra = (*extra, *added)
-    return _freeze(walk, agent, fleet.target_python(agent))
+    return freeze(walk, agent, fleet.target_python(agent))
 
 
-def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: tuple[Path, ...]) -> _Walk:
+def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: tuple[Path, ...]) -> Walk:
     mode, module_name = run_mode(agent)
-    walk = _Walk(
+    walk = Walk(
         root=fleet.project.root,
         stdlib=stdlib_modules(fleet.target_python(agent)),
         finder=finder,
@@ -164,17 +99,17 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
     return walk
 
 
-def _start(walk: _Walk, module_name: str | None, roots: tuple[Path, ...]) -> None:
+def _start(walk: Walk, module_name: str | None, roots: tuple[Path, ...]) -> None:
     """Queue the entrypoint; ``python -m pkg.app`` imports the packages above it first."""
-    walk.push(_State(file=walk.entry, module=module_name or "__main__", roots=roots), 0, None)
+    walk.push(State(file=walk.entry, module=module_name or "__main__", roots=roots), 0, None)
     if module_name and "." in module_name:
         parents, _ = walk.finder.resolve(module_name.rpartition(".")[0], roots)
         for parent in parents:
             if parent.file is not None:
-                walk.push(_State(file=parent.file, module=parent.name, roots=roots), 0, None)
+                walk.push(State(file=parent.file, module=parent.name, roots=roots), 0, None)
 
 
-def _visit(walk: _Walk, state: _State, rank: int, *, is_entry: bool) -> None:
+def _visit(walk: Walk, state: State, rank: int, *, is_entry: bool) -> None:
     rel = walk.rel(state.file)
     try:  # the finder's tree refuses a path out of the root, whatever tree the Sources were given
         found = walk.sources.get(walk.finder.checked(state.file))
@@ -203,8 +138,8 @@ def _site_rank(site: ImportSite) -> int:
 
 
 def _classify(
-    walk: _Walk,
-    state: _State,
+    walk: Walk,
+    state: State,
     rank: int,
     site: ImportSite,
     roots: tuple[Path, ...],
@@ -224,40 +159,51 @@ def _classify(
     if modules:
         _first_party(walk, eff, site, hop, modules, failed, roots)
     elif top in walk.stdlib:
-        _record(walk, site, hop, eff, "stdlib")
+        record(walk, site, hop, eff, "stdlib")
         walk.stdlib_used.add(top)
     else:
-        _not_found(walk, eff, site, hop, top, ignored, is_entry=is_entry)
+        _not_found(walk, eff, site, hop, top, ignored, here=state.file.parent, is_entry=is_entry)
 
 
 def _not_found(
-    walk: _Walk, eff: int, site: ImportSite, hop: Hop, top: str, ignored: tuple[Path, ...], *, is_entry: bool
+    walk: Walk,
+    eff: int,
+    site: ImportSite,
+    hop: Hop,
+    top: str,
+    ignored: tuple[Path, ...],
+    *,
+    here: Path,
+    is_entry: bool,
 ) -> None:
     """An absolute import found nowhere on ``sys.path``: third-party, unless it looks first-party."""
     if any(walk.finder.find(top, top, (d,)) for d in ignored):
         reason = "resolves only through a sys.path entry that is a pathlib.Path, which Python ignores; wrap it in str()"
-        _unresolved(walk, site, hop, eff, reason)
+        unresolved(walk, site, hop, eff, reason)
     elif is_entry and walk.mode == "module" and walk.finder.find(top, top, (walk.entry.parent,)):
         walk.run_problems.append(
             f"{hop.file}:{site.line}: `import {site.module}` finds a sibling file only when the "
             "entrypoint runs as a script (its directory is sys.path[0]); "
             "import it by its package path"
         )
-        _missing(walk, site, hop, eff, "not on sys.path when run as a module")
+        missing(walk, site, hop, eff, "not on sys.path when run as a module")
     elif top in walk.first_party_names:
-        _missing(walk, site, hop, eff, f"{top} is first-party but {site.module} does not exist")
-    elif elsewhere := walk.finder.elsewhere(walk.root, top):
+        missing(walk, site, hop, eff, f"{top} is first-party but {site.module} does not exist")
+    elif (sibling := walk.finder.find(top, top, (here,))) is not None and sibling.file is not None:
+        # Beside the importing file (generated gRPC code's `import x_pb2`): meant first-party, not a dependency.
         reason = (
-            f"not on this agent's sys.path, but first-party {elsewhere} has that name; "
+            f"not on this agent's sys.path, but first-party {walk.rel(sibling.file)} has that name; "
             "add its directory to project.source_roots or fix the sys.path edit"
         )
-        _unresolved(walk, site, hop, eff, reason)
+        unresolved(walk, site, hop, eff, reason)
     else:
-        _external(walk, site, hop, eff, top)
+        if elsewhere := walk.finder.elsewhere(walk.root, top):  # elsewhere in the tree: not on sys.path
+            walk.shadows.setdefault(hop, elsewhere)
+        external(walk, site, hop, eff, top)
 
 
 def _first_party(
-    walk: _Walk,
+    walk: Walk,
     eff: int,
     site: ImportSite,
     hop: Hop,
@@ -267,13 +213,13 @@ def _first_party(
 ) -> None:
     target = _follow(walk, eff, site, hop, modules, roots, complete=failed is None)
     if failed is not None:  # the parent packages ran, then the import failed: one category, missing
-        _missing(walk, site, hop, eff, f"{failed} does not exist")
+        missing(walk, site, hop, eff, f"{failed} does not exist")
     else:
-        _record(walk, site, hop, eff, "first-party", target)
+        record(walk, site, hop, eff, "first-party", target)
 
 
 def _follow(
-    walk: _Walk,
+    walk: Walk,
     eff: int,
     site: ImportSite,
     hop: Hop,
@@ -286,7 +232,7 @@ def _follow(
     target: str | None = None
     for module in modules:
         if module.file is not None:
-            walk.push(_State(file=module.file, module=module.name, roots=roots), eff, hop)
+            walk.push(State(file=module.file, module=module.name, roots=roots), eff, hop)
             target = walk.rel(module.file)
     if not complete or not modules:
         return target
@@ -296,16 +242,16 @@ def _follow(
             continue
         child = walk.finder.find(f"{last.name}.{name}", name, last.search)
         if child is not None and child.file is not None:
-            walk.push(_State(file=child.file, module=child.name, roots=roots), eff, hop)
+            walk.push(State(file=child.file, module=child.name, roots=roots), eff, hop)
             target = walk.rel(child.file)
         elif child is None and last.file is None:
-            _missing(walk, site, hop, eff, f"{last.name}.{name} does not exist")
+            missing(walk, site, hop, eff, f"{last.name}.{name} does not exist")
     return target
 
 
 def _relative(
-    walk: _Walk,
-    state: _State,
+    walk: Walk,
+    state: State,
     eff: int,
     site: ImportSite,
     hop: Hop,
@@ -315,86 +261,27 @@ def _relative(
 ) -> None:
     dotted = absolute_name(_package_of(walk, state, site, hop), site.level, site.module)
     if dotted is None:
-        _unresolved(walk, site, hop, eff, "relative import beyond the top-level package")
+        unresolved(walk, site, hop, eff, "relative import beyond the top-level package")
         return
     search = unique((walk.root, *roots)) if is_entry else roots
     modules, failed = walk.finder.resolve(dotted, search)
     if failed is not None:
-        _missing(walk, site, hop, eff, f"{failed} does not exist")
+        missing(walk, site, hop, eff, f"{failed} does not exist")
     target = _follow(walk, eff, site, hop, modules, search, complete=failed is None)
-    _record(walk, site, hop, eff, "first-party" if failed is None else "missing", target)
+    record(walk, site, hop, eff, "first-party" if failed is None else "missing", target)
 
 
-def _package_of(walk: _Walk, state: _State, site: ImportSite, hop: Hop) -> str:
+def _package_of(walk: Walk, state: State, site: ImportSite, hop: Hop) -> str:
     """The package a relative import in ``state`` is relative to; a script has none (a run problem),
     so the one it would have under ``python -m`` is used."""
     module = state.module
     if module == "__main__":
-        module = posixpath.splitext(walk.rel(state.file))[0].replace("/", ".")
+        module = module_of(walk.rel(state.file))
+        runs = ""
+        if state.file.name == "__init__.py" and "__main__.py" not in walk.finder.listing(state.file.parent)[0]:
+            runs = f" (which runs {module.replace('.', '/')}/__main__.py: add one that imports the package)"
         walk.run_problems.append(
             f"{hop.file}:{site.line}: relative import `from {hop.module} import ...` works only "
-            f'with `python -m {module}`; set cmd = ["python", "-m", "{module}"] in agents.toml'
+            f'with `python -m {module}`; set cmd = ["python", "-m", "{module}"] in agents.toml{runs}'
         )
     return module if state.file.name == "__init__.py" else module.rpartition(".")[0]
-
-
-def _record(
-    walk: _Walk, site: ImportSite, hop: Hop, eff: int, category: ImportCategory, target: str | None = None
-) -> None:
-    key = (hop.file, site.line, hop.module, category)
-    if key not in walk.records:
-        walk.records[key] = ImportRecord(
-            file=hop.file,
-            line=site.line,
-            module=hop.module,
-            level=site.level,
-            kind=IMPORT_KINDS[eff],
-            category=category,
-            recovered=site.recovered,
-            target=target,
-        )
-
-
-def _missing(walk: _Walk, site: ImportSite, hop: Hop, eff: int, reason: str) -> None:
-    walk.missing.setdefault(
-        (hop.module, hop.file, site.line),
-        Unresolved(module=hop.module, kind=IMPORT_KINDS[eff], site=hop, reason=reason),
-    )
-    _record(walk, site, hop, eff, "missing")
-
-
-def _unresolved(walk: _Walk, site: ImportSite, hop: Hop, eff: int, reason: str) -> None:
-    walk.unresolved.setdefault(
-        (hop.module, hop.file, site.line),
-        Unresolved(module=hop.module, kind=IMPORT_KINDS[eff], site=hop, reason=reason),
-    )
-    _record(walk, site, hop, eff, "unresolved")
-
-
-def _external(walk: _Walk, site: ImportSite, hop: Hop, eff: int, top: str) -> None:
-    _record(walk, site, hop, eff, "third-party")
-    ext = walk.externals.get(top)
-    if ext is None:
-        best = Sighting(rank=eff, marker=site.marker, dynamic=site.dynamic, first=hop)
-        ext = walk.externals[top] = ThirdParty(module=top, best=best)
-    ext.see(site, hop, eff)
-
-
-def _freeze(walk: _Walk, agent: Agent, python: str) -> AgentScan:
-    return AgentScan(
-        agent=agent.name,
-        entrypoint=agent.entrypoint,
-        python=python,
-        run_mode=walk.mode,
-        run_problems=tuple(dict.fromkeys(walk.run_problems)),
-        files=tuple(sorted(set(walk.file_rank) - walk.unread)),
-        third_party=tuple(ext.freeze() for _, ext in sorted(walk.externals.items())),
-        stdlib=tuple(sorted(walk.stdlib_used)),
-        missing=tuple(sorted(walk.missing.values(), key=lambda u: (u.module, u.site))),
-        unresolved=tuple(sorted(walk.unresolved.values(), key=lambda u: (u.module, u.site))),
-        recovered=tuple(sorted(walk.recovered.values(), key=lambda r: r.file)),
-        notes=tuple(sorted(walk.notes)),
-        errors=tuple(walk.errors),
-        imports=tuple(sorted(walk.records.values(), key=lambda r: (r.file, r.line, r.module, r.category))),
-        via=dict(sorted(walk.via.items())),
-    )
