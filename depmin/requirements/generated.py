@@ -9,7 +9,11 @@ distribution), :func:`agent_requirements` decides what each agent installs:
   says ``"include"``;
 * ``type_only`` imports are left out unless ``[policy] type_only = "include"``;
 * a conditional import carries its PEP 508 marker; ``ignore_imports`` drops an import;
-* version ranges come from ``project.constraints``; ``extra_requirements`` are added as written.
+* version ranges come from ``project.constraints``; ``extra_requirements`` are added as written;
+* a submodule listed in ``depmin/data/extras.toml`` adds its extra to the distribution's line
+  (``from sqlalchemy.ext.asyncio import …`` -> ``sqlalchemy[asyncio]``), merged with the other extras,
+  before the constraints range, and named in the comment; an ``extra_requirements`` entry for the same
+  distribution gets the missing extras added.
 
 :func:`render` turns the result into the file's text, one requirement a line, sorted::
 
@@ -24,6 +28,7 @@ character (from a hostile ``if sys.platform == "…"``) is not expressible: the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -36,7 +41,8 @@ from depmin._files import MARKER
 from depmin.errors import ConfigError, Problem
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.mapping import Mapper, Resolution
-from depmin.scanning import AgentScan, ExternalImport, Hop, ImportKind, has_control, kind_rank, printable
+from depmin.requirements.tables import load_extras
+from depmin.scanning import AgentScan, ExternalImport, Hop, ImportKind, ModuleUse, has_control, kind_rank, printable
 
 __all__ = [
     "AgentRequirements",
@@ -58,17 +64,20 @@ class RequirementLine:
     imports: tuple[str, ...]  # the import names that map to it
     site: Hop | None  # first import site; None for extra_requirements
     resolution: Resolution | None  # None for extra_requirements
+    # (extra, the imported module that implies it), from extras.toml: ("asyncio", "sqlalchemy.ext.asyncio")
+    implied_extras: tuple[tuple[str, str], ...] = ()
 
     @property
     def provenance(self) -> str:
+        implied = "".join(f" [extra {extra}: {module}]" for extra, module in self.implied_extras)
         if self.site is None:
-            return f"agents.toml extra_requirements: {self.requirement}"
+            return f"agents.toml extra_requirements: {self.requirement}{implied}"
         tag = ""
         if self.resolution is not None and self.resolution.source != "bundled":
             tag = f" [{self.resolution.source}]"
         if self.resolution is not None and self.resolution.ambiguous:
             tag += f" [ambiguous: {', '.join(self.resolution.candidates)}]"
-        return f"{', '.join(self.imports)}: {self.site.file}:{self.site.line}{tag}"
+        return f"{', '.join(self.imports)}: {self.site.file}:{self.site.line}{tag}{implied}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -110,7 +119,8 @@ def agent_requirements(
     for distribution, found in sorted(grouped.items()):
         line, bucket = _decide(fleet, agent, distribution, found, ranges)
         {"install": install, "optional": optional, "excluded": excluded}[bucket].append(line)
-    extras = _extras(agent, ranges)
+    implied = {line.distribution: line.implied_extras for line in install if line.implied_extras}
+    extras = [_merge_implied(line, implied.get(line.distribution, ())) for line in _extras(agent, ranges)]
     names = {line.distribution for line in extras}
     install = sorted([line for line in install if line.distribution not in names] + extras, key=_sort_key)
     return AgentRequirements(
@@ -163,7 +173,9 @@ def _decide(
     marker = use.marker if use.marker and _valid_marker(use.marker) else None
     if any(u.marker is None and u.kind == use.kind for u, _ in uses):
         marker = None
-    text = f"{distribution}{ranges.get(distribution, '')}" + (f"; {marker}" if marker else "")
+    implied = _implied_extras(distribution, [u for u, _ in uses], use.kind)
+    named = f"[{','.join(extra for extra, _ in implied)}]" if implied else ""
+    text = f"{distribution}{named}{ranges.get(distribution, '')}" + (f"; {marker}" if marker else "")
     line = RequirementLine(
         distribution=distribution,
         requirement=text,
@@ -171,8 +183,36 @@ def _decide(
         imports=tuple(sorted({r.matched for _, r in uses})),
         site=use.first,
         resolution=resolution,
+        implied_extras=implied,
     )
     return line, _bucket(fleet, agent, line)
+
+
+def _implied_extras(
+    distribution: NormalizedName, uses: list[ModuleUse], kind: ImportKind
+) -> tuple[tuple[str, str], ...]:
+    """The extras the imported submodules of ``distribution`` need, sorted, each with the first
+    module (by name) that implies it. A use counts when it is installed with the line: as strong as
+    the line's kind, or lazy or stronger (lazy imports are installed by default), so a guarded
+    ``sqlalchemy.ext.asyncio`` beside a plain ``sqlalchemy`` does not pull greenlet."""
+    weakest = max(kind_rank(kind), kind_rank("lazy"))
+    found: dict[str, str] = {}
+    for use in sorted(uses, key=lambda u: u.module):
+        hit = load_extras().extras_for(use.module, distribution) if kind_rank(use.kind) <= weakest else None
+        if hit is not None:
+            prefix, extras = hit
+            found.update({extra: prefix for extra in extras if extra not in found})
+    return tuple(sorted(found.items()))
+
+
+def _merge_implied(line: RequirementLine, implied: tuple[tuple[str, str], ...]) -> RequirementLine:
+    """An ``extra_requirements`` line with the extras the code implies added; as written when it has them."""
+    requirement = Requirement(line.requirement)
+    missing = tuple((extra, module) for extra, module in implied if extra not in requirement.extras)
+    if not missing:
+        return line
+    requirement.extras |= {extra for extra, _ in missing}
+    return dataclasses.replace(line, requirement=str(requirement), implied_extras=missing)
 
 
 def _bucket(fleet: Fleet, agent: Agent, line: RequirementLine) -> str:

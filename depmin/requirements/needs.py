@@ -1,8 +1,10 @@
 """Inferred needs (GPU, Web, Audio, Vision) per agent, and where they disagree with agents.toml.
 
 Evidence comes from the distributions an agent installs (``depmin/data/needs.toml`` and the heavy
-stacks of ``heavy.toml``) and from code in its first-party closure such as ``torch.cuda`` or
-``device="cuda"``. A family *provides* a need when its chain says so: ``gpu = true`` for GPU, and a
+stacks of ``heavy.toml``) and from code in its first-party closure: GPU use read from the syntax tree
+(``torch.cuda…``, ``x.cuda()``, ``.to("cuda")``, ``torch.device("cuda")``, a ``device="cuda"`` argument,
+``device = "cuda"``), never from a string that merely sits in data (``{"device": "cuda:0"}``), a
+comment or a docstring. A family *provides* a need when its chain says so: ``gpu = true`` for GPU, and a
 family name containing ``web``, ``audio`` or ``vision`` for the others (``cpu-web``,
 ``gpu-ada-vision``).
 
@@ -14,6 +16,7 @@ uses.
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +30,8 @@ from depmin import _toml
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.generated import AgentRequirements
 from depmin.requirements.tables import heavy_kind
+from depmin.scanning.parsing import parse
+from depmin.scanning.recover import recover as _recover
 
 __all__ = ["NEEDS", "Declared", "NeedsReport", "family_provides", "infer_needs", "parse_declared"]
 
@@ -56,15 +61,9 @@ class NeedsReport:
 
 
 @functools.cache
-def _table() -> Mapping[str, tuple[frozenset[NormalizedName], tuple[re.Pattern[str], ...]]]:
+def _table() -> Mapping[str, frozenset[NormalizedName]]:
     raw = _toml.loads((resources.files("depmin") / "data" / "needs.toml").read_text(encoding="utf-8"))
-    return {
-        need: (
-            frozenset(canonicalize_name(d) for d in raw[need]["distributions"]),
-            tuple(re.compile(pattern) for pattern in raw[need]["code"]),
-        )
-        for need in NEEDS
-    }
+    return {need: frozenset(canonicalize_name(d) for d in raw[need]["distributions"]) for need in NEEDS}
 
 
 def family_provides(fleet: Fleet, family: str) -> frozenset[str]:
@@ -75,15 +74,74 @@ def family_provides(fleet: Fleet, family: str) -> frozenset[str]:
 
 
 def code_evidence(texts: Mapping[str, str]) -> dict[str, list[str]]:
-    """``{"gpu": ["common/gpu.py:12: torch.cuda."]}`` from first-party file texts (file -> text)."""
-    found: dict[str, list[str]] = {}
-    for need, (_, patterns) in _table().items():
-        for file in sorted(texts):
-            for number, line in enumerate(texts[file].splitlines(), start=1):
-                match = next((m for p in patterns if (m := p.search(line))), None)
-                if match is not None:
-                    found.setdefault(need, []).append(f"{file}:{number}: {match.group(0)}")
-    return found
+    """``{"gpu": ["common/gpu.py:12: torch.cuda"]}`` from first-party file texts (file -> text).
+
+    One hit per line (the leftmost), files in sorted order. Nothing is executed; a file that does
+    not parse whole is repaired the way the scan repairs it, so a broken statement hides only itself."""
+    hits = [f"{file}:{line}: {label}" for file in sorted(texts) for line, label in _gpu_hits(texts[file])]
+    return {"gpu": hits} if hits else {}
+
+
+_CUDA = re.compile(r"cuda(:\d+)?")
+
+
+def _gpu_hits(text: str) -> list[tuple[int, str]]:
+    parsed = parse(text)
+    # A file that does not parse is read as the scan reads it: repaired piece by piece, lines kept.
+    tree = parsed if isinstance(parsed, ast.Module) else ast.Module(body=_recovered(text, parsed), type_ignores=[])
+    found = sorted(
+        (node.lineno, node.col_offset, label)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Attribute, ast.Call, ast.Assign, ast.AnnAssign)) and (label := _gpu_label(node))
+    )
+    first: dict[int, str] = {}
+    for line, _, label in found:
+        first.setdefault(line, label)
+    return sorted(first.items())
+
+
+def _recovered(text: str, problem: tuple[str, int]) -> list[ast.stmt]:
+    return list(_recover(text, problem=problem, only_relevant=False).body)
+
+
+def _gpu_label(node: ast.Attribute | ast.Call | ast.Assign | ast.AnnAssign) -> str | None:
+    """What makes ``node`` GPU use, or None. Strings count only as a device argument or assignment."""
+    if isinstance(node, ast.Attribute):
+        return "torch.cuda" if node.attr == "cuda" and _is_name(node.value, "torch") else None
+    if isinstance(node, ast.Call):
+        return _call_label(node)
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    named = any(_target_name(target).lower().endswith("device") for target in targets)
+    return 'device = "cuda"' if named and node.value is not None and _is_cuda(node.value) else None
+
+
+def _call_label(node: ast.Call) -> str | None:
+    func, first = node.func, node.args[0] if node.args else None
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if isinstance(func, ast.Attribute) and name == "cuda" and not _is_name(func.value, "torch"):
+        return ".cuda()"
+    if isinstance(func, ast.Attribute) and name == "to" and first is not None and _is_cuda(first):
+        return '.to("cuda")'
+    if name == "device" and first is not None and _is_cuda(first):
+        return 'torch.device("cuda")'
+    if any(keyword.arg == "device" and _is_cuda(keyword.value) for keyword in node.keywords):
+        return 'device="cuda"'
+    return None
+
+
+def _is_cuda(node: ast.expr) -> bool:
+    """A ``"cuda"``/``"cuda:N"`` literal, or a conditional with one as a branch."""
+    if isinstance(node, ast.IfExp):
+        return _is_cuda(node.body) or _is_cuda(node.orelse)
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and _CUDA.fullmatch(node.value) is not None
+
+
+def _is_name(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _target_name(node: ast.expr) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
 
 
 def infer_needs(
@@ -117,7 +175,7 @@ def infer_needs(
 
 
 def _needs_of(distribution: NormalizedName) -> set[str]:
-    needs = {need for need, (names, _) in _table().items() if distribution in names}
+    needs = {need for need, names in _table().items() if distribution in names}
     kind = heavy_kind(distribution)
     if kind in _HEAVY_NEED:
         needs.add(_HEAVY_NEED[kind])

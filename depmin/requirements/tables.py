@@ -4,7 +4,9 @@
 * ``known_distributions.txt``: the 5,000 most downloaded PyPI distributions (:func:`load_known`);
 * ``apt_packages.toml``: distribution -> Debian run-time packages (:class:`AptTable`, :func:`apt_packages`);
 * ``heavy.toml``: the heavy stacks (GPU, ML, vision, NLP, audio) by name and prefix
-  (:class:`HeavyTable`, :func:`heavy_kind`).
+  (:class:`HeavyTable`, :func:`heavy_kind`);
+* ``extras.toml``: dotted module prefix -> distribution extras it needs (:class:`ExtrasTable`,
+  :func:`load_extras`).
 
 Each ``parse_*`` function checks its document and raises ValueError naming the bad key, so a broken
 table fails the test suite, not a user's run.
@@ -13,12 +15,14 @@ table fails the test suite, not a user's run.
 from __future__ import annotations
 
 import functools
+import re
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, TypeVar
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin import _toml
@@ -26,16 +30,19 @@ from depmin import _toml
 __all__ = [
     "AptTable",
     "BundledTable",
+    "ExtrasTable",
     "HeavyTable",
     "apt_packages",
     "heavy_kind",
     "is_heavy",
     "load_apt",
     "load_bundled",
+    "load_extras",
     "load_heavy",
     "load_known",
     "parse_apt",
     "parse_bundled",
+    "parse_extras",
     "parse_heavy",
 ]
 
@@ -88,6 +95,33 @@ class HeavyTable:
     prefixes: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExtrasTable:
+    """``depmin/data/extras.toml``: dotted module prefix -> (distribution, extras it needs).
+
+    ``"sqlalchemy.ext.asyncio" = "sqlalchemy[asyncio]"`` becomes
+    ``entries["sqlalchemy.ext.asyncio"] == ("sqlalchemy", ("asyncio",))``.
+    """
+
+    entries: Mapping[str, tuple[NormalizedName, tuple[str, ...]]]
+
+    def extras_for(self, module: str, distribution: str) -> tuple[str, tuple[str, ...]] | None:
+        """``(matched prefix, extras)`` for the longest prefix of ``module`` whose distribution is
+        ``distribution``, or None: ``extras_for("sqlalchemy.ext.asyncio.session", "SQLAlchemy")
+        == ("sqlalchemy.ext.asyncio", ("asyncio",))``."""
+        name = canonicalize_name(distribution)
+        parts = module.split(".")
+        for end in range(len(parts), 0, -1):
+            key = ".".join(parts[:end])
+            found = self.entries.get(key)
+            if found is not None and found[0] == name:
+                return key, found[1]
+        return None
+
+
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
 @functools.cache
 def load_known() -> frozenset[NormalizedName]:
     """``depmin/data/known_distributions.txt``: canonical names of popular distributions."""
@@ -111,6 +145,12 @@ def load_apt() -> AptTable:
 def load_heavy() -> HeavyTable:
     """The bundled heavy-stack classification, read once per process."""
     return parse_heavy(_read_data("heavy.toml"))
+
+
+@functools.cache
+def load_extras() -> ExtrasTable:
+    """The bundled submodule -> extras table, read once per process."""
+    return parse_extras(_read_data("extras.toml"))
 
 
 def _read_data(name: str) -> dict[str, Any]:
@@ -178,6 +218,32 @@ def parse_heavy(document: Mapping[str, Any]) -> HeavyTable:
             prefixes[prefix] = kind
     ordered = tuple(sorted(prefixes.items(), key=lambda item: (-len(item[0]), item[0])))
     return HeavyTable(names=_frozen(names), prefixes=ordered)
+
+
+def parse_extras(document: Mapping[str, Any]) -> ExtrasTable:
+    """Check extras.toml (``[extras]`` module = "dist[extra]"); ValueError names the bad key."""
+    table = document.get("extras")
+    if not isinstance(table, dict) or set(document) != {"extras"}:
+        raise ValueError("extras.toml: needs one [extras] table and nothing else")
+    entries: dict[str, tuple[NormalizedName, tuple[str, ...]]] = {}
+    for key, value in table.items():
+        if not _DOTTED.fullmatch(key):
+            raise ValueError(f"extras.toml: extras.{key} is not a dotted module name")
+        entries[key] = _extra_value(f"extras.{key}", value)
+    return ExtrasTable(entries=_frozen(entries))
+
+
+def _extra_value(where: str, value: object) -> tuple[NormalizedName, tuple[str, ...]]:
+    fix = 'must be a distribution with extras and nothing else, such as "sqlalchemy[asyncio]"'
+    try:
+        requirement = Requirement(value) if isinstance(value, str) else None
+    except InvalidRequirement:
+        requirement = None
+    if requirement is None or not requirement.extras:
+        raise ValueError(f"extras.toml: {where} {fix}")
+    if requirement.specifier or requirement.marker or requirement.url:
+        raise ValueError(f"extras.toml: {where} {fix}")
+    return canonicalize_name(requirement.name), tuple(sorted(requirement.extras))
 
 
 def apt_packages(distributions: Iterable[str], table: AptTable | None = None) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ if sys.version_info < (3, 11):
 def handler():
     import requests
 import internal_thing_nobody_knows
+from sqlalchemy.ext.asyncio import create_async_engine
 """
 
 
@@ -63,6 +64,7 @@ def test_policy_markers_extras_and_provenance(fleet_with_source: Path) -> None:
         "pyyaml",
         "pyzmq",
         "requests",
+        "sqlalchemy[asyncio]",
         'tomli; python_version < "3.11"',
         "uvicorn[standard]",
     ]
@@ -85,6 +87,7 @@ def test_rendered_file(fleet_with_source: Path) -> None:
         "pyyaml  # yaml: agents/nlu.py:3\n"
         "pyzmq  # zmq: agents/nlu.py:2\n"
         "requests  # requests: agents/nlu.py:17 [known]\n"
+        "sqlalchemy[asyncio]  # sqlalchemy: agents/nlu.py:19 [known] [extra asyncio: sqlalchemy.ext.asyncio]\n"
         'tomli; python_version < "3.11"  # tomli: agents/nlu.py:15 [known]\n'
         "uvicorn[standard]  # agents.toml extra_requirements: uvicorn[standard]\n"
         "\n"
@@ -298,6 +301,7 @@ def test_a_hostile_file_name_adds_no_line_pip_reads(fleet_with_source: Path, nam
         ("pyyaml", {}),
         ("pyzmq", {}),
         ("requests", {}),
+        ("sqlalchemy[asyncio]", {}),
         ('tomli; python_version < "3.11"', {}),
         ("uvicorn[standard]", {}),
     ]

@@ -10,6 +10,7 @@ from depmin import api
 from depmin.cli.entry import main
 from depmin.layout import Layout
 from depmin.requirements.generated import render
+from depmin.requirements.needs import code_evidence
 from tests.conftest import EXAMPLE_CONFIG, MINIMAL, WriteFleet
 
 FAMILIES = """
@@ -34,7 +35,7 @@ def test_torch_in_a_cpu_family_is_a_mismatch_with_evidence(write_fleet: WriteFle
         "import torch\n\nmodel = object()\ndevice = 'cpu'\nx = model.to('cuda')\n", encoding="utf-8"
     )
     report = _reports(config)["NLUAgent"]
-    assert report.inferred["gpu"] == ("torch (required at agents/nlu.py:1)", "agents/nlu.py:5: .to('cuda")
+    assert report.inferred["gpu"] == ("torch (required at agents/nlu.py:1)", 'agents/nlu.py:5: .to("cuda")')
     assert report.mismatches == (
         "family cpu has no gpu but the agent installs torch (required at agents/nlu.py:1) "
         "(torch from PyPI pulls several GB of CUDA wheels)",
@@ -62,7 +63,7 @@ def test_uncertain_question_gets_an_answer_with_evidence(write_fleet: WriteFleet
     report = _reports(config)["NLUAgent"]
     assert report.answers == {
         "needs": "seed: CPU (uncertain GPU) -> gpu: yes, installed (torch (lazy at agents/nlu.py:2); "
-        "agents/nlu.py:3: torch.cuda.); family cpu does not fit (missing gpu)"
+        "agents/nlu.py:3: torch.cuda); family cpu does not fit (missing gpu)"
     }
 
 
@@ -111,3 +112,68 @@ def test_committed_requirements_match_a_fresh_run() -> None:
     ]
     assert stale == [], f"stale: {stale}; run `depmin generate`"
     assert len(generated.agents) == 69
+
+
+# --- GPU evidence is code, not data -------------------------------------------------------------
+
+GPU_CODE = """\
+import torch
+from torch import device
+if torch.cuda.is_available():
+    model = model.cuda()
+batch = batch.to("cuda:1")
+dev = torch.device("cuda" if ok else "cpu")
+pipe = pipeline("asr", device="cuda:0")
+self.device = "cuda"
+device("cuda")
+net.to(device="cuda")
+"""
+
+GPU_DATA = """\
+\"\"\"Moves the model with torch.cuda.is_available() and .to("cuda").\"\"\"
+EXAMPLE = {"device": "cuda:0", "batch": 8}
+DEVICES = ["cuda:0", "cuda:1"]
+settings = dict(name="cuda:0")
+# model.cuda() and torch.cuda.empty_cache()
+log("moving to cuda")
+x.to("cpu")
+torch.device("cpu")
+other.cuda_version = 12
+mode = "cuda"
+"""
+
+
+def test_gpu_evidence_is_calls_and_attributes_one_per_line() -> None:
+    assert code_evidence({"b.py": GPU_CODE, "a.py": "x.cuda(0); torch.cuda.synchronize()\n"}) == {
+        "gpu": [
+            "a.py:1: .cuda()",
+            "b.py:3: torch.cuda",
+            "b.py:4: .cuda()",
+            'b.py:5: .to("cuda")',
+            'b.py:6: torch.device("cuda")',
+            'b.py:7: device="cuda"',
+            'b.py:8: device = "cuda"',
+            'b.py:9: torch.device("cuda")',
+            'b.py:10: device="cuda"',
+        ]
+    }
+
+
+def test_a_cuda_string_in_data_a_comment_or_a_docstring_is_no_gpu_evidence() -> None:
+    assert code_evidence({"example.py": GPU_DATA, "escape.py": 'path = "\\d"\n'}) == {}
+
+
+def test_a_file_that_does_not_parse_is_read_around_the_broken_statement() -> None:
+    broken = "import torch\nfor x in y:\n\ndef tick():\n    if torch.cuda.is_available():\n        pass\n"
+    assert code_evidence({"broken.py": broken}) == {"gpu": ["broken.py:5: torch.cuda"]}
+    assert code_evidence({"broken.py": broken.replace("torch.cuda", "torch")}) == {}
+
+
+def test_a_cuda_literal_in_an_example_dict_does_not_make_the_agent_gpu(write_fleet: WriteFleet, tmp_path: Path) -> None:
+    config = write_fleet()
+    (tmp_path / "repo" / "agents" / "nlu.py").write_text(
+        'import zmq\nEXAMPLES = [{"device": "cuda:0", "text": "hi"}]\n', encoding="utf-8"
+    )
+    report = _reports(config)["NLUAgent"]
+    assert report.inferred == {}
+    assert report.mismatches == ()
