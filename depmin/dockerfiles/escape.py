@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 from depmin.errors import ConfigError, Problem
+from depmin.manifest.grammar import ENV_NAME, OCI_DOMAIN_COMPONENT, OCI_PATH_COMPONENT
 
 __all__ = [
     "bake_name",
@@ -43,7 +44,6 @@ __all__ = [
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # One token of FROM: the characters of an OCI reference ([host[:port]/]name[:tag][@sha256:digest]).
 _IMAGE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]*")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # ENV values of these characters mean the same bare as quoted: nothing Docker's lexer reads.
 _ENV_BARE = re.compile(r"[A-Za-z0-9._,:/=+-]+")
 # COPY words of these characters need neither the JSON form nor escaping.
@@ -51,10 +51,9 @@ _COPY_BARE = re.compile(r"[A-Za-z0-9._/][A-Za-z0-9._/-]*")  # no leading "-": a 
 _BAKE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # buildx's rule for target names
 # Registry host[:port][/path] (distribution/reference): host names or a bracketed IPv6 address,
 # lower-case path components joined by '.', '_', '__' or dashes.
-_DOMAIN_COMPONENT = r"(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])"
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _REGISTRY = re.compile(
-    rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9A-Fa-f:]+\])(?::[0-9]{{1,5}})?(?:/{_PATH_COMPONENT})*"
+    rf"(?:{OCI_DOMAIN_COMPONENT}(?:\.{OCI_DOMAIN_COMPONENT})*|\[[0-9A-Fa-f:]+\])(?::[0-9]{{1,5}})?"
+    rf"(?:/{OCI_PATH_COMPONENT})*"
 )
 _MAX_SHOWN = 60
 _MAX_REGISTRY = 512
@@ -154,7 +153,7 @@ def shell_word(value: str, where: str) -> str:
 
 def env_name(value: str, where: str) -> str:
     """``value`` as an environment variable name (``ENV`` key, compose ``environment`` key)."""
-    if not _ENV_NAME.fullmatch(value):
+    if not ENV_NAME.fullmatch(value):
         refuse(where, f"{shown(value)} is not an environment variable name; use letters, digits and '_'")
     return value
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from depmin.dockerfiles.escape import bake_name, image_ref, key, refuse, registry_problem, shown
 from depmin.manifest import Agent, Fleet, slug
+from depmin.manifest.grammar import OCI_PATH_COMPONENT, OCI_TAG
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -38,9 +39,10 @@ IMAGE_PREFIX = "depmin/family-"
 IMAGE_TAG = ":current"  # a local name bake (named contexts) and buildah (local tags) both resolve
 PIP_SECRET = "pip-conf"  # the build secret holding the pip.conf that names the private indexes
 
-# An OCI repository path component and a tag (distribution/reference): what image names must be.
-_REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# An OCI repository path component and a tag (distribution/reference): what image names must be, by
+# the manifest's own grammar (checked again here: a Fleet built in code skips the loader).
+_REPOSITORY = re.compile(OCI_PATH_COMPONENT)
+_TAG = re.compile(OCI_TAG)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -17,7 +17,11 @@ from packaging.requirements import InvalidRequirement, Requirement
 from depmin._secrets import redact
 
 __all__ = [
+    "ENV_NAME",
     "MAX_NAME",
+    "OCI_DOMAIN_COMPONENT",
+    "OCI_PATH_COMPONENT",
+    "OCI_TAG",
     "SUPPORTED_PYTHONS",
     "check_apt",
     "check_cuda_arch",
@@ -51,18 +55,19 @@ _FREE_TEXT_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab 
 _NAME = re.compile(r"[A-Za-z0-9]+(?:(?:__?|[.-]+)[A-Za-z0-9]+)*")
 
 # The OCI / Docker image reference grammar (distribution/reference), ASCII only.
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_DOMAIN_COMPONENT = r"(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])"
-_HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9A-Fa-f:]+\])"
-_TAG_TEXT = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+# Their pieces are public: the renderers check what they write against the same grammar.
+OCI_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+OCI_DOMAIN_COMPONENT = r"(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])"
+OCI_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_HOST = rf"(?:{OCI_DOMAIN_COMPONENT}(?:\.{OCI_DOMAIN_COMPONENT})*|\[[0-9A-Fa-f:]+\])"
 _IMAGE = re.compile(
-    rf"(?P<name>(?:{_HOST}(?::[0-9]+)?/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
-    rf"(?::{_TAG_TEXT})?(?:@sha256:[a-f0-9]{{64}})?"
+    rf"(?P<name>(?:{_HOST}(?::[0-9]+)?/)?{OCI_PATH_COMPONENT}(?:/{OCI_PATH_COMPONENT})*)"
+    rf"(?::{OCI_TAG})?(?:@sha256:[a-f0-9]{{64}})?"
 )
-_TAG = re.compile(_TAG_TEXT)
+_TAG = re.compile(OCI_TAG)
 
 _APT = re.compile(r"[a-z0-9][a-z0-9+.-]+(?:=[0-9][A-Za-z0-9.+~:-]*)?")  # Debian policy 5.6.1, 5.6.12
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PYTHON = re.compile(r"3\.[0-9]+")
 _PLATFORM = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+){0,3}")  # x86_64-manylinux_2_28, aarch64-apple-darwin
 _CUDA = r"[0-9]{1,2}\.[0-9]"  # 8.9, 12.0: the GPU probe reads each as a number (no +PTX, no 9.0a)
@@ -150,7 +155,7 @@ def check_apt(value: str) -> str | None:
 
 def check_env_name(value: str) -> str | None:
     """An environment variable name: ``[A-Za-z_][A-Za-z0-9_]*``."""
-    if len(value) <= 256 and _ENV_NAME.fullmatch(value):
+    if len(value) <= 256 and ENV_NAME.fullmatch(value):
         return None
     return f"{shown(value)} is not an environment variable name; use letters, digits and '_', not starting with a digit"
 
