@@ -54,7 +54,15 @@ from depmin.errors import ConfigError, DepminError, Problem, ToolError
 from depmin.layers import Decision, FamilyLayer, MachineBytes, Package, Plan, PlanProblem, ServiceImage, Suggestion
 from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
 from depmin.manifest import Agent, Family, Fleet, Layers, Machine, Policy, Project
-from depmin.requirements import AgentRequirements, BundledTable, Declared, Mapper, RequirementLine, Resolution
+from depmin.requirements import (
+    AgentRequirements,
+    BundledTable,
+    Declared,
+    Mapper,
+    NamespaceTable,
+    RequirementLine,
+    Resolution,
+)
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
 
 # The one list of depmin's public names; tests/test_api.py checks it against what the functions return.
@@ -86,6 +94,7 @@ __all__ = [
     "MachineBytes",
     "Mapper",
     "ModuleUse",
+    "NamespaceTable",
     "NeedsReport",
     "Package",
     "Pinned",

@@ -12,7 +12,7 @@ from depmin.requirements.fleetwide import Generated, fleet_needs, generate_fleet
 from depmin.requirements.generated import AgentRequirements, RequirementLine, map_imports
 from depmin.requirements.mapping import Mapper, Resolution
 from depmin.requirements.needs import Declared, NeedsReport
-from depmin.requirements.tables import BundledTable
+from depmin.requirements.tables import BundledTable, NamespaceTable
 
 __all__ = [
     "AgentRequirements",
@@ -21,6 +21,7 @@ __all__ = [
     "Declared",
     "Generated",
     "Mapper",
+    "NamespaceTable",
     "NeedsReport",
     "RequirementLine",
     "Resolution",

@@ -146,8 +146,11 @@ def map_imports(
     mapper = mapper.with_overrides(agent.mapping) if agent.mapping else mapper
     display = family_has_display(fleet, agent)
     mapped: dict[ExternalImport, tuple[Resolution, ...]] = {}
+    stubs = mapper.namespaces.stubs
     for external in scan.third_party:
-        found = {dotted: mapper.resolve(dotted, display=display) for dotted in external.modules}
+        # a stub-only name (``_typeshed``) exists only for type checkers: never mapped to a distribution
+        dotted_names = [d for d in external.modules if not any(d == s or d.startswith(s + ".") for s in stubs)]
+        found = {dotted: mapper.resolve(dotted, display=display) for dotted in dotted_names}
         mapped[external] = tuple(
             resolution
             for dotted, resolution in sorted(found.items())

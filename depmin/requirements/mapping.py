@@ -41,7 +41,7 @@ from typing import Any, Literal, TypeVar
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin.requirements.tables import BundledTable, load_bundled, load_known
+from depmin.requirements.tables import BundledTable, NamespaceTable, load_bundled, load_known, load_namespaces
 
 __all__ = [
     "HEADLESS_SUFFIX",
@@ -52,7 +52,7 @@ __all__ = [
     "guesses_warning",
 ]
 
-Source = Literal["override", "mapping", "installed", "bundled", "known", "guessed"]
+Source = Literal["override", "mapping", "installed", "bundled", "family", "known", "guessed"]
 HEADLESS_SUFFIX = "-headless"
 K = TypeVar("K")
 V = TypeVar("V")
@@ -103,6 +103,7 @@ class Mapper:
     installed: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
     bundled: BundledTable = field(default_factory=load_bundled)
     known: frozenset[NormalizedName] = field(default_factory=load_known)
+    namespaces: NamespaceTable = field(default_factory=load_namespaces)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", _frozen(self.overrides))
@@ -125,18 +126,37 @@ class Mapper:
             ("override", self.overrides),
             ("mapping", self.mapping),
         )
-        for source, table in users:
-            key = next((key for key in keys if key in table), None)
-            if key is not None:
-                return _single(module, key, canonicalize_name(table[key]), source)
         for key in keys:
+            if self.namespaces.blocking(key, module) is not None:
+                break  # a namespace lies between key and module: no key this short knows module
+            for source, table in users:
+                if key in table:
+                    return _single(module, key, canonicalize_name(table[key]), source)
             if key in self.installed:
                 return self._from_installed(module, key, display=display)
             if key in self.bundled.entries:
                 return _choose(module, key, self.bundled.entries[key], "bundled", display)
-        identity = _identity(keys[-1])
-        known = identity in self.known and keys[-1] not in self.bundled.namespace_roots
-        return _single(module, keys[-1], identity, "known" if known else "guessed")
+        family = self.namespaces.family(module)
+        if family is not None:
+            return _single(module, family[0], family[1], "family")
+        return self._guess(module)
+
+    def _guess(self, module: str) -> Resolution:
+        """The identity guess: the top-level name, or under a namespace the namespace's child
+        (``google.foo.bar`` -> ``google-foo``), never the namespace itself."""
+        parts = module.split(".")
+        blocking = self.namespaces.blocking(parts[0], module)
+        if blocking is None and module in self.namespaces.names:
+            return _single(module, module, _identity(module.replace(".", "-")), "guessed")
+        if blocking is not None:
+            # the deepest namespace above module decides the name: google.cloud.x, not google.cloud
+            deepest = max((p for p in _prefixes(module)[1:] if p in self.namespaces.names), key=len)
+            key = ".".join(parts[: deepest.count(".") + 2])
+            return _single(module, key, _identity(key), "guessed")
+        identity = _identity(parts[0])
+        roots = self.bundled.namespace_roots | self.namespaces.names
+        known = identity in self.known and parts[0] not in roots
+        return _single(module, parts[0], identity, "known" if known else "guessed")
 
     def _from_installed(self, module: str, key: str, *, display: bool) -> Resolution:
         preferred = self.bundled.entries.get(key, ())
@@ -218,6 +238,7 @@ def guesses_warning(resolutions: Iterable[tuple[str, Resolution]]) -> str | None
 
 def ambiguities_warning(resolutions: Iterable[tuple[str, Resolution]]) -> str | None:
     """One line listing every ambiguous pick and its candidates, or None (same keys as above)."""
+    resolutions = list(resolutions)
     found = sorted(
         {
             (agent, r.module, f"{r.module} -> {r.distribution} (of {', '.join(r.candidates)})")
@@ -228,10 +249,12 @@ def ambiguities_warning(resolutions: Iterable[tuple[str, Resolution]]) -> str | 
     if not found:
         return None
     agents, listing = _listing(found)
+    first = next(r for _, r in sorted(resolutions, key=lambda p: (p[0], p[1].module)) if r.ambiguous)
+    other = next(name for name in first.candidates if name != first.distribution)
     return (
         f"{len(found)} import(s) are provided by several distributions and were picked by "
-        f"depmin's rule ({listing}); to choose another, set it under [mapping] in agents.toml "
-        f"for every agent, or under {_keys(agents)} for one agent"
+        f"depmin's rule ({listing}); to confirm or choose another, set it under [mapping] in agents.toml "
+        f'(e.g. {first.matched} = "{other}") for every agent, or under {_keys(agents)} for one agent'
     )
 
 

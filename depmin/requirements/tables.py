@@ -5,6 +5,8 @@
 * ``apt_packages.toml``: distribution -> Debian run-time packages (:class:`AptTable`, :func:`apt_packages`);
 * ``heavy.toml``: the heavy stacks (GPU, ML, vision, NLP, audio) by name and prefix
   (:class:`HeavyTable`, :func:`heavy_kind`);
+* ``namespaces.toml``: namespace packages, the family rules under them, stub-only names
+  (:class:`NamespaceTable`, :func:`load_namespaces`);
 * ``extras.toml``: dotted module prefix -> distribution extras it needs (:class:`ExtrasTable`,
   :func:`load_extras`).
 
@@ -32,6 +34,7 @@ __all__ = [
     "BundledTable",
     "ExtrasTable",
     "HeavyTable",
+    "NamespaceTable",
     "apt_packages",
     "heavy_kind",
     "is_heavy",
@@ -40,10 +43,12 @@ __all__ = [
     "load_extras",
     "load_heavy",
     "load_known",
+    "load_namespaces",
     "parse_apt",
     "parse_bundled",
     "parse_extras",
     "parse_heavy",
+    "parse_namespaces",
 ]
 
 K = TypeVar("K")
@@ -119,6 +124,43 @@ class ExtrasTable:
         return None
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NamespaceTable:
+    """``depmin/data/namespaces.toml``: names no single distribution owns, and the family rules.
+
+    ``names`` holds every namespace (family prefixes included); ``families["google.cloud"] == 1``
+    means ``google.cloud.texttospeech`` is provided by ``google-cloud-texttospeech``.
+    """
+
+    names: frozenset[str]
+    families: Mapping[str, int]
+    stubs: frozenset[str]
+
+    def family(self, module: str) -> tuple[str, NormalizedName] | None:
+        """``(matched key, distribution)`` by the longest family prefix of ``module``, or None:
+        ``family("azure.storage.queue.aio") == ("azure.storage.queue", "azure-storage-queue")``."""
+        parts = module.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:end])
+            count = self.families.get(prefix)
+            if count is not None:
+                taken = [_VERSION_SUFFIX.sub("", part) or part for part in parts[end : end + count]]
+                key = ".".join(parts[: end + len(taken)])
+                return key, canonicalize_name(".".join([prefix, *taken]))
+        return None
+
+    def blocking(self, key: str, module: str) -> str | None:
+        """The namespace at or below ``key`` and strictly above ``module`` that stops ``key``'s
+        distribution answering for ``module``, or None (``key`` is ``module`` or a prefix of it)."""
+        parts = module.split(".")
+        for end in range(key.count(".") + 1, len(parts)):
+            prefix = ".".join(parts[:end])
+            if prefix in self.names:
+                return prefix
+        return None
+
+
+_VERSION_SUFFIX = re.compile(r"_v\d+(p\d+)?((alpha|beta)\d*)?$")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -145,6 +187,12 @@ def load_apt() -> AptTable:
 def load_heavy() -> HeavyTable:
     """The bundled heavy-stack classification, read once per process."""
     return parse_heavy(_read_data("heavy.toml"))
+
+
+@functools.cache
+def load_namespaces() -> NamespaceTable:
+    """The bundled namespace and family-rule table, read once per process."""
+    return parse_namespaces(_read_data("namespaces.toml"))
 
 
 @functools.cache
@@ -218,6 +266,27 @@ def parse_heavy(document: Mapping[str, Any]) -> HeavyTable:
             prefixes[prefix] = kind
     ordered = tuple(sorted(prefixes.items(), key=lambda item: (-len(item[0]), item[0])))
     return HeavyTable(names=_frozen(names), prefixes=ordered)
+
+
+def parse_namespaces(document: Mapping[str, Any]) -> NamespaceTable:
+    """Check namespaces.toml (``[namespaces] names``, ``[families]``, ``[stubs] names``)."""
+    if set(document) != {"namespaces", "families", "stubs"}:
+        raise ValueError("namespaces.toml: needs [namespaces], [families] and [stubs] and nothing else")
+    names = _dotted_list("namespaces.names", document["namespaces"])
+    stubs = _dotted_list("stubs.names", document["stubs"])
+    families: dict[str, int] = {}
+    for key, value in document["families"].items():
+        if not _DOTTED.fullmatch(key) or not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"namespaces.toml: families.{key} must be a dotted name = a count of parts (1 or more)")
+        families[key] = value
+    return NamespaceTable(names=names | set(families), families=_frozen(families), stubs=stubs)
+
+
+def _dotted_list(where: str, table: object) -> frozenset[str]:
+    names = table.get("names") if isinstance(table, dict) and set(table) == {"names"} else None
+    if not isinstance(names, list) or not all(isinstance(n, str) and _DOTTED.fullmatch(n) for n in names):
+        raise ValueError(f"namespaces.toml: {where} must be a list of dotted module names")
+    return frozenset(names)
 
 
 def parse_extras(document: Mapping[str, Any]) -> ExtrasTable:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
-from depmin.scanning.kinds import ImportKind
+from depmin.scanning.kinds import ImportKind, kind_rank
 
 __all__ = [
     "AgentScan",
@@ -147,14 +147,28 @@ def why(scan: AgentScan, module: str) -> tuple[Hop, ...] | None:
     """The chain of imports from the entrypoint that brings ``module`` (a third-party or
     first-party module, or a first-party file) into the agent; None when it is not reachable."""
     for external in scan.third_party:
-        if module == external.module or module in external.modules:
-            return (*_chain(scan, external.first.file), external.first)
+        site = _dotted_site(external, module)
+        if site is not None:
+            return (*_chain(scan, site.file), site)
     if module in scan.files:
         return _chain(scan, module)
     for record in scan.imports:  # a module name: the file it resolved to, by its best chain
         if record.category == "first-party" and record.module == module and record.target is not None:
             return _chain(scan, record.target)
     return None
+
+
+def _dotted_site(external: ExternalImport, module: str) -> Hop | None:
+    """The first site that imports ``module`` itself or a module under it (``google.auth`` is
+    reached by ``import google.auth.transport.requests``); a sibling under the same top-level
+    (``google.api_core`` for ``google.protobuf``) is not that import."""
+    if module == external.module:
+        return external.first
+    uses = [external.use(dotted) for dotted in external.modules if dotted == module or dotted.startswith(module + ".")]
+    if not uses:
+        return None
+    best = min(uses, key=lambda use: (kind_rank(use.kind), use.first.file, use.first.line))
+    return best.first
 
 
 def _chain(scan: AgentScan, file: str) -> tuple[Hop, ...]:

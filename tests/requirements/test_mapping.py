@@ -21,9 +21,11 @@ from depmin.requirements.tables import (
     load_apt,
     load_bundled,
     load_heavy,
+    load_namespaces,
     parse_apt,
     parse_bundled,
     parse_heavy,
+    parse_namespaces,
 )
 
 SNAPSHOT = Path(__file__).parent.parent / "data" / "pypi-distributions.txt"
@@ -179,7 +181,7 @@ def test_renamed_imports(module: str, distribution: str) -> None:
         ("azure.identity", "azure.identity", "azure-identity"),
         ("opentelemetry.instrumentation.fastapi", "opentelemetry.instrumentation.fastapi",
          "opentelemetry-instrumentation-fastapi"),
-        ("opentelemetry.instrumentation.utils", "opentelemetry.instrumentation",
+        ("opentelemetry.instrumentation.utils", "opentelemetry.instrumentation.utils",
          "opentelemetry-instrumentation"),
     ],
 )  # fmt: skip
@@ -189,11 +191,15 @@ def test_namespace_imports_match_the_longest_known_prefix(module: str, matched: 
     assert resolution.source == "bundled"
 
 
-@pytest.mark.parametrize("module", ["google", "azure", "google.cloud", "azure.unknown.thing"])
-def test_bare_namespace_roots_are_guessed(module: str) -> None:
+@pytest.mark.parametrize(
+    ("module", "matched", "distribution"),
+    [("google", "google", "google"), ("azure", "azure", "azure"), ("google.cloud", "google.cloud", "google-cloud"),
+     ("google.brand_new.x", "google.brand_new", "google-brand-new")],
+)  # fmt: skip
+def test_bare_namespaces_and_unknown_children_are_guessed(module: str, matched: str, distribution: str) -> None:
     resolution = Mapper().resolve(module)
     assert resolution.guessed
-    assert resolution.matched == module.split(".", maxsplit=1)[0]
+    assert (resolution.matched, resolution.distribution) == (matched, distribution)
 
 
 def test_gui_and_ml_classes() -> None:
@@ -271,26 +277,76 @@ def test_guess_is_the_canonical_top_level_name() -> None:
     assert Mapper().resolve("_private_ext").distribution == "private-ext"
 
 
-def test_user_tables_accept_dotted_keys_and_win_outright() -> None:
-    mapper = Mapper(mapping={"google.cloud": "my-google-fork", "google": "everything-google"})
-    storage = mapper.resolve("google.cloud.storage")
-    assert (storage.matched, storage.distribution) == ("google.cloud", "my-google-fork")
-    # the user's shorter key beats the bundled google.protobuf key: [mapping] wins over everything
-    assert mapper.resolve("google.protobuf").distribution == "everything-google"
+def test_user_tables_accept_dotted_keys_and_win_at_their_key() -> None:
+    mapper = Mapper(mapping={"google.cloud.storage": "my-storage-fork", "google": "everything-google"})
+    storage = mapper.resolve("google.cloud.storage.blob")
+    assert (storage.matched, storage.distribution, storage.source) == (
+        "google.cloud.storage",
+        "my-storage-fork",
+        "mapping",
+    )
+    # `google` is a namespace: the user's key names what `import google` means, not its children
+    assert mapper.resolve("google").distribution == "everything-google"
+    assert mapper.resolve("google.protobuf").distribution == "protobuf"
 
 
-def test_overrides_beat_the_fleet_mapping_at_any_length() -> None:
-    mapper = Mapper(mapping={"google.cloud.storage": "a"}).with_overrides({"google": "b"})
+def test_overrides_beat_the_fleet_mapping_at_the_same_key_and_the_longest_key_wins() -> None:
+    mapper = Mapper(mapping={"google.cloud.storage": "a", "yaml": "c"}).with_overrides({"google.cloud.storage": "b"})
     assert mapper.resolve("google.cloud.storage").distribution == "b"
+    assert (
+        Mapper(mapping={"google.cloud.storage": "a"})
+        .with_overrides({"google": "b"})
+        .resolve("google.cloud.storage")
+        .distribution
+        == "a"
+    )
+
+
+def test_a_user_key_above_a_namespace_does_not_answer_below_it() -> None:
+    """[mapping] openfeature = "openfeature-sdk" is the SDK; openfeature.contrib.* are other distributions."""
+    mapper = Mapper(mapping={"openfeature": "openfeature-sdk"})
+    assert mapper.resolve("openfeature.api").distribution == "openfeature-sdk"
+    flagd = mapper.resolve("openfeature.contrib.provider.flagd")
+    assert (flagd.distribution, flagd.source) == ("openfeature-provider-flagd", "bundled")
+    unknown = mapper.resolve("openfeature.contrib.provider.brandnew")
+    assert (unknown.guessed, unknown.distribution) == (True, "openfeature-contrib-provider-brandnew")
+
+
+@pytest.mark.parametrize(
+    ("module", "matched", "distribution"),
+    [
+        ("opentelemetry.instrumentation.httpx", "opentelemetry.instrumentation.httpx",
+         "opentelemetry-instrumentation-httpx"),
+        ("opentelemetry.instrumentation.aiohttp_client.x", "opentelemetry.instrumentation.aiohttp_client",
+         "opentelemetry-instrumentation-aiohttp-client"),
+        ("opentelemetry.exporter.zipkin.json", "opentelemetry.exporter.zipkin", "opentelemetry-exporter-zipkin"),
+        ("google.cloud.texttospeech_v1beta1", "google.cloud.texttospeech_v1beta1", "google-cloud-texttospeech"),
+        ("google.cloud.newthing.types", "google.cloud.newthing", "google-cloud-newthing"),
+        ("azure.unknown.thing.aio", "azure.unknown.thing", "azure-unknown-thing"),
+        ("jaraco.abode", "jaraco.abode", "jaraco-abode"),
+    ],
+)  # fmt: skip
+def test_family_rules_name_the_child_distribution(module: str, matched: str, distribution: str) -> None:
+    resolution = Mapper().resolve(module)
+    assert (resolution.source, resolution.matched, resolution.distribution) == ("family", matched, distribution)
+
+
+def test_a_parent_distribution_answers_for_its_own_modules_only() -> None:
+    mapper = Mapper()
+    # opentelemetry-instrumentation's own module, not a family guess
+    assert mapper.resolve("opentelemetry.instrumentation.instrumentor").distribution == "opentelemetry-instrumentation"
+    assert mapper.resolve("opentelemetry._logs").distribution == "opentelemetry-api"
+    bare = mapper.resolve("opentelemetry")
+    assert bare.guessed  # no distribution `opentelemetry` answers silently
 
 
 def test_a_longer_bundled_key_beats_a_top_level_installed_one() -> None:
     mapper = Mapper(installed={"google": ("protobuf", "google-cloud-storage")})
     storage = mapper.resolve("google.cloud.storage")
     assert (storage.source, storage.distribution) == ("bundled", "google-cloud-storage")
+    # installed metadata knows only the namespace `google`: it cannot say who provides a child
     other = mapper.resolve("google.something_new")
-    assert (other.source, other.ambiguous) == ("installed", True)
-    assert other.candidates == ("google-cloud-storage", "protobuf")
+    assert (other.source, other.distribution) == ("guessed", "google-something-new")
 
 
 def test_installed_ambiguity_follows_the_bundled_order_and_the_headless_rule() -> None:
@@ -503,8 +559,7 @@ def test_installed_metadata_drives_the_mapper(fake_installed: dict[str, tuple[st
     protobuf = mapper.resolve("google.protobuf.json_format")
     assert (protobuf.source, protobuf.distribution) == ("bundled", "protobuf")
     thing = mapper.resolve("google.thing")
-    assert (thing.source, thing.ambiguous) == ("installed", True)
-    assert "depminfake-google-thing" in thing.candidates
+    assert (thing.source, thing.distribution) == ("guessed", "google-thing")
 
 
 # --- interpreter failures ---------------------------------------------------------------------
@@ -571,3 +626,42 @@ def test_popular_distribution_of_the_same_name_is_known_not_guessed() -> None:
     assert mapper.resolve("frobnicator").source == "guessed"
     assert mapper.resolve("google").source == "guessed"  # a namespace root, whatever PyPI has
     assert mapper.resolve("jwt").distribution == "pyjwt"  # the bundled table answers first
+
+
+# --- namespaces.toml --------------------------------------------------------------------------
+
+
+def test_namespace_table_lists_every_family_prefix_as_a_namespace() -> None:
+    table = load_namespaces()
+    assert set(table.families) <= table.names
+    assert "_typeshed" in table.stubs
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"namespaces": {"names": ["google"]}, "families": {}}, "needs [namespaces], [families] and [stubs]"),
+        ({"namespaces": {"names": ["not a name"]}, "families": {}, "stubs": {"names": []}}, "namespaces.names"),
+        ({"namespaces": {"names": []}, "families": {"google.cloud": 0}, "stubs": {"names": []}},
+         "families.google.cloud"),
+        ({"namespaces": {"names": []}, "families": {"x": True}, "stubs": {"names": []}}, "families.x"),
+        ({"namespaces": {"names": []}, "families": {}, "stubs": {"names": "_typeshed"}}, "stubs.names"),
+    ],
+)  # fmt: skip
+def test_a_broken_namespace_table_names_the_bad_key(document: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_namespaces(document)
+
+
+def test_stub_only_names_are_never_mapped(tmp_path: Path) -> None:
+    from depmin import api  # noqa: PLC0415
+
+    (tmp_path / "main.py").write_text("from _typeshed import StrPath\nimport yaml\n", encoding="utf-8")
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "."\npython = "3.11"\n[machines.Box]\n[families.cpu]\nfrom = "python:3.11-slim"\n'
+        '[agents.A]\nentrypoint = "main.py"\nmachines = ["Box"]\nfamily = "cpu"\nports = [9000]\n',
+        encoding="utf-8",
+    )
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    generated = api.generate(fleet, api.scan(fleet, use_cache=False))
+    assert [line.distribution for line in generated.agent("A").install] == ["pyyaml"]
