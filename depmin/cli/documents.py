@@ -212,6 +212,7 @@ def _needs(report: NeedsReport) -> dict[str, object]:
                 "used_not_declared": list(d.used_not_declared),
                 "declared_not_used": list(d.declared_not_used),
                 "declared_under_another_name": list(d.other_name),
+                "proposed_mapping": list(d.proposals),
             }
             for d in report.declared_files
         ],

@@ -215,6 +215,8 @@ def _print_declared_files(output: Output, report: NeedsReport) -> None:
             output.print(f"  {declared.file}: used but not declared: {', '.join(declared.used_not_declared)}")
         if declared.other_name:
             output.print(f"  {declared.file}: declared under another name: {'; '.join(declared.other_name)}")
+        for proposal in declared.proposals:
+            output.print(f"  {declared.file}: if that is the same distribution, set {proposal}")
         if declared.declared_not_used and output.verbose:
             output.print(f"  {declared.file}: declared but not used: {', '.join(declared.declared_not_used)}")
         elif declared.declared_not_used:

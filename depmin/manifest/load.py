@@ -80,7 +80,16 @@ def parse_fleet(data: bytes, *, path: Path, root: Path | None = None) -> Fleet:
 
 _TOP_KEYS = ("project", "policy", "mapping", "layers", "machines", "families", "agents")
 _LAYERS_KEYS = ("max_unused_mb", "size_tolerance")
-_PROJECT_KEYS = ("name", "root", "python", "platform", "source_roots", "constraints", "max_file_mb")
+_PROJECT_KEYS = (
+    "name",
+    "root",
+    "python",
+    "platform",
+    "source_roots",
+    "constraints",
+    "max_file_mb",
+    "repository_hints",
+)
 _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes")
 _FAMILY_KEYS = (
@@ -136,6 +145,7 @@ def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path
     max_file_mb = check.number(
         table, (*where, "max_file_mb"), default=10.0, low=0, high=1024, what="megabytes", open_low=True
     )
+    repository_hints = check.boolean(table, (*where, "repository_hints"), default=True)
     if not check.rule((*where, "root"), root_text, grammar.check_label):
         return None
     resolved_root = _root(check, root if root is not None else path.parent / root_text)
@@ -153,6 +163,7 @@ def _project(check: Checker, table: Mapping[str, object], path: Path, root: Path
         source_roots=source_roots,
         constraints=None if constraints is None else _constraints(check, path, constraints),
         max_file_mb=max_file_mb,
+        repository_hints=repository_hints,
     )
 
 

@@ -73,6 +73,7 @@ class Project:
     source_roots: tuple[str, ...]
     constraints: Path | None
     max_file_mb: float = 10.0  # the scan reads no source file larger than this
+    repository_hints: bool = True  # hand-written requirement files answer imports and give version ranges
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -8,7 +8,7 @@ size cap, and hand-written requirement files, all read as text, never run).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from depmin.layout import Layout
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.constraints import Constraints
 from depmin.requirements.generated import AgentRequirements, agent_requirements, render
+from depmin.requirements.hints import Hints, read_hints
 from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
 from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
 from depmin.scanning import AgentScan, Tree, printable
@@ -42,9 +43,22 @@ class Generated:
         raise DepminError(f"agent {name!r} was not generated; include it in the scan")
 
 
-def generate_fleet(fleet: Fleet, scans: Iterable[AgentScan], chain: Mapper, constraints: Constraints) -> Generated:
-    """Each scanned agent's minimal requirement set (pure: nothing is written)."""
-    results = tuple(agent_requirements(fleet, fleet.agent(s.agent), s, chain, constraints.ranges) for s in scans)
+def generate_fleet(
+    fleet: Fleet,
+    scans: Iterable[AgentScan],
+    chain: Mapper,
+    constraints: Constraints,
+    hints: Mapping[str, Hints] | None = None,
+) -> Generated:
+    """Each scanned agent's minimal requirement set (nothing is written). ``hints`` default to the
+    repository's hand-written requirement files (:func:`~depmin.requirements.hints.read_hints`, which
+    reads them as text and returns none when ``project.repository_hints`` is false)."""
+    scans = tuple(scans)
+    if hints is None:
+        hints = read_hints(fleet, (fleet.agent(s.agent) for s in scans))
+    results = tuple(
+        agent_requirements(fleet, fleet.agent(s.agent), s, chain, constraints.ranges, hints.get(s.agent)) for s in scans
+    )
     pairs: list[tuple[str, Resolution]] = [(r.agent, res) for r in results for res in r.resolutions]
     return Generated(agents=results, guesses=guesses_warning(pairs), ambiguities=ambiguities_warning(pairs))
 
@@ -84,7 +98,7 @@ def _texts(fleet: Fleet, result: AgentScan) -> dict[str, str]:
 
 def _declared_files(fleet: Fleet, agent: Agent) -> list[tuple[str, set[NormalizedName]]]:
     """The agent's hand-written requirement files: agents.toml's list, or the nearest
-    ``requirements.txt`` from the entrypoint's directory up to the root."""
+    ``requirements.txt`` (or ``requirements.in``) from the entrypoint's directory up to the root."""
     root = fleet.project.root
     tree = Tree.of(fleet.project)
     candidates = [root / path for path in agent.requirements] or _nearest(root, (root / agent.entrypoint).parent)
@@ -101,8 +115,9 @@ def _declared_files(fleet: Fleet, agent: Agent) -> list[tuple[str, set[Normalize
 
 def _nearest(root: Path, directory: Path) -> list[Path]:
     while True:
-        if (directory / "requirements.txt").is_file():
-            return [directory / "requirements.txt"]
+        for name in ("requirements.txt", "requirements.in"):
+            if (directory / name).is_file():
+                return [directory / name]
         if directory == root or root not in directory.parents:
             return []
         directory = directory.parent

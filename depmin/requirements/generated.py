@@ -40,7 +40,8 @@ from packaging.utils import NormalizedName, canonicalize_name
 from depmin._files import MARKER
 from depmin.errors import ConfigError, Problem
 from depmin.manifest import Agent, Fleet
-from depmin.requirements.mapping import Mapper, Resolution
+from depmin.requirements.hints import Declaration, Hints
+from depmin.requirements.mapping import HEADLESS_SUFFIX, Mapper, Resolution
 from depmin.requirements.tables import load_extras
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportKind, ModuleUse, has_control, kind_rank, printable
 
@@ -66,14 +67,19 @@ class RequirementLine:
     resolution: Resolution | None  # None for extra_requirements
     # (extra, the imported module that implies it), from extras.toml: ("asyncio", "sqlalchemy.ext.asyncio")
     implied_extras: tuple[tuple[str, str], ...] = ()
+    range_from: str | None = None  # the hand-written file:line the version range comes from
 
     @property
     def provenance(self) -> str:
         implied = "".join(f" [extra {extra}: {module}]" for extra, module in self.implied_extras)
+        if self.range_from is not None:
+            implied += f" [range: {self.range_from}]"
         if self.site is None:
             return f"agents.toml extra_requirements: {self.requirement}{implied}"
         tag = ""
-        if self.resolution is not None and self.resolution.source != "bundled":
+        if self.resolution is not None and self.resolution.declared is not None:
+            tag = f" [repository: {self.resolution.declared}]"
+        elif self.resolution is not None and self.resolution.source != "bundled":
             tag = f" [{self.resolution.source}]"
         if self.resolution is not None and self.resolution.ambiguous:
             tag += f" [ambiguous: {', '.join(self.resolution.candidates)}]"
@@ -104,12 +110,14 @@ def agent_requirements(
     scan: AgentScan,
     mapper: Mapper,
     constraints: Mapping[NormalizedName, str] | None = None,
+    hints: Hints | None = None,
 ) -> AgentRequirements:
-    """Decide what ``agent`` installs from its scan; pure."""
+    """Decide what ``agent`` installs from its scan and its repository ``hints``; pure."""
     ranges = constraints or {}
+    declared = {} if hints is None else hints.ranges()
     grouped: dict[NormalizedName, list[tuple[ExternalImport, str, Resolution]]] = {}
     resolutions: list[Resolution] = []
-    for external, mapped in map_imports(fleet, agent, scan, mapper).items():
+    for external, mapped in map_imports(fleet, agent, scan, mapper, hints).items():
         for resolution in mapped:
             resolutions.append(resolution)
             grouped.setdefault(resolution.distribution, []).append((external, resolution.module, resolution))
@@ -117,7 +125,7 @@ def agent_requirements(
     optional: list[RequirementLine] = []
     excluded: list[RequirementLine] = []
     for distribution, found in sorted(grouped.items()):
-        line, bucket = _decide(fleet, agent, distribution, found, ranges)
+        line, bucket = _decide(fleet, agent, distribution, found, ranges, declared.get(distribution))
         {"install": install, "optional": optional, "excluded": excluded}[bucket].append(line)
     implied = {line.distribution: line.implied_extras for line in install if line.implied_extras}
     extras = [_merge_implied(line, implied.get(line.distribution, ())) for line in _extras(agent, ranges)]
@@ -134,7 +142,7 @@ def agent_requirements(
 
 
 def map_imports(
-    fleet: Fleet, agent: Agent, scan: AgentScan, mapper: Mapper
+    fleet: Fleet, agent: Agent, scan: AgentScan, mapper: Mapper, hints: Hints | None = None
 ) -> dict[ExternalImport, tuple[Resolution, ...]]:
     """Each third-party import of the scan mapped to distributions through the agent's chain.
 
@@ -150,7 +158,7 @@ def map_imports(
     for external in scan.third_party:
         # a stub-only name (``_typeshed``) exists only for type checkers: never mapped to a distribution
         dotted_names = [d for d in external.modules if not any(d == s or d.startswith(s + ".") for s in stubs)]
-        found = {dotted: mapper.resolve(dotted, display=display) for dotted in dotted_names}
+        found = {dotted: _hinted(mapper.resolve(dotted, display=display), hints, mapper) for dotted in dotted_names}
         mapped[external] = tuple(
             resolution
             for dotted, resolution in sorted(found.items())
@@ -162,12 +170,38 @@ def map_imports(
     return mapped
 
 
+def _hinted(resolution: Resolution, hints: Hints | None, mapper: Mapper) -> Resolution:
+    """``resolution``, or the repository's declaration when the chain could only guess, applied a
+    family rule, or picked among several candidates (then only a candidate counts)."""
+    if hints is None or not hints.declarations:
+        return resolution
+    if resolution.ambiguous and any(name.endswith(HEADLESS_SUFFIX) for name in resolution.candidates):
+        return resolution  # the display rule decides for a container, not a desktop requirements file
+    if resolution.ambiguous and resolution.source == "bundled":
+        found = next((d for d in map(hints.declared, resolution.candidates) if d is not None), None)
+    elif resolution.source in ("guessed", "known", "family"):
+        found = hints.for_import(resolution.module, candidates=resolution.candidates, namespaces=mapper.namespaces)
+    else:
+        return resolution
+    if found is None or (resolution.source == "known" and found.distribution == resolution.distribution):
+        return resolution  # a popular name the repository repeats: nothing to add
+    return dataclasses.replace(
+        resolution,
+        distribution=found.distribution,
+        source="repository",
+        ambiguous=False,
+        candidates=(found.distribution,),
+        declared=found.where,
+    )
+
+
 def _decide(
     fleet: Fleet,
     agent: Agent,
     distribution: NormalizedName,
     found: list[tuple[ExternalImport, str, Resolution]],
     ranges: Mapping[NormalizedName, str],
+    declared: Declaration | None = None,
 ) -> tuple[RequirementLine, str]:
     """One requirement line from every dotted import that maps to ``distribution``: the best
     use (strongest kind, then first site) gives its kind, marker and provenance."""
@@ -178,7 +212,9 @@ def _decide(
         marker = None
     implied = _implied_extras(distribution, [u for u, _ in uses], use.kind)
     named = f"[{','.join(extra for extra, _ in implied)}]" if implied else ""
-    text = f"{distribution}{named}{ranges.get(distribution, '')}" + (f"; {marker}" if marker else "")
+    from_repository = declared if distribution not in ranges and declared is not None else None
+    version = ranges.get(distribution, "") if from_repository is None else from_repository.specifier
+    text = f"{distribution}{named}{version}" + (f"; {marker}" if marker else "")
     line = RequirementLine(
         distribution=distribution,
         requirement=text,
@@ -187,6 +223,7 @@ def _decide(
         site=use.first,
         resolution=resolution,
         implied_extras=implied,
+        range_from=None if from_repository is None else from_repository.where,
     )
     return line, _bucket(fleet, agent, line)
 

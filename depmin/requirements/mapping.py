@@ -6,6 +6,8 @@ The chain, for one import such as ``google.cloud.storage`` or ``cv2``:
 2. ``mapping``   - the fleet's ``[mapping]`` table in agents.toml          -> source ``"mapping"``
 3. ``installed`` - an environment's ``packages_distributions()``          -> source ``"installed"``
 4. ``bundled``   - ``depmin/data/import_names.toml``                        -> source ``"bundled"``
+   (then family rules under namespaces, and a declaration in the repository's own requirement
+   files, :mod:`depmin.requirements.hints`, which beats a family rule, a guess and an ambiguity)
 5. the identity of a popular distribution - the canonicalized top-level name is one of the
    5,000 most downloaded PyPI distributions (``known_distributions.txt``) -> source ``"known"``
 6. the identity guess - the canonicalized top-level name                  -> source ``"guessed"``
@@ -52,7 +54,7 @@ __all__ = [
     "guesses_warning",
 ]
 
-Source = Literal["override", "mapping", "installed", "bundled", "family", "known", "guessed"]
+Source = Literal["override", "mapping", "installed", "bundled", "family", "repository", "known", "guessed"]
 HEADLESS_SUFFIX = "-headless"
 K = TypeVar("K")
 V = TypeVar("V")
@@ -81,6 +83,7 @@ class Resolution:
     source: Source
     ambiguous: bool
     candidates: tuple[NormalizedName, ...]
+    declared: str | None = None  # source "repository": the hand-written file:line that declares it
 
     @property
     def guessed(self) -> bool:

@@ -28,7 +28,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin import _toml
 from depmin.manifest import Agent, Fleet
-from depmin.requirements.generated import AgentRequirements
+from depmin.requirements.generated import AgentRequirements, RequirementLine
 from depmin.requirements.tables import heavy_kind
 from depmin.scanning.parsing import parse
 from depmin.scanning.recover import recover as _recover
@@ -47,6 +47,8 @@ class Declared:
     used_not_declared: tuple[str, ...]
     declared_not_used: tuple[str, ...]
     other_name: tuple[str, ...]  # "opencv-python declared; cv2 is mapped to opencv-python-headless"
+    # '[mapping] traceloop = "traceloop-sdk"': a used import and a declared name that look alike
+    proposals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -250,9 +252,30 @@ def compare_declared(file: str, declared: set[NormalizedName], result: AgentRequ
         for alias in sorted(declared & aliases):
             other.append(f"{alias} declared; {', '.join(line.imports)} is mapped to {name}")
             matched.update({alias, name})
+    unused = tuple(sorted(n for n in declared if n not in matched))
+    missing = tuple(sorted(n for n in used if n not in matched))
     return Declared(
         file=file,
-        used_not_declared=tuple(sorted(n for n in used if n not in matched)),
-        declared_not_used=tuple(sorted(n for n in declared if n not in matched)),
+        used_not_declared=missing,
+        declared_not_used=unused,
         other_name=tuple(other),
+        proposals=_proposals([used[name] for name in missing], unused),
     )
+
+
+def _proposals(missing: list[RequirementLine], unused: tuple[NormalizedName, ...]) -> tuple[str, ...]:
+    """The ``[mapping]`` line for each used-but-undeclared import whose name a declared-but-unused
+    distribution contains (``traceloop`` -> ``traceloop-sdk``), or the lone pair when each side has one."""
+    found: list[str] = []
+    for line in missing:
+        for module in line.imports:
+            key = canonicalize_name(module)
+            alike = [name for name in unused if key in name or name in key]
+            if not alike and len(missing) == 1 == len(unused):
+                alike = list(unused)
+            found.extend(
+                f'[mapping] {module} = "{name}" (the code imports {module}, mapped to {line.distribution}; '
+                f"{name} is declared)"
+                for name in alike[:1]
+            )
+    return tuple(found)

@@ -1,0 +1,223 @@
+"""Repository hints: what the monorepo's own hand-written requirement files already say.
+
+For each agent, the files of its directory chain (the entrypoint's directory, then each parent up to
+the project root, nearest first) are read as text, never run:
+
+* ``requirements*.txt`` and ``requirements*.in``: one requirement a line (``grpcio-health-checking==1.62.1``);
+* ``pyproject.toml``: ``[project] dependencies``;
+* ``setup.cfg``: ``[options] install_requires``;
+* ``Pipfile``: ``[packages]`` (``requests = "*"``, ``grpcio = {version = ">=1.60"}``).
+
+They do two things (``project.repository_hints = false`` turns both off):
+
+1. a declared distribution that matches an import by the name rules answers that import when the
+   chain could only guess it, when a family rule named it, or when several distributions provide it:
+   ``traceloop-sdk`` declared beside ``import traceloop.sdk`` wins over the guessed ``traceloop``. The
+   rules, for each dotted prefix of the import that no namespace sits above (``traceloop.sdk``,
+   ``traceloop``): the name itself, ``python-X``, ``pyX``, ``X-sdk``, ``X-client``, ``X-python``;
+2. a declared range or pin becomes the version range of that distribution's line in
+   ``requirements.generated.txt`` (``project.constraints`` wins when it names the distribution),
+   with the file and line in the comment, so the lock prefers what the repository wrote.
+
+A line that is not a requirement, a file that does not parse, a URL requirement: skipped. Hostile
+text reaches only the comments, where :mod:`depmin.requirements.generated` escapes it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+from depmin import _toml
+from depmin.manifest import Agent, Fleet
+from depmin.requirements.tables import NamespaceTable, load_namespaces
+from depmin.scanning import Tree
+
+__all__ = ["Declaration", "Hints", "declarations_in", "read_hints"]
+
+_REQUIREMENT_FILE = re.compile(r"requirements[\w.-]*\.(txt|in)")
+_OTHER_FILES = ("pyproject.toml", "setup.cfg", "Pipfile")
+_AFFIXES = (("", ""), ("python-", ""), ("py", ""), ("", "-sdk"), ("", "-client"), ("", "-python"))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Declaration:
+    """One distribution a hand-written file declares: ``traceloop-sdk>=0.30`` at ``svc/requirements.in:3``."""
+
+    distribution: NormalizedName
+    specifier: str  # ">=0.30" or ""
+    file: str  # relative to the project root
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Hints:
+    """An agent's declarations, nearest file first; the first declaration of a name counts."""
+
+    declarations: tuple[Declaration, ...] = ()
+
+    def declared(self, distribution: str) -> Declaration | None:
+        name = canonicalize_name(distribution)
+        return next((d for d in self.declarations if d.distribution == name), None)
+
+    def for_import(
+        self, module: str, *, candidates: Iterable[str] = (), namespaces: NamespaceTable | None = None
+    ) -> Declaration | None:
+        """The declaration that answers ``module`` by the name rules, or None. ``candidates`` (the
+        chain's own answers: a family rule's name, an ambiguous import's candidates) are tried first."""
+        for name in (*candidates, *_names(module, namespaces or load_namespaces())):
+            found = self.declared(name)
+            if found is not None:
+                return found
+        return None
+
+    def ranges(self) -> dict[NormalizedName, Declaration]:
+        """Every declared distribution with a range, by the nearest declaration."""
+        found: dict[NormalizedName, Declaration] = {}
+        for declaration in self.declarations:
+            found.setdefault(declaration.distribution, declaration)
+        return {name: d for name, d in found.items() if d.specifier}
+
+
+def _names(module: str, namespaces: NamespaceTable) -> list[str]:
+    parts = module.split(".")
+    prefixes = [".".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    names: list[str] = []
+    for prefix in prefixes:
+        if namespaces.blocking(prefix, module) is not None or prefix in namespaces.names:
+            break  # a namespace's own name says nothing about who provides a module under it
+        base = canonicalize_name(prefix.strip("_") or prefix)
+        names.extend(f"{before}{base}{after}" for before, after in _AFFIXES)
+    return names
+
+
+def read_hints(fleet: Fleet, agents: Iterable[Agent]) -> dict[str, Hints]:
+    """Each agent's hints, read through the project's :class:`~depmin.scanning.Tree` (regular files
+    inside the root under the size cap); empty when ``project.repository_hints`` is false."""
+    if not fleet.project.repository_hints:
+        return {agent.name: Hints() for agent in agents}
+    tree = Tree.of(fleet.project)
+    cache: dict[Path, tuple[Declaration, ...]] = {}
+    hints = {}
+    for agent in agents:
+        found: list[Declaration] = []
+        for directory in _chain(fleet.project.root, (fleet.project.root / agent.entrypoint).parent):
+            if directory not in cache:
+                cache[directory] = _directory(tree, directory)
+            found.extend(cache[directory])
+        hints[agent.name] = Hints(declarations=tuple(found))
+    return hints
+
+
+def _chain(root: Path, directory: Path) -> list[Path]:
+    chain = []
+    while directory == root or root in directory.parents:
+        chain.append(directory)
+        if directory == root:
+            break
+        directory = directory.parent
+    return chain
+
+
+def _directory(tree: Tree, directory: Path) -> tuple[Declaration, ...]:
+    try:
+        names = sorted(entry.name for entry in directory.iterdir())
+    except OSError:
+        return ()
+    wanted = [name for name in names if _REQUIREMENT_FILE.fullmatch(name) or name in _OTHER_FILES]
+    found: list[Declaration] = []
+    for name in wanted:
+        path = directory / name
+        try:
+            text = tree.read(path).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # not a regular file inside the root, too large, or not text: not a hint
+        found.extend(declarations_in(name, tree.rel(path), text))
+    return tuple(found)
+
+
+def declarations_in(name: str, shown: str, text: str) -> list[Declaration]:
+    """The declarations of one file's ``text``; ``name`` is its file name (which format), ``shown``
+    its path in messages. A file that does not parse declares nothing."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if name == "pyproject.toml":
+        lines = _toml_list(text, ("project", "dependencies"))
+    elif name == "Pipfile":
+        lines = _pipfile(text)
+    elif name == "setup.cfg":
+        lines = _setup_cfg(text)
+    else:
+        lines = [(number, line.split(" #", 1)[0]) for number, line in enumerate(text.split("\n"), start=1)]
+    found = []
+    for number, line in lines:
+        declaration = _declaration(line.strip(), shown, number)
+        if declaration is not None:
+            found.append(declaration)
+    return found
+
+
+def _declaration(text: str, shown: str, line: int) -> Declaration | None:
+    if not text or text.startswith(("#", "-")):
+        return None
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        return None
+    if requirement.url:
+        return None
+    return Declaration(
+        distribution=canonicalize_name(requirement.name), specifier=str(requirement.specifier), file=shown, line=line
+    )
+
+
+def _line_of(text: str, needle: str) -> int:
+    """The 1-based line of the first occurrence of ``needle`` in ``text`` (1 when absent)."""
+    at = text.find(needle)
+    return 1 if at < 0 else text.count("\n", 0, at) + 1
+
+
+def _toml_list(text: str, keys: tuple[str, ...]) -> list[tuple[int, str]]:
+    try:
+        value: object = _toml.loads(text)
+    except ValueError:
+        return []
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    if not isinstance(value, list):
+        return []
+    return [(_line_of(text, item), item) for item in value if isinstance(item, str)]
+
+
+def _pipfile(text: str) -> list[tuple[int, str]]:
+    try:
+        packages = _toml.loads(text).get("packages")
+    except ValueError:
+        return []
+    if not isinstance(packages, Mapping):
+        return []
+    found = []
+    for name, value in packages.items():
+        version = value.get("version", "") if isinstance(value, Mapping) else value
+        if isinstance(name, str) and isinstance(version, str):
+            found.append((_line_of(text, name), name + ("" if version.strip() == "*" else version)))
+    return found
+
+
+def _setup_cfg(text: str) -> list[tuple[int, str]]:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+        value = parser.get("options", "install_requires", fallback="")
+    except configparser.Error:
+        return []
+    return [(_line_of(text, line.strip()), line.strip()) for line in value.splitlines() if line.strip()]

@@ -1,0 +1,123 @@
+"""depmin.requirements.hints: the repository's hand-written requirement files as a mapping source."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from depmin import api
+from depmin.cli.entry import main
+from depmin.requirements.hints import Declaration, Hints, declarations_in
+
+WILD = Path(__file__).parent.parent / "fixtures" / "wild"
+
+
+def names(found: list[Declaration]) -> list[tuple[str, str, int]]:
+    return [(d.distribution, d.specifier, d.line) for d in found]
+
+
+def test_requirements_lines_skip_options_comments_urls_and_junk() -> None:
+    text = "# hand-written\n-r base.txt\nPyYAML>=6  # config\nnot a requirement!\nx @ https://e.invalid/x.whl\nzmq\n"
+    assert names(declarations_in("requirements.in", "r.in", text)) == [("pyyaml", ">=6", 3), ("zmq", "", 6)]
+
+
+def test_pyproject_dependencies_with_their_lines() -> None:
+    text = '[project]\nname = "x"\ndependencies = [\n  "traceloop-sdk==0.33.9",\n  "httpx",\n]\n'
+    assert names(declarations_in("pyproject.toml", "p", text)) == [("traceloop-sdk", "==0.33.9", 4), ("httpx", "", 5)]
+
+
+def test_setup_cfg_install_requires() -> None:
+    text = "[options]\ninstall_requires =\n    pysnmp-lextudio>=5\n    requests\n"
+    assert names(declarations_in("setup.cfg", "s", text)) == [("pysnmp-lextudio", ">=5", 3), ("requests", "", 4)]
+
+
+def test_pipfile_packages_star_means_any_version() -> None:
+    text = '[packages]\nprotobuf = "==4.25.3"\ngrpcio = {version = ">=1.60"}\nrequests = "*"\n'
+    assert names(declarations_in("Pipfile", "P", text)) == [
+        ("protobuf", "==4.25.3", 2),
+        ("grpcio", ">=1.60", 3),
+        ("requests", "", 4),
+    ]
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "Pipfile", "setup.cfg"])
+def test_a_file_that_does_not_parse_declares_nothing(name: str) -> None:
+    assert declarations_in(name, name, "[[[ not = valid\n") == []
+
+
+@pytest.mark.parametrize(
+    ("module", "declared"),
+    [
+        ("traceloop.sdk", "traceloop-sdk"),
+        ("nmap", "python-nmap"),
+        ("yaml", "pyyaml"),
+        ("stripe", "stripe-python"),
+        ("weaviate", "weaviate-client"),
+        ("opentelemetry.instrumentation.httpx", "opentelemetry-instrumentation-httpx"),
+    ],
+)
+def test_name_rules(module: str, declared: str) -> None:
+    hints = Hints(declarations=(Declaration(distribution=declared, specifier="", file="r.txt", line=1),))  # type: ignore[arg-type]
+    found = hints.for_import(module)
+    assert found is not None and found.distribution == declared
+
+
+def test_a_namespace_name_never_matches_a_module_under_it() -> None:
+    hints = Hints(declarations=(Declaration(distribution="google", specifier="", file="r.txt", line=1),))  # type: ignore[arg-type]
+    assert hints.for_import("google.cloud.newthing") is None
+
+
+def test_repository_hints_false_turns_them_off(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(WILD, tree)
+    config = tree / "agents.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('python = "3.11"', 'python = "3.11"\nrepository_hints = false'),
+        encoding="utf-8",
+    )
+    fleet = api.load_fleet(config)
+    trace = api.generate(fleet, api.scan(fleet, use_cache=False)).agent("Trace")
+    assert [line.requirement for line in trace.install] == [
+        "grpcio-health-checking",
+        "opentelemetry-instrumentation-httpx",
+        "orjson",
+        "traceloop",
+    ]
+    assert trace.install[-1].resolution is not None and trace.install[-1].resolution.guessed
+
+
+def test_hinted_requirement_lines_are_valid_for_pip(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(WILD, tree)
+    assert (
+        main(["--config", str(tree / "agents.toml"), "generate", "--no-cache"], out=io.StringIO(), err=io.StringIO())
+        == 0
+    )
+    text = (tree / "locks" / "Trace" / "requirements.generated.txt").read_text(encoding="utf-8")
+    lines = [line.split("  #", 1)[0] for line in text.splitlines() if line and not line.startswith("#")]
+    assert [str(Requirement(line)) for line in lines] == lines
+
+
+def test_needs_proposes_the_mapping_line_for_a_declared_name_beside_a_guess(tmp_path: Path) -> None:
+    import json  # noqa: PLC0415
+
+    tree = tmp_path / "repo"
+    shutil.copytree(WILD, tree)
+    config = tree / "agents.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('python = "3.11"', 'python = "3.11"\nrepository_hints = false'),
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    assert main(["--config", str(config), "needs", "--no-cache", "--format", "json"], out=out, err=io.StringIO()) == 0
+    [trace] = [a for a in json.loads(out.getvalue())["agents"] if a["agent"] == "Trace"]
+    [declared] = trace["declared_files"]
+    assert declared["file"] == "services/trace/requirements.in"
+    assert declared["used_not_declared"] == ["orjson", "traceloop"]
+    assert declared["proposed_mapping"] == [
+        '[mapping] traceloop = "traceloop-sdk" (the code imports traceloop, mapped to traceloop; traceloop-sdk is declared)'
+    ]
