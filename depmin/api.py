@@ -59,6 +59,7 @@ __all__ = [
     "scan",
     "select_agents",
     "suggest_families",
+    "unclassified",
     "wheelhouse",
     "why",
     "write_dockerfiles",
@@ -110,6 +111,12 @@ def generate(fleet: Fleet, scanned: FleetScan, *, chain: Mapper | None = None) -
     """Each scanned agent's minimal requirement set (pure: nothing is written)."""
     constraints = requirements.read_constraints(fleet.project.constraints)
     return requirements.generate_fleet(fleet, scanned.agents, chain or mapper(fleet), constraints)
+
+
+def unclassified(fleet: Fleet, scanned: FleetScan) -> tuple[str, ...]:
+    """One line per import that is neither first-party, stdlib nor third-party and that
+    ``agents.<Name>.accept_unresolved`` does not acknowledge (``generate`` and ``check`` exit 1 on any)."""
+    return requirements.unclassified(fleet, scanned.agents)
 
 
 def write_requirements(fleet: Fleet, generated: Generated, *, force: bool = False) -> dict[Path, bool]:

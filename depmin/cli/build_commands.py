@@ -113,6 +113,9 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
     scanned = api.scan(fleet, use_cache=not args.no_cache)
     output.scan_notices(scanned.warnings, scanned.skipped)
     stale = api.check(fleet, scanned=scanned)
+    unclassified = api.unclassified(fleet, scanned)
+    for line in unclassified:
+        output.warn(line)
     if output.json:
         output.print(dumps(documents.check_document(stale)))
     else:
@@ -120,7 +123,7 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
             output.print(f"stale: {shown(item.path)}: {item.reason}; run `{item.command}`")
         if not stale:
             output.print("all generated files are current")
-    return EXIT_FINDINGS if stale else EXIT_OK
+    return EXIT_FINDINGS if stale or unclassified else EXIT_OK
 
 
 def _check_options(parser: argparse.ArgumentParser) -> None:

@@ -165,10 +165,10 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
             )
         changed_count = sum(written.values())
         output.print(f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged")
-    for warning in (generated.guesses, generated.ambiguities):
+    for warning in (generated.guesses, generated.ambiguities, *generated.unclassified):
         if warning:
             output.warn(warning)
-    return EXIT_OK if scanned.ok else EXIT_FINDINGS
+    return EXIT_OK if scanned.ok and not generated.unclassified else EXIT_FINDINGS
 
 
 def _generate_options(parser: argparse.ArgumentParser) -> None:

@@ -98,7 +98,7 @@ _FAMILY_KEYS = (
 )  # fmt: skip
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
-    "cmd", "files", "extra_requirements", "include_optional", "ignore_imports", "mapping",
+    "cmd", "files", "extra_requirements", "include_optional", "ignore_imports", "accept_unresolved", "mapping",
     "requirements", "docker_socket", "notes", "uncertain",
 )  # fmt: skip
 
@@ -274,6 +274,13 @@ def _free_text(check: Checker, table: Mapping[str, object], where: KeyPath) -> s
     return text
 
 
+def _reason(value: str) -> str | None:
+    """``accept_unresolved`` values: why the import may stay unresolved, in words."""
+    if not value.strip():
+        return 'is empty; say why the import may stay unresolved (e.g. "removed in 2024; guarded by try")'
+    return grammar.check_free_text(value)
+
+
 def _uncertain(check: Checker, table: Mapping[str, object], where: KeyPath) -> Mapping[str, str]:
     return check.str_map(table, where, key_rule=grammar.check_label, value_rule=grammar.check_free_text)
 
@@ -360,6 +367,9 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
             check, table, (*where, "include_optional"), grammar.check_import_or_distribution
         ),
         ignore_imports=_checked_strings(check, table, (*where, "ignore_imports"), grammar.check_import_or_distribution),
+        accept_unresolved=check.str_map(
+            table, (*where, "accept_unresolved"), key_rule=grammar.check_import_name, value_rule=_reason
+        ),
         mapping=_mapping(check, table, (*where, "mapping")),
         requirements=check.strings(table, (*where, "requirements"), default=()),
         docker_socket=check.boolean(table, (*where, "docker_socket"), default=False),

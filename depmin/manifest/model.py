@@ -155,6 +155,8 @@ class Agent:
     extra_requirements: tuple[str, ...] = ()
     include_optional: tuple[str, ...] = ()
     ignore_imports: tuple[str, ...] = ()
+    # module -> why it may stay unresolved (a removed legacy module, a file generated at build time)
+    accept_unresolved: Mapping[str, str] = field(default_factory=_no_strings)
     mapping: Mapping[str, str] = field(default_factory=_no_strings)
     requirements: tuple[str, ...] = ()
     docker_socket: bool = False

@@ -8,7 +8,7 @@ May import :mod:`depmin.manifest` and :mod:`depmin.scanning`.
 """
 
 from depmin.requirements.constraints import Constraints, parse_constraints, read_constraints
-from depmin.requirements.fleetwide import Generated, fleet_needs, generate_fleet, write_requirements
+from depmin.requirements.fleetwide import Generated, fleet_needs, generate_fleet, unclassified, write_requirements
 from depmin.requirements.generated import AgentRequirements, RequirementLine, map_imports
 from depmin.requirements.mapping import Mapper, Resolution
 from depmin.requirements.needs import Declared, NeedsReport
@@ -30,5 +30,6 @@ __all__ = [
     "map_imports",
     "parse_constraints",
     "read_constraints",
+    "unclassified",
     "write_requirements",
 ]

@@ -25,7 +25,7 @@ from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning,
 from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
 from depmin.scanning import AgentScan, Tree, printable
 
-__all__ = ["Generated", "fleet_needs", "generate_fleet", "write_requirements"]
+__all__ = ["Generated", "fleet_needs", "generate_fleet", "unclassified", "write_requirements"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -35,6 +35,8 @@ class Generated:
     agents: tuple[AgentRequirements, ...]
     guesses: str | None  # every guessed import → distribution, naming the agents.toml key that fixes it
     ambiguities: str | None
+    # one line per import that is neither first-party, stdlib nor third-party and not acknowledged
+    unclassified: tuple[str, ...] = ()
 
     def agent(self, name: str) -> AgentRequirements:
         for result in self.agents:
@@ -60,7 +62,31 @@ def generate_fleet(
         agent_requirements(fleet, fleet.agent(s.agent), s, chain, constraints.ranges, hints.get(s.agent)) for s in scans
     )
     pairs: list[tuple[str, Resolution]] = [(r.agent, res) for r in results for res in r.resolutions]
-    return Generated(agents=results, guesses=guesses_warning(pairs), ambiguities=ambiguities_warning(pairs))
+    return Generated(
+        agents=results,
+        guesses=guesses_warning(pairs),
+        ambiguities=ambiguities_warning(pairs),
+        unclassified=unclassified(fleet, scans),
+    )
+
+
+def unclassified(fleet: Fleet, scans: Iterable[AgentScan]) -> tuple[str, ...]:
+    """One line per import depmin cannot classify (a first-party name that does not resolve, a
+    module missing under a first-party package) that ``agents.<Name>.accept_unresolved`` does not
+    acknowledge, naming its site and the key; ``generate`` and ``check`` exit 1 on any."""
+    lines = []
+    for scan in scans:
+        agent = fleet.agent(scan.agent)
+        for item in (*scan.missing, *scan.unresolved):
+            if any(item.module == key or item.module.startswith(key + ".") for key in agent.accept_unresolved):
+                continue
+            name = printable(agent.name)
+            lines.append(
+                f"{name}: {printable(item.site.file)}:{item.site.line}: `{printable(item.module)}` cannot be "
+                f"classified ({printable(item.reason)}); nothing is installed for it. Fix the import, or acknowledge "
+                f'it in agents.toml: agents.{name}.accept_unresolved = {{ "{printable(item.module)}" = "<why>" }}'
+            )
+    return tuple(lines)
 
 
 def write_requirements(layout: Layout, generated: Generated, *, config_name: str, force: bool) -> dict[Path, bool]:
