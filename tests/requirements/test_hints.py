@@ -93,10 +93,8 @@ def test_repository_hints_false_turns_them_off(tmp_path: Path) -> None:
 def test_hinted_requirement_lines_are_valid_for_pip(tmp_path: Path) -> None:
     tree = tmp_path / "repo"
     shutil.copytree(WILD, tree)
-    assert (
-        main(["--config", str(tree / "agents.toml"), "generate", "--no-cache"], out=io.StringIO(), err=io.StringIO())
-        == 0
-    )
+    code = main(["--config", str(tree / "agents.toml"), "generate", "--no-cache"], out=io.StringIO(), err=io.StringIO())
+    assert code == 1  # Hub's unclassified import (expected.toml [fleet]); every file is still written
     text = (tree / "locks" / "Trace" / "requirements.generated.txt").read_text(encoding="utf-8")
     lines = [line.split("  #", 1)[0] for line in text.splitlines() if line and not line.startswith("#")]
     assert [str(Requirement(line)) for line in lines] == lines

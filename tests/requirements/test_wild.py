@@ -1,7 +1,9 @@
 """The fixture monorepo tests/fixtures/wild, run through the CLI and compared with its expected.toml.
 
 Each agent reproduces a class of issue 13: namespace packages mapped to the parent's distribution,
-``why`` on dotted names, forks that reuse an import name, stub-only names.
+``why`` on dotted names, forks that reuse an import name, stub-only names, hand-written requirement
+files that know the answer and the pins, a same-named file off sys.path, a submodule that needs an
+extra, a "cuda:0" string in data, an import depmin cannot classify.
 """
 
 from __future__ import annotations
@@ -45,7 +47,30 @@ def requirement_tags(text: str) -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.parametrize("agent", sorted(EXPECTED))
+AGENTS = sorted(name for name in EXPECTED if name != "fleet")
+
+
+def test_generate_exit_code_and_fleet_warnings(generated: tuple[Path, int, str]) -> None:
+    _, code, err = generated
+    fleet = EXPECTED["fleet"]
+    assert code == fleet["generate_exit"]
+    warnings = [line.removeprefix("warning: ") for line in err.splitlines() if line.startswith("warning: ")]
+    assert [w for w in warnings if "cannot be classified" in w] == fleet["unclassified"]
+    assert [w for w in warnings if "is not on this agent's sys.path" in w] == fleet["shadow_warnings"]
+
+
+def test_needs_infer_from_code_not_data(tmp_path: Path) -> None:
+    import json  # noqa: PLC0415
+
+    out = io.StringIO()
+    main(["--config", str(WILD / "agents.toml"), "needs", "--no-cache", "--format", "json"], out=out, err=io.StringIO())
+    inferred = {a["agent"]: sorted(a["inferred"]) for a in json.loads(out.getvalue())["agents"]}
+    assert {name: EXPECTED[name]["needs"]["inferred"] for name in AGENTS if "needs" in EXPECTED[name]} == {
+        name: inferred[name] for name in AGENTS if "needs" in EXPECTED[name]
+    }
+
+
+@pytest.mark.parametrize("agent", AGENTS)
 def test_generated_requirements_match_expected(generated: tuple[Path, int, str], agent: str) -> None:
     tree, _, _ = generated
     text = (tree / "locks" / agent / "requirements.generated.txt").read_text(encoding="utf-8")
@@ -53,7 +78,7 @@ def test_generated_requirements_match_expected(generated: tuple[Path, int, str],
 
 
 @pytest.mark.parametrize(
-    ("agent", "module"), [(agent, module) for agent in sorted(EXPECTED) for module in EXPECTED[agent].get("why", {})]
+    ("agent", "module"), [(agent, module) for agent in AGENTS for module in EXPECTED[agent].get("why", {})]
 )
 def test_why_follows_dotted_names(agent: str, module: str) -> None:
     out = io.StringIO()
