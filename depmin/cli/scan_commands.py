@@ -12,6 +12,7 @@ from depmin.cli.options import Command, force, load, no_cache, no_options, pytho
 from depmin.cli.output import Output, dumps, shown
 from depmin.errors import EXIT_FINDINGS, EXIT_OK
 from depmin.requirements import NeedsReport, Resolution, map_imports
+from depmin.requirements.hints import read_hints
 from depmin.scanning import AgentScan
 
 __all__ = ["FLEET", "GENERATE", "NEEDS", "SCAN", "WHY"]
@@ -48,7 +49,8 @@ def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     result = api.scan(fleet, args.agent or None, use_cache=not args.no_cache, progress=output.progress("scanning"))
     output.scan_notices(result.warnings, result.skipped)
     chain = api.mapper(fleet, python=args.python)
-    mapped = {scan.agent: map_imports(fleet, fleet.agent(scan.agent), scan, chain) for scan in result.agents}
+    hints = read_hints(fleet, (fleet.agent(scan.agent) for scan in result.agents))  # as generate reads them
+    mapped = {s.agent: map_imports(fleet, fleet.agent(s.agent), s, chain, hints[s.agent]) for s in result.agents}
     if output.json:
         for piece in documents.scan_pieces(result, mapped):
             output.out.write(piece)
