@@ -119,3 +119,26 @@ def test_needs_proposes_the_mapping_line_for_a_declared_name_beside_a_guess(tmp_
     assert declared["proposed_mapping"] == [
         '[mapping] traceloop = "traceloop-sdk" (the code imports traceloop, mapped to traceloop; traceloop-sdk is declared)'
     ]
+
+
+def test_a_requirement_file_outside_the_root_is_not_read(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(WILD, tree)
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("orjson==3.0.0\n", encoding="utf-8")
+    (tree / "services" / "trace" / "requirements-extra.txt").symlink_to(outside)
+    fleet = api.load_fleet(tree / "agents.toml")
+    trace = api.generate(fleet, api.scan(fleet, use_cache=False)).agent("Trace")
+    assert [line.requirement for line in trace.install if line.distribution == "orjson"] == ["orjson"]
+
+
+def test_a_declaration_does_not_replace_a_bundled_answer(tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(WILD, tree)
+    # `grpc-health` matches `grpc_health` by the exact-name rule, but the bundled table knows the answer
+    (tree / "services" / "trace" / "requirements-dev.txt").write_text("grpc-health\n", encoding="utf-8")
+    fleet = api.load_fleet(tree / "agents.toml")
+    trace = api.generate(fleet, api.scan(fleet, ["Trace"], use_cache=False)).agent("Trace")
+    names = {line.distribution for line in trace.install}
+    assert "grpcio-health-checking" in names
+    assert "grpc-health" not in names
