@@ -23,6 +23,7 @@ from depmin.dockerfiles.escape import (
     image_ref,
     key,
     shell_word,
+    workdir_path,
 )
 from depmin.dockerfiles.inputs import (
     PIP_SECRET,
@@ -158,8 +159,12 @@ def service_dockerfile(fleet: Fleet, plan: Plan, agent: Agent, machine: str | No
     lines.append(_env(_runtime_env(config, agent, env_machine, bool(delta), gpu=gpu)))
     lines.append("WORKDIR /app\n")
     scanned = [(path, f"{where} (a file of its closure)") for path in inputs.files.get(agent.name, ())]
-    declared = [(path, key(config, "agents", agent.name, "files")) for path in agent.files]
-    lines.append(_copies(config, inputs.root, [*scanned, *declared]))
+    lines.append(_copies(config, inputs.root, scanned))
+    declared = _declared_copies(config, inputs.root, agent)
+    if declared:
+        lines.append(declared)
+    if agent.workdir is not None:
+        lines.append(f"WORKDIR {workdir_path(agent.workdir, key(config, 'agents', agent.name, 'workdir'))}\n")
     if agent.ports:
         lines.append("EXPOSE " + " ".join(str(int(p)) for p in agent.ports) + "\n")
     if agent.health_port is not None:
@@ -181,6 +186,20 @@ def _runtime_env(config: str, agent: Agent, machine: Machine, has_delta: bool, *
     keys = [k for k in wanted if k in machine.environment and (gpu or k != "PYTORCH_CUDA_ALLOC_CONF")]
     env.update(_machine_env(config, machine, keys))
     return env
+
+
+def _declared_copies(config: str, root: str, agent: Agent) -> str:
+    """One ``COPY`` per ``files`` entry to the same path under /app, so a directory keeps its name and
+    its structure (``COPY dir /app/`` would spill its contents into /app) and a file its directory."""
+    where = key(config, "agents", agent.name, "files")
+    lines = []
+    for path in sorted(dict.fromkeys(agent.files)):
+        clean = posixpath.normpath(copy_path(path, where))
+        if clean == ".":  # the whole root: its contents are /app
+            lines.append(copy([root or "."], "/app/", json_form=True))
+        else:
+            lines.append(copy([posixpath.join(root, clean)], f"/app/{clean}", json_form=True))
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _copies(config: str, root: str, paths: Iterable[tuple[str, str]]) -> str:

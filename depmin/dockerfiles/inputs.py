@@ -30,6 +30,7 @@ __all__ = [
     "family_uses_indexes",
     "image_name",
     "image_tag",
+    "project_slug",
     "service_files",
     "service_target",
 ]
@@ -61,6 +62,14 @@ def checked_registry(inputs: BuildInputs) -> str:
     if problem is not None:
         refuse("--registry", problem)
     return inputs.registry
+
+
+def project_slug(fleet: Fleet) -> str:
+    """``project.name`` as a name component of generated names (compose projects, base images): lower
+    case letters and digits joined by single dashes (``ai_system`` is ``ai-system``); ``depmin`` when
+    nothing is left."""
+    words = re.findall(r"[a-z0-9]+", fleet.project.name.lower())
+    return "-".join(words)[:40].strip("-") or "depmin"
 
 
 def family_image(fleet: Fleet, family: str) -> str:
