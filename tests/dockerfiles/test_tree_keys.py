@@ -28,6 +28,7 @@ from tests.dockerfiles.hostile import (
     rename_machine,
     render_fleet,
     with_agent,
+    with_family,
     with_machine,
 )
 
@@ -255,3 +256,43 @@ def test_a_root_outside_the_agents_toml_directory_fails_at_once_with_the_fix(
     assert "agents.toml: project.root" in err and "is outside" in err and "move agents.toml into a directory" in err
     assert "Traceback" not in err
     assert not (conf / "dockerfiles").exists()
+
+
+# -- index-aware installs -----------------------------------------------------------------------------
+
+
+def _pip_runs(text: str) -> list[str]:
+    return [v for i, v in _instructions(text) if i == "RUN" and "pip install" in v]
+
+
+def test_pip_install_passes_the_familys_public_indexes_and_find_links() -> None:
+    fleet = with_family(
+        example_fleet(),
+        "cpu",
+        indexes=("https://download.pytorch.org/whl/cpu",),
+        find_links=("wheelhouse/local", "https://wheels.example/links/"),
+    )
+    tree = render_fleet(fleet)
+    [family] = _pip_runs(tree["base/cpu.Dockerfile"])
+    assert "--extra-index-url=https://download.pytorch.org/whl/cpu" in family
+    assert "--mount=type=bind,source=wheelhouse/local,target=/tmp/find-links/0" in family
+    assert "--find-links=/tmp/find-links/0" in family and "--find-links=https://wheels.example/links/" in family
+    assert "--mount=type=secret" not in family  # nothing secret: no pip.conf needed
+    [service] = _pip_runs(tree["agents/NLUAgent.Dockerfile"])  # a cpu agent with a delta
+    assert "--extra-index-url=https://download.pytorch.org/whl/cpu" in service
+    assert "secret" not in tree["docker-bake.hcl"]
+
+
+def test_an_index_with_credentials_stays_in_the_secret_and_others_are_passed() -> None:
+    secret = "https://deploy:s3cr3t@pypi.example/simple"
+    fleet = with_family(example_fleet(), "cpu", indexes=(secret, "https://public.example/simple"))
+    tree = render_fleet(fleet)
+    [family] = _pip_runs(tree["base/cpu.Dockerfile"])
+    assert "--mount=type=secret,id=pip-conf,target=/etc/pip.conf,required=true" in family
+    assert "--extra-index-url=https://public.example/simple" in family
+    assert [p for p, t in tree.items() if "s3cr3t" in t or "pypi.example" in t] == []
+
+
+def test_a_wheelhouse_path_a_mount_cannot_take_is_refused() -> None:
+    message = refused(with_family(example_fleet(), "cpu", find_links=("wheel,house=x",)))
+    assert "find_links" in message and "a build mount cannot take" in message
