@@ -16,10 +16,32 @@ from depmin.dockerfiles.render import DEFAULT_REGISTRY, BuildInputs, render_tree
 from depmin.errors import ConfigError, Problem
 from depmin.layers import Plan
 from depmin.layout import Layout
+from depmin.locking.listing import parse_files
 from depmin.manifest import Fleet
 from depmin.requirements.tables import apt_packages
 
-__all__ = ["build_tree", "context_root", "write_tree"]
+__all__ = ["build_tree", "context_root", "no_wheel_warnings", "write_tree"]
+
+
+def no_wheel_warnings(layout: Layout, fleet: Fleet) -> list[str]:
+    """One line per locked release that has no wheel for the target (its lock lists only the sdist):
+    the image build would compile it, and no family image carries a compiler. Agents without a
+    lock yet are passed over (``depmin lock`` reports them)."""
+    found: dict[str, list[str]] = {}
+    for name in sorted(fleet.agents):
+        path = layout.pylock(name)
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        for release in parse_files(text, base=path.parent, where=str(path)).values():
+            if not any(f.is_wheel for f in release.files):
+                found.setdefault(f"{release.name} {release.version}", []).append(name)
+    return [
+        f"{what} has no wheel for the target in the lock of {', '.join(agents)}: the image build builds it "
+        "from the sdist, and no family image has a compiler (a C extension fails with 'gcc: No such file'); "
+        "build the wheel once into a find_links wheelhouse (pip wheel), or lock a release with wheels"
+        for what, agents in sorted(found.items())
+    ]
 
 
 def context_root(fleet: Fleet) -> str:

@@ -296,3 +296,27 @@ def test_an_index_with_credentials_stays_in_the_secret_and_others_are_passed() -
 def test_a_wheelhouse_path_a_mount_cannot_take_is_refused() -> None:
     message = refused(with_family(example_fleet(), "cpu", find_links=("wheel,house=x",)))
     assert "find_links" in message and "a build mount cannot take" in message
+
+
+# -- distributions without a wheel ----------------------------------------------------------------------
+
+
+def test_dockerfiles_warns_of_a_locked_distribution_without_a_wheel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _example_copy(tmp_path)
+    shutil.copy(REPO / ".dockerignore", tmp_path / ".dockerignore")
+    assert main(["--config", str(config), "dockerfiles"]) == 0
+    before = capsys.readouterr().err
+    assert "dlib 20.0.1 has no wheel for the target in the lock of FaceRecognitionAgent" in before  # a real one
+    assert "click 8.5.1 has no wheel" not in before
+    lock = tmp_path / "locks" / "NLUAgent" / "pylock.toml"
+    text = lock.read_text(encoding="utf-8")
+    # drop click's wheels: the lock then offers only its sdist, as for a release without a wheel
+    cut = re.sub(r'(name = "click"\nversion = "[^"]+"\nsdist = [^\n]+\n)wheels = \[\n[^\]]*\]\n', r"\1", text)
+    assert cut != text
+    lock.write_text(cut, encoding="utf-8")
+    assert main(["--config", str(config), "dockerfiles"]) == 0
+    err = capsys.readouterr().err
+    assert "click 8.5.1 has no wheel for the target in the lock of NLUAgent" in err
+    assert "find_links wheelhouse" in err
