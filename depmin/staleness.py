@@ -17,7 +17,7 @@ from pathlib import Path
 
 from depmin import _backend
 from depmin.dockerfiles import DEFAULT_REGISTRY
-from depmin.dockerfiles.tree import build_tree
+from depmin.dockerfiles.tree import build_tree, context_root
 from depmin.errors import ConfigError, DepminError
 from depmin.layers.render import render_all
 from depmin.layers.store import PlanResult, plan_from_locks
@@ -107,6 +107,7 @@ def _stale_dockerfiles(
 ) -> list[Stale]:
     if not layout.bake.exists():
         return []
+    context_root(fleet)  # a root outside the build context: exit 2 with the fix, as `depmin dockerfiles` says
     command = "depmin plan && depmin dockerfiles"
     if not isinstance(planned, PlanResult):
         reason = str(planned) if planned is not None else "no plan (locks/plan.json) to render from"
