@@ -9,6 +9,7 @@ family and delta locks, ``plan.json`` and ``plan.md``; once a build tree was wri
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from depmin import _backend
 from depmin.dockerfiles import DEFAULT_REGISTRY
-from depmin.dockerfiles.tree import build_tree
-from depmin.errors import DepminError
+from depmin.dockerfiles.tree import build_tree, context_root
+from depmin.errors import ConfigError, DepminError
 from depmin.layers.render import render_all
 from depmin.layers.store import PlanResult, plan_from_locks
 from depmin.layout import Layout
@@ -106,6 +107,7 @@ def _stale_dockerfiles(
 ) -> list[Stale]:
     if not layout.bake.exists():
         return []
+    context_root(fleet)  # a root outside the build context: exit 2 with the fix, as `depmin dockerfiles` says
     command = "depmin plan && depmin dockerfiles"
     if not isinstance(planned, PlanResult):
         reason = str(planned) if planned is not None else "no plan (locks/plan.json) to render from"
@@ -113,6 +115,8 @@ def _stale_dockerfiles(
     files = {s.agent: s.files for s in scanned.agents}
     try:
         tree = build_tree(fleet, planned.plan, files, registry=bake_registry(layout))
+    except ConfigError:
+        raise  # agents.toml must change (a root outside the build context): exit 2, as `dockerfiles` does
     except DepminError as exc:
         return [Stale(path=layout.dockerfiles, reason=str(exc), command=command)]
     return _stale_files(layout.dockerfiles, tree, "depmin dockerfiles")
@@ -129,9 +133,10 @@ def _stale_files(directory: Path, files: Mapping[str, str], command: str) -> lis
     """The files under ``directory`` whose text differs from ``files`` (relative path -> text)."""
     found = []
     for rel, text in sorted(files.items()):
-        reason = _differs(directory / rel, text)
+        path = Path(os.path.normpath(directory / rel))  # "../.dockerignore": the build context's root
+        reason = _differs(path, text)
         if reason is not None:
-            found.append(Stale(path=directory / rel, reason=reason, command=command))
+            found.append(Stale(path=path, reason=reason, command=command))
     return found
 
 

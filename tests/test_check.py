@@ -15,10 +15,11 @@ from tests.conftest import REPO
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    """A copy of the committed example: agents.toml, the sources, locks/ and dockerfiles/."""
+    """A copy of the committed example: agents.toml, the sources, locks/, dockerfiles/ and .dockerignore."""
     for name in ("examples", "locks", "dockerfiles"):
         shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", ".depmin.lock"))
     shutil.copy(REPO / "agents.toml", tmp_path / "agents.toml")
+    shutil.copy(REPO / ".dockerignore", tmp_path / ".dockerignore")  # generated at the build context's root
     return tmp_path / "agents.toml"
 
 

@@ -13,10 +13,11 @@ from depmin import api
 from depmin.cli import documents
 from depmin.cli.options import Command, force, load, no_cache
 from depmin.cli.output import Output, dumps, mb, pct, shown
-from depmin.dockerfiles import DEFAULT_REGISTRY, registry_problem
+from depmin.dockerfiles import DEFAULT_REGISTRY, context_root, no_wheel_warnings, registry_problem
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
 from depmin.layers import Plan
 from depmin.layers import render as plan_render
+from depmin.layout import Layout
 from depmin.manifest import Fleet
 
 __all__ = ["CHECK", "DOCKERFILES", "PLAN"]
@@ -143,11 +144,14 @@ def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
     if problem is not None:
         raise ConfigError([Problem("--registry", problem)])
     fleet = load(args)
+    context_root(fleet)  # a root the build context cannot hold: exit 2 now, not after the scan
     planned = api.plan(fleet)
     scanned = api.scan(fleet, use_cache=not args.no_cache)
     output.scan_notices(scanned.warnings, scanned.skipped)
     tree = api.render_dockerfiles(fleet, planned, scanned, registry=args.registry)
     written = api.write_dockerfiles(fleet, tree, force=args.force)
+    for warning in no_wheel_warnings(Layout.beside(fleet.path), fleet):  # before anyone builds
+        output.warn(warning)
     if output.json:
         output.print(dumps(documents.dockerfiles_document(written)))
     else:

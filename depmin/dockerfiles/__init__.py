@@ -6,6 +6,6 @@ Every value from agents.toml reaches the files through :mod:`depmin.dockerfiles.
 
 from depmin.dockerfiles.escape import registry_problem
 from depmin.dockerfiles.render import DEFAULT_REGISTRY
-from depmin.dockerfiles.tree import build_tree, write_tree
+from depmin.dockerfiles.tree import build_tree, context_root, no_wheel_warnings, write_tree
 
-__all__ = ["DEFAULT_REGISTRY", "build_tree", "registry_problem", "write_tree"]
+__all__ = ["DEFAULT_REGISTRY", "build_tree", "context_root", "no_wheel_warnings", "registry_problem", "write_tree"]

@@ -5,6 +5,13 @@ escapes, ``${`` and ``%{`` doubled) and is checked against the grammar of the pl
 names, image names and tags, the registry), so no value can close a string and add an attribute
 (``output``, ``secret``, ``ssh``, ``entitlements``) or a block. Two targets with one name are refused.
 Targets whose Dockerfile mounts the ``pip-conf`` secret declare it, read from the file ``PIP_CONF``.
+
+Bake resolves a local file's ``context`` against the directory bake runs in, not against the bake
+file, and each ``dockerfile`` against its context. The documented command runs from the directory of
+agents.toml (the build context), so every target's context is the variable ``CONTEXT``, default
+``"."``; run from elsewhere, ``CONTEXT=/path/to/that/directory`` points bake at it. Names come from
+the manifest: the example machine of the header is the fleet's first one, the family images are named
+after ``project.name``.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from depmin._files import MARKER
-from depmin.dockerfiles.escape import hcl_string, hcl_text, key, refuse, shown
+from depmin.dockerfiles.escape import comment, hcl_string, hcl_text, key, refuse, shown
 from depmin.dockerfiles.inputs import (
     PIP_SECRET,
     BuildInputs,
@@ -23,6 +30,7 @@ from depmin.dockerfiles.inputs import (
     family_uses_indexes,
     image_name,
     image_tag,
+    project_slug,
     service_files,
     service_target,
 )
@@ -47,7 +55,8 @@ def bake_file(fleet: Fleet, inputs: BuildInputs) -> str:
         contexts = {} if family.extends is None else _context(fleet, family.extends)
         tag = image_tag(fleet, name)
         secret = family_uses_indexes(fleet, name)
-        targets.append(_target(target, f"dockerfiles/base/{name}.Dockerfile", "ai-base", tag, contexts, secret))
+        base = f"{project_slug(fleet)}-base"
+        targets.append(_target(target, f"dockerfiles/base/{name}.Dockerfile", base, tag, contexts, secret))
         for used_on in _family_machines(fleet, name):
             groups[used_on].append(target)
     for agent, machine in service_files(fleet):
@@ -61,17 +70,21 @@ def bake_file(fleet: Fleet, inputs: BuildInputs) -> str:
         for m in [machine] if machine else agent.machines:
             groups[m].append(target)
     uses_secret = any(_SECRET in text for text in targets)
-    return "\n".join([*_head(checked_registry(inputs), uses_secret), *targets, *_groups(groups)]) + "\n"
+    head = _head(checked_registry(inputs), uses_secret, min(fleet.machines, default="default"))
+    return "\n".join([*head, *targets, *_groups(groups)]) + "\n"
 
 
-def _head(registry: str, uses_secret: bool) -> list[str]:
+def _head(registry: str, uses_secret: bool, machine: str) -> list[str]:
     # staleness.bake_registry reads the registry back from exactly this `variable "REGISTRY"` block.
     lines = [
         f"# {MARKER} from agents.toml. Do not edit: run `depmin dockerfiles`.",
-        "# docker buildx bake -f dockerfiles/docker-bake.hcl MainPC",
+        "# From the directory of agents.toml (the build context), one machine's images:",
+        f"#   docker buildx bake -f dockerfiles/docker-bake.hcl {comment(machine)}",
+        "# From elsewhere, give that directory: CONTEXT=/path/to/it docker buildx bake -f ...",
         "",
         f'variable "REGISTRY" {{\n  default = {hcl_string(registry)}\n}}',
         'variable "TAG" {\n  default = "latest"\n}',
+        'variable "CONTEXT" {\n  default = "."\n}',
     ]
     if uses_secret:
         lines += [
@@ -96,7 +109,7 @@ def _target(name: str, dockerfile: str, image: str, tag: str, contexts: Mapping[
     ref = f"${{REGISTRY}}/{hcl_text(image)}"
     body = [
         f"target {hcl_string(name)} {{",
-        '  context = ".."',
+        '  context = "${CONTEXT}"',
         f"  dockerfile = {hcl_string(dockerfile)}",
         f'  tags = ["{ref}:{hcl_text(tag) if tag else "${TAG}"}"]',
         f'  cache-from = ["type=registry,ref={ref}:buildcache-{hcl_text(name)}"]',

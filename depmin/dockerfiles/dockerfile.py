@@ -10,9 +10,11 @@ arrays. Private indexes are reached through the ``pip-conf`` build secret, mount
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 
 from depmin._files import MARKER
+from depmin._secrets import has_credentials
 from depmin.dockerfiles.escape import (
     comment,
     copy,
@@ -22,13 +24,18 @@ from depmin.dockerfiles.escape import (
     exec_form,
     image_ref,
     key,
+    refuse,
     shell_word,
+    shown,
+    workdir_path,
 )
 from depmin.dockerfiles.inputs import (
     PIP_SECRET,
     BuildInputs,
+    agent_pip_sources,
     agent_uses_indexes,
     family_image,
+    family_pip_sources,
     family_uses_indexes,
 )
 from depmin.dockerfiles.probes import GPU_PROBE_PATH, HEALTH_PROBE_PATH, healthcheck
@@ -72,8 +79,10 @@ def family_dockerfile(fleet: Fleet, name: str, inputs: BuildInputs) -> str:
         lines.append(_env(env))
     lock = copy_path(f"locks/{family_lock(name)}", key(config, "families", name))
     secret = _SECRET_MOUNT if family_uses_indexes(fleet, name) else ""
+    mounts, options = _pip_sources(config, *family_pip_sources(fleet, name))
     lines.append(
-        copy([lock], "/tmp/family.lock") + f"\nRUN {secret}{_PIP} -r /tmp/family.lock \\\n    && rm /tmp/family.lock\n"
+        copy([lock], "/tmp/family.lock")
+        + f"\nRUN {secret}{mounts}{_PIP}{options} -r /tmp/family.lock \\\n    && rm /tmp/family.lock\n"
     )
     if family.extends is None:
         # --chmod: the probes run as `app`, whatever mode the files have in the build context.
@@ -82,6 +91,35 @@ def family_dockerfile(fleet: Fleet, name: str, inputs: BuildInputs) -> str:
             probes += f"COPY --chmod=0644 dockerfiles/base/gpu_ready.py {GPU_PROBE_PATH}\n"
         lines += [probes, 'ENTRYPOINT ["tini", "--"]\n']
     return "\n".join(lines)
+
+
+_MOUNT_SOURCE = re.compile(r"[A-Za-z0-9._/+@-]+")  # a bind-mount source: no ',' '=' or quote to split on
+
+
+def _pip_sources(config: str, indexes: Iterable[str], links: Iterable[str]) -> tuple[str, str]:
+    """``(mounts, options)`` for a ``pip install`` of a lock resolved with ``indexes`` and ``links``:
+    each index and find-links URL without credentials as an option (shell-quoted), each local
+    wheelhouse (relative to agents.toml, the build context) bind-mounted for that one instruction.
+    URLs with credentials are not written: they come from the ``pip-conf`` secret."""
+    where = key(config, "families", "*", "indexes")
+    options = [f" --extra-index-url={shell_word(url, where)}" for url in indexes if not has_credentials(url)]
+    mounts = []
+    for number, link in enumerate(links):
+        if "://" in link:
+            if not has_credentials(link):
+                options.append(f" --find-links={shell_word(link, key(config, 'families', '*', 'find_links'))}")
+            continue
+        source = posixpath.normpath(copy_path(link, key(config, "families", "*", "find_links")))
+        if not _MOUNT_SOURCE.fullmatch(source) or source.startswith("-"):
+            refuse(
+                key(config, "families", "*", "find_links"),
+                f"the wheelhouse {shown(link)} holds a character a build mount cannot take; "
+                "use letters, digits and '._/+@-' in its path",
+            )
+        target = f"/tmp/find-links/{number}"
+        mounts.append(f"--mount=type=bind,source={source},target={target} ")
+        options.append(f" --find-links={target}")
+    return "".join(mounts), "".join(options)
 
 
 def _root_setup(fleet: Fleet, name: str, apt: Iterable[str]) -> list[str]:
@@ -145,11 +183,12 @@ def service_dockerfile(fleet: Fleet, plan: Plan, agent: Agent, machine: str | No
     lines = [header(f"agent {comment(agent.name)}{on}"), f"FROM {family_image(fleet, agent.family)} AS base\n"]
     if delta:
         secret = _SECRET_MOUNT if agent_uses_indexes(fleet, agent) else ""
+        mounts, options = _pip_sources(config, *agent_pip_sources(fleet, agent))
         lock = copy_path(f"locks/{agent.name}/service.lock", where)
         lines.append(
             "FROM base AS deps\n"
             + copy([lock], "/tmp/service.lock")
-            + f"\nRUN {secret}{_PIP} --target /opt/service -r /tmp/service.lock\n"
+            + f"\nRUN {secret}{mounts}{_PIP}{options} --target /opt/service -r /tmp/service.lock\n"
         )
     lines.append("FROM base AS runtime\n")
     if delta:
@@ -158,8 +197,12 @@ def service_dockerfile(fleet: Fleet, plan: Plan, agent: Agent, machine: str | No
     lines.append(_env(_runtime_env(config, agent, env_machine, bool(delta), gpu=gpu)))
     lines.append("WORKDIR /app\n")
     scanned = [(path, f"{where} (a file of its closure)") for path in inputs.files.get(agent.name, ())]
-    declared = [(path, key(config, "agents", agent.name, "files")) for path in agent.files]
-    lines.append(_copies(config, inputs.root, [*scanned, *declared]))
+    lines.append(_copies(config, inputs.root, scanned))
+    declared = _declared_copies(config, inputs.root, agent)
+    if declared:
+        lines.append(declared)
+    if agent.workdir is not None:
+        lines.append(f"WORKDIR {workdir_path(agent.workdir, key(config, 'agents', agent.name, 'workdir'))}\n")
     if agent.ports:
         lines.append("EXPOSE " + " ".join(str(int(p)) for p in agent.ports) + "\n")
     if agent.health_port is not None:
@@ -181,6 +224,20 @@ def _runtime_env(config: str, agent: Agent, machine: Machine, has_delta: bool, *
     keys = [k for k in wanted if k in machine.environment and (gpu or k != "PYTORCH_CUDA_ALLOC_CONF")]
     env.update(_machine_env(config, machine, keys))
     return env
+
+
+def _declared_copies(config: str, root: str, agent: Agent) -> str:
+    """One ``COPY`` per ``files`` entry to the same path under /app, so a directory keeps its name and
+    its structure (``COPY dir /app/`` would spill its contents into /app) and a file its directory."""
+    where = key(config, "agents", agent.name, "files")
+    lines = []
+    for path in sorted(dict.fromkeys(agent.files)):
+        clean = posixpath.normpath(copy_path(path, where))
+        if clean == ".":  # the whole root: its contents are /app
+            lines.append(copy([root or "."], "/app/", json_form=True))
+        else:
+            lines.append(copy([posixpath.join(root, clean)], f"/app/{clean}", json_form=True))
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _copies(config: str, root: str, paths: Iterable[tuple[str, str]]) -> str:

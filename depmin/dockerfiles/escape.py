@@ -11,6 +11,7 @@ values escaped, cut and with URL credentials masked.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shlex
 from collections.abc import Iterable
@@ -38,6 +39,7 @@ __all__ = [
     "registry_problem",
     "shell_word",
     "shown",
+    "workdir_path",
     "yaml_string",
 ]
 
@@ -175,6 +177,24 @@ def copy_path(value: str, where: str) -> str:
     if not value or value.startswith("/") or ".." in value.split("/"):
         refuse(where, f"the path {shown(value)} is empty, absolute or leaves the root ('..'); give it inside the root")
     return value
+
+
+_WORKDIR_BARE = re.compile(r"[A-Za-z0-9._@+][A-Za-z0-9._@+/-]*")
+
+
+def workdir_path(value: str, where: str) -> str:
+    """``/app/<value>`` for ``WORKDIR`` (``value`` a root-relative directory). WORKDIR has no JSON form
+    and expands ``$``, so only plain path characters are written; anything else is refused."""
+    clean = posixpath.normpath(copy_path(value, where))
+    if clean == ".":
+        return "/app"
+    if not _WORKDIR_BARE.fullmatch(clean):
+        refuse(
+            where,
+            f"the directory {shown(value)} holds a character WORKDIR would read specially (space, '$', quote); "
+            "use letters, digits and '._@+/-' in its name",
+        )
+    return f"/app/{clean}"
 
 
 def copy(sources: Iterable[str], dest: str, *, json_form: bool = False) -> str:

@@ -13,8 +13,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from depmin._secrets import has_credentials
 from depmin.dockerfiles.escape import bake_name, image_ref, key, refuse, registry_problem, shown
-from depmin.manifest import Agent, Fleet, slug
+from depmin.manifest import Agent, Family, Fleet, slug
 from depmin.manifest.grammar import OCI_PATH_COMPONENT, OCI_TAG
 
 __all__ = [
@@ -23,13 +24,16 @@ __all__ = [
     "IMAGE_TAG",
     "PIP_SECRET",
     "BuildInputs",
+    "agent_pip_sources",
     "agent_uses_indexes",
     "checked_registry",
     "family_image",
+    "family_pip_sources",
     "family_target",
     "family_uses_indexes",
     "image_name",
     "image_tag",
+    "project_slug",
     "service_files",
     "service_target",
 ]
@@ -61,6 +65,14 @@ def checked_registry(inputs: BuildInputs) -> str:
     if problem is not None:
         refuse("--registry", problem)
     return inputs.registry
+
+
+def project_slug(fleet: Fleet) -> str:
+    """``project.name`` as a name component of generated names (compose projects, base images): lower
+    case letters and digits joined by single dashes (``ai_system`` is ``ai-system``); ``depmin`` when
+    nothing is left."""
+    words = re.findall(r"[a-z0-9]+", fleet.project.name.lower())
+    return "-".join(words)[:40].strip("-") or "depmin"
 
 
 def family_image(fleet: Fleet, family: str) -> str:
@@ -117,13 +129,40 @@ def service_files(fleet: Fleet) -> list[tuple[Agent, str | None]]:
     return out
 
 
-def family_uses_indexes(fleet: Fleet, family: str) -> bool:
-    """Whether installing the family's lock needs a private index: the layer holds distributions of
-    the agents of every family built on it, locked with the indexes of their whole chains."""
+def _family_members(fleet: Fleet, family: str) -> list[Family]:
+    """The families whose indexes a family's layer was locked with: the chains of every family built on it."""
     built_on = [name for name in fleet.families if family in {f.name for f in fleet.family_chain(name)}]
-    return any(member.indexes for name in built_on for member in fleet.family_chain(name))
+    return [member for name in built_on for member in fleet.family_chain(name)]
+
+
+def _sources(members: list[Family]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The indexes and find-links of ``members``, each once, in order."""
+    indexes = tuple(dict.fromkeys(url for member in members for url in member.indexes))
+    links = tuple(dict.fromkeys(link for member in members for link in member.find_links))
+    return indexes, links
+
+
+def _needs_secret(members: list[Family]) -> bool:
+    indexes, links = _sources(members)
+    return any(has_credentials(url) for url in (*indexes, *links))
+
+
+def family_uses_indexes(fleet: Fleet, family: str) -> bool:
+    """Whether installing the family's lock needs the ``pip-conf`` secret: an index or find-links URL
+    with credentials in the chain of a family built on it (the layer holds their agents' packages)."""
+    return _needs_secret(_family_members(fleet, family))
 
 
 def agent_uses_indexes(fleet: Fleet, agent: Agent) -> bool:
-    """Whether an agent's delta lock was resolved with a private index (its family chain has one)."""
-    return any(member.indexes for member in fleet.family_chain(agent.family))
+    """Whether an agent's delta lock needs the ``pip-conf`` secret (credentials in its family chain)."""
+    return _needs_secret(list(fleet.family_chain(agent.family)))
+
+
+def family_pip_sources(fleet: Fleet, family: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The indexes and find-links the family's lock was resolved with."""
+    return _sources(_family_members(fleet, family))
+
+
+def agent_pip_sources(fleet: Fleet, agent: Agent) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The indexes and find-links the agent's delta lock was resolved with."""
+    return _sources(list(fleet.family_chain(agent.family)))

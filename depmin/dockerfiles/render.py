@@ -14,10 +14,14 @@ The shape is the proposal's section E with its mistakes fixed (see ``docs/docker
 Each target language has its module (``dockerfile``, ``bake``, ``compose``, ``probes``), and every
 value from agents.toml or the scan reaches them through :mod:`depmin.dockerfiles.escape`: a value
 either stays one token of the place it lands, or rendering raises ConfigError naming its key.
-Paths in the generated files are relative to the build context: the directory of agents.toml.
+Paths in the generated files are relative to the build context: the directory of agents.toml, where
+the ``.dockerignore`` goes (:data:`CONTEXT_IGNORE`).
 """
 
 from __future__ import annotations
+
+import posixpath
+import re
 
 from depmin._files import MARKER
 from depmin.dockerfiles.bake import bake_file
@@ -29,7 +33,11 @@ from depmin.dockerfiles.probes import GPU_PROBE, HEALTH_PROBE
 from depmin.layers.plan import Plan
 from depmin.manifest import Fleet
 
-__all__ = ["DEFAULT_REGISTRY", "IMAGE_PREFIX", "IMAGE_TAG", "BuildInputs", "render_tree"]
+__all__ = ["CONTEXT_IGNORE", "DEFAULT_REGISTRY", "IMAGE_PREFIX", "IMAGE_TAG", "BuildInputs", "render_tree"]
+
+CONTEXT_IGNORE = "../.dockerignore"
+"""The ``.dockerignore`` at the build context's root (the directory of agents.toml), where Docker,
+BuildKit and buildah read it, relative to ``dockerfiles/`` like every other path of the tree."""
 
 
 def render_tree(fleet: Fleet, plan: Plan, inputs: BuildInputs) -> dict[str, str]:
@@ -49,7 +57,7 @@ def render_tree(fleet: Fleet, plan: Plan, inputs: BuildInputs) -> dict[str, str]
         file_name(agent.name, key(config, "agents", agent.name))
         suffix = "" if machine is None else f".{file_name(machine, key(config, 'machines', machine))}"
         files[f"agents/{agent.name}{suffix}.Dockerfile"] = service_dockerfile(fleet, plan, agent, machine, inputs)
-    files[".dockerignore"] = _DOCKERIGNORE
+    files[CONTEXT_IGNORE] = _dockerignore(fleet, inputs)
     files["docker-bake.hcl"] = bake_file(fleet, inputs)
     for machine in sorted(fleet.machines):
         file_name(machine, key(config, "machines", machine))
@@ -57,10 +65,38 @@ def render_tree(fleet: Fleet, plan: Plan, inputs: BuildInputs) -> dict[str, str]
     return files
 
 
+# Directory names kept out of the build context; a file an image needs below one is let back in.
+_IGNORED_DIRECTORIES = frozenset(
+    (".git", "__pycache__", ".venv", "venv", "node_modules", "models", "model_cache", "checkpoints", "data",
+     "datasets", "logs", "artifacts", "build", "dist", ".pytest_cache", ".mypy_cache", ".ruff_cache")
+)  # fmt: skip
+
+
+def _dockerignore(fleet: Fleet, inputs: BuildInputs) -> str:
+    """The context's ``.dockerignore``: the patterns, then an exception (``!path``) for every file an
+    image copies that a pattern would hide (a declared ``files`` entry always: it may be a model)."""
+    keep: set[str] = set()
+    for agent in fleet.agents.values():
+        for path in agent.files:
+            clean = posixpath.normpath(path)
+            if clean != ".":
+                keep.update(_ignore_word(posixpath.join(inputs.root, clean)) + suffix for suffix in ("", "/**"))
+    for paths in inputs.files.values():
+        for path in paths:
+            if _IGNORED_DIRECTORIES.intersection(path.split("/")[:-1]) or not path.endswith(".py"):
+                keep.add(_ignore_word(posixpath.join(inputs.root, path)))
+    exceptions = "".join(f"!{word}\n" for word in sorted(keep))
+    return _DOCKERIGNORE + (f"# Needed by the images: let back in\n{exceptions}" if exceptions else "")
+
+
+def _ignore_word(path: str) -> str:
+    """``path`` as a .dockerignore line: its pattern characters escaped (Go's filepath.Match)."""
+    return re.sub(r"([*?\[\\])", r"\\\1", path)
+
+
 _DOCKERIGNORE = f"""# {MARKER}. Do not edit: run `depmin dockerfiles`.
-# Keeps models, data, logs and build artifacts out of the build context (the agents.toml directory).
-# Docker reads .dockerignore at the context root: copy or link this file there, or build with
-# BuildKit, which reads <Dockerfile>.dockerignore beside each Dockerfile.
+# Keeps models, data, logs and build artifacts out of the build context (this directory, the one of
+# agents.toml), where Docker, BuildKit and buildah read .dockerignore.
 **/.git
 **/__pycache__
 **/*.py[cod]

@@ -14,7 +14,7 @@ import urllib.parse
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from depmin._secrets import redact
+from depmin._secrets import has_credentials, redact
 
 __all__ = [
     "ENV_NAME",
@@ -161,9 +161,17 @@ def check_env_name(value: str) -> str | None:
 
 
 def check_env_value(value: str) -> str | None:
-    """An environment value: any one-line text (``$`` included: the renderers escape it)."""
+    """An environment value: any one-line text (``$`` included: the renderers escape it), without a
+    URL's credentials (``user:token@``), which would land in a generated file."""
     bad = control_character(value)
-    return None if bad is None else f"the value {shown(value)} contains {bad}; environment values are one line"
+    if bad is not None:
+        return f"the value {shown(value)} contains {bad}; environment values are one line"
+    if has_credentials(value):
+        return (
+            f"the value {shown(value)} holds a URL with credentials, which would be written into generated "
+            "files; pass secrets at run time (an env file or a secret), not in agents.toml"
+        )
+    return None
 
 
 def check_python(value: str) -> str | None:
@@ -191,11 +199,11 @@ def check_cuda_arch(value: str) -> str | None:
 
 
 def check_health(value: str) -> str | None:
-    """``agents.*.health``: ``"tcp"``, or ``"http:/path"`` with an RFC 3986 path and query."""
-    if value == "tcp" or (len(value) <= 2048 and _HEALTH.fullmatch(value)):
+    """``agents.*.health``: ``"tcp"``, ``"grpc"``, or ``"http:/path"`` with an RFC 3986 path and query."""
+    if value in ("tcp", "grpc") or (len(value) <= 2048 and _HEALTH.fullmatch(value)):
         return None
     return (
-        f'{shown(value)} is neither "tcp" nor "http:/path"; the path starts with one \'/\' and uses URL '
+        f'{shown(value)} is not "tcp", "grpc" or "http:/path"; the path starts with one \'/\' and uses URL '
         "characters only (no spaces, quotes or backslashes; %XX for others)"
     )
 

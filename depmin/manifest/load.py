@@ -32,6 +32,7 @@ from depmin.manifest.model import (
     CONFIG_NAME,
     INCLUSIONS,
     NEEDS,
+    NETWORKS,
     Agent,
     Family,
     Fleet,
@@ -91,7 +92,7 @@ _PROJECT_KEYS = (
     "repository_hints",
 )
 _POLICY_KEYS = ("optional", "lazy", "type_only")
-_MACHINE_KEYS = ("description", "cuda_arch", "env", "notes")
+_MACHINE_KEYS = ("description", "cuda_arch", "env", "notes", "network")
 _FAMILY_KEYS = (
     "from", "extends", "machine", "tag", "apt", "gpu", "display", "indexes", "find_links",
     "description", "notes", "uncertain", "always", "never",
@@ -99,7 +100,7 @@ _FAMILY_KEYS = (
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
     "cmd", "files", "extra_requirements", "include_optional", "ignore_imports", "accept_unresolved", "mapping",
-    "requirements", "docker_socket", "notes", "uncertain",
+    "requirements", "docker_socket", "notes", "uncertain", "workdir", "env",
 )  # fmt: skip
 
 
@@ -263,9 +264,15 @@ def _machine(check: Checker, name: str, table: Mapping[str, object]) -> Machine:
         name=name,
         description=_free_text(check, table, (*where, "description")),
         cuda_arch=cuda_arch,
-        env=check.str_map(table, (*where, "env"), key_rule=grammar.check_env_name, value_rule=grammar.check_env_value),
+        env=_env(check, table, (*where, "env")),
         notes=_free_text(check, table, (*where, "notes")),
+        network=check.choice(table, (*where, "network"), NETWORKS, default="host"),
     )
+
+
+def _env(check: Checker, table: Mapping[str, object], where: KeyPath) -> Mapping[str, str]:
+    """An environment table (``machines.*.env``, ``agents.*.env``): variable names, one-line values."""
+    return check.str_map(table, where, key_rule=grammar.check_env_name, value_rule=grammar.check_env_value)
 
 
 def _free_text(check: Checker, table: Mapping[str, object], where: KeyPath) -> str:
@@ -375,6 +382,8 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
         docker_socket=check.boolean(table, (*where, "docker_socket"), default=False),
         notes=_free_text(check, table, (*where, "notes")),
         uncertain=_uncertain(check, table, (*where, "uncertain")),
+        workdir=check.optional_string(table, (*where, "workdir")),  # a path: checked in cross_check
+        env=_env(check, table, (*where, "env")),
     )
 
 

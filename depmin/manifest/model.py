@@ -23,6 +23,7 @@ __all__ = [
     "CONFIG_NAME",
     "INCLUSIONS",
     "NEEDS",
+    "NETWORKS",
     "Agent",
     "Family",
     "Fleet",
@@ -30,6 +31,7 @@ __all__ = [
     "Layers",
     "Machine",
     "Need",
+    "Network",
     "Policy",
     "Project",
     "slug",
@@ -44,6 +46,11 @@ NEEDS: tuple[Need, ...] = get_args(Need)  # in the order problems list them
 Inclusion = Literal["include", "exclude"]
 """A ``[policy]`` value: whether imports of that kind go into an agent's requirements."""
 INCLUSIONS: tuple[Inclusion, ...] = get_args(Inclusion)
+
+Network = Literal["host", "bridge"]
+"""A machine's ``network``: services share the host's network (ports unique per machine), or each has
+its own network namespace on a bridge (ports unique per service, published by compose)."""
+NETWORKS: tuple[Network, ...] = get_args(Network)
 
 _EMPTY: Mapping[str, str] = types.MappingProxyType({})
 
@@ -106,6 +113,7 @@ class Machine:
     cuda_arch: str | None = None
     env: Mapping[str, str] = field(default_factory=_no_strings)
     notes: str = ""
+    network: Network = "host"
 
     @property
     def environment(self) -> Mapping[str, str]:
@@ -139,7 +147,11 @@ class Family:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Agent:
-    """``[agents.NAME]``: one service; ``health`` is ``"tcp"`` or ``"http:/path"`` (an open set)."""
+    """``[agents.NAME]``: one service; ``health`` is ``"tcp"``, ``"grpc"`` or ``"http:/path"`` (an open set).
+
+    ``workdir`` is a directory relative to the project root (the container's working directory is the
+    image's copy of it); ``env`` the service's own environment (compose ``environment``).
+    """
 
     name: str
     entrypoint: str
@@ -162,6 +174,8 @@ class Agent:
     docker_socket: bool = False
     notes: str = ""
     uncertain: Mapping[str, str] = field(default_factory=_no_strings)
+    workdir: str | None = None
+    env: Mapping[str, str] = field(default_factory=_no_strings)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

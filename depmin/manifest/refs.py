@@ -123,6 +123,8 @@ def _check_agent_paths(check: Checker, fleet: Fleet, agent: Agent) -> None:
         _check_under_root(check, fleet, extra, (*where, "files", str(index)), "exists")
     for index, requirement in enumerate(agent.requirements):
         _check_under_root(check, fleet, requirement, (*where, "requirements", str(index)), "file")
+    if agent.workdir is not None:
+        _check_under_root(check, fleet, agent.workdir, (*where, "workdir"), "directory")
 
 
 def _check_under_root(check: Checker, fleet: Fleet, text: str, where: KeyPath, want: Want) -> None:
@@ -132,22 +134,25 @@ def _check_under_root(check: Checker, fleet: Fleet, text: str, where: KeyPath, w
 
 
 def _check_ports(check: Checker, fleet: Fleet) -> None:
-    """No two uses of one port on one machine (ports and health ports alike)."""
+    """No two agents use one port on one host-network machine; on a bridge machine each service has its
+    own network namespace, so only one agent's own ports must differ (its ``ports`` list has no repeat).
+    An agent's ``health_port`` may be one of its own ``ports`` (one HTTP port serving ``/healthz``)."""
     owners: dict[tuple[str, int], str] = {}
     for agent in fleet.agents.values():
         uses = [(port, "ports") for port in agent.ports]
-        if agent.health_port is not None:
+        if agent.health_port is not None and agent.health_port not in agent.ports:
             uses.append((agent.health_port, "health_port"))
         for machine in dict.fromkeys(agent.machines):
-            if machine not in fleet.machines:
+            if machine not in fleet.machines or fleet.machines[machine].network != "host":
                 continue
             for port, key in uses:
-                here = f"agents.{agent.name}.{key}"
-                first = owners.setdefault((machine, port), here)
-                if first != here:
+                first = owners.setdefault((machine, port), agent.name)
+                if first != agent.name:
+                    owner = f"agents.{first}.{'ports' if port in fleet.agents[first].ports else 'health_port'}"
                     check.error(
                         ("agents", agent.name, key),
-                        f"port {port} on {machine} is already used by {first}; choose a free port",
+                        f"port {port} on {machine} is already used by {owner}; choose a free port "
+                        f'(or give {machine} network = "bridge" if each service has its own network namespace)',
                     )
 
 

@@ -62,7 +62,7 @@ def test_tree_has_every_family_and_agent(tree: dict[str, str]) -> None:
     assert {"agents/MemoryFusionHub.MainPC.Dockerfile", "agents/MemoryFusionHub.PC2.Dockerfile"} <= set(tree)
     assert {
         "docker-bake.hcl",
-        ".dockerignore",
+        "../.dockerignore",
         "compose/MainPC.yaml",
         "compose/PC2.yaml",
         "base/gpu_ready.py",
@@ -183,5 +183,5 @@ def test_families_and_machines_with_capitals_and_dots_get_valid_image_and_projec
     inputs = dockerfiles.BuildInputs(files={}, apt={}, root="examples/ai_system")
     tree = dockerfiles.render_tree(fleet, _example_plan(fleet), inputs)
     assert "FROM depmin/family-cpu-main:current" in tree["agents/NLUAgent.Dockerfile"]
-    assert tree["compose/Main.PC.yaml"].count('name: "ai-main-pc"') == 1
+    assert tree["compose/Main.PC.yaml"].count('name: "ai-system-main-pc"') == 1
     assert 'target "family-cpu-main"' in tree["docker-bake.hcl"]

@@ -220,7 +220,9 @@ def test_the_shapes_see_an_added_instruction_key_and_attribute() -> None:
     injected = main_pc.replace('"UVICORN_WORKERS": "4"', '"UVICORN_WORKERS": "4"\n    privileged: true', 1)
     assert compose_shape(injected) != compose_shape(main_pc)
     bake = tree["docker-bake.hcl"]
-    added = bake.replace('  context = ".."', '  context = ".."\n  output = ["type=local,dest=/tmp/x"]', 1)
+    added = bake.replace(
+        '  context = "${CONTEXT}"', '  context = "${CONTEXT}"\n  output = ["type=local,dest=/tmp/x"]', 1
+    )
     assert bake_shape(added) != bake_shape(bake)
 
 
@@ -432,7 +434,7 @@ def test_no_credential_of_an_index_reaches_any_file() -> None:
     targets = {name.strip('"'): body for block in bake["target"] for name, body in block.items()}
     assert targets["family-cpu-web"]["secret"] == ['"id=pip-conf,src=${PIP_CONF}"']
     assert "secret" in targets["nluagent"] and "secret" not in targets["family-cuda-runtime"]
-    assert [v for block in bake["variable"] for v in block] == ['"REGISTRY"', '"TAG"', '"PIP_CONF"']
+    assert [v for block in bake["variable"] for v in block] == ['"REGISTRY"', '"TAG"', '"CONTEXT"', '"PIP_CONF"']
     # a layer holds the distributions of the families built on it: an index of cpu-web reaches cpu too
     assert _mounting(render_fleet(with_family(example_fleet(), "cpu-web", indexes=(secret,)))) >= {"cpu", "cpu-web"}
     assert "cpu-audio" not in _mounting(render_fleet(with_family(example_fleet(), "cpu-web", indexes=(secret,))))
@@ -450,5 +452,5 @@ def test_a_refused_value_never_shows_its_credentials() -> None:
 
 
 def test_unknown_health_kinds_are_refused() -> None:
-    for health in ("grpc", "tcp\nRUN id", "http:x", ""):
+    for health in ("grpcs", "tcp\nRUN id", "http:x", ""):
         assert "agents.NLUAgent.health" in refused(with_agent(example_fleet(), "NLUAgent", health=health))

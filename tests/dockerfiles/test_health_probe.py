@@ -13,8 +13,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent import futures
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from dockerfile_parse import DockerfileParser
@@ -140,3 +141,53 @@ def test_a_health_path_is_sent_as_data_never_run(probe: Path, server: tuple[int,
         argv = _healthcheck("NLUAgent", render_fleet(with_agent(example_fleet(), "NLUAgent", health="http:" + bad)))
         assert _run_probe(argv, probe, port, 6709, tmp_path) == 1
     assert seen == [path]
+
+
+@pytest.fixture
+def grpc_health() -> Iterator[tuple[int, Any]]:
+    """A real grpcio server with the standard health service (grpcio-health-checking)."""
+    grpc = pytest.importorskip("grpc")
+    health = pytest.importorskip("grpc_health.v1.health")
+    health_pb2 = pytest.importorskip("grpc_health.v1.health_pb2")
+    health_pb2_grpc = pytest.importorskip("grpc_health.v1.health_pb2_grpc")
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield port, (servicer, health_pb2.HealthCheckResponse)
+    finally:
+        server.stop(None)
+
+
+@pytest.mark.integration
+def test_grpc_probe_asks_the_standard_health_service(probe: Path, grpc_health: tuple[int, Any], tmp_path: Path) -> None:
+    port, (servicer, response) = grpc_health
+    fleet = with_agent(example_fleet(), "NLUAgent", health="grpc")
+    argv = _healthcheck("NLUAgent", render_fleet(fleet))
+    assert argv[2:] == ["grpc", "6709"]
+    servicer.set("", response.SERVING)
+    assert _run_probe(argv, probe, port, 6709, tmp_path) == 0
+    servicer.set("", response.NOT_SERVING)
+    assert _run_probe(argv, probe, port, 6709, tmp_path) == 1
+    servicer.set("", response.SERVING)
+    assert _run_probe(argv, probe, port, 6709, tmp_path) == 0
+    assert _run_probe(argv, probe, _closed_port(), 6709, tmp_path) == 1
+
+
+@pytest.mark.integration
+def test_grpc_probe_is_unhealthy_on_a_server_without_the_health_service(
+    probe: Path, server: tuple[int, list[str]], tmp_path: Path
+) -> None:
+    grpc = pytest.importorskip("grpc")
+    bare = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    port = bare.add_insecure_port("127.0.0.1:0")
+    bare.start()
+    try:
+        argv = _healthcheck("NLUAgent", render_fleet(with_agent(example_fleet(), "NLUAgent", health="grpc")))
+        assert _run_probe(argv, probe, port, 6709, tmp_path) == 1  # UNIMPLEMENTED: trailers only
+        http_port, _ = server
+        assert _run_probe(argv, probe, http_port, 6709, tmp_path) == 1  # an HTTP/1 server is no gRPC
+    finally:
+        bare.stop(None)

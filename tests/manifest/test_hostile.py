@@ -29,7 +29,7 @@ APT_RULE = (
 IMAGE_FIX = 'write an image reference such as "python:3.11-slim" or "REGISTRY/NAME:TAG@sha256:<64 hex>"'
 URL_FIX = "write http(s)://HOST/PATH (or file:///ABSOLUTE/PATH)"
 HEALTH_RULE = (
-    'is neither "tcp" nor "http:/path"; the path starts with one \'/\' and uses URL characters only '
+    'is not "tcp", "grpc" or "http:/path"; the path starts with one \'/\' and uses URL characters only '
     "(no spaces, quotes or backslashes; %XX for others)"
 )
 AGENT = '\n[agents.{name}]\nentrypoint = "agents/nlu.py"\nmachines = ["MainPC"]\nfamily = "cpu"\n'

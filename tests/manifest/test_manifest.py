@@ -187,7 +187,8 @@ health_port = 5709
 """
     assert _one(write_fleet(MINIMAL + extra)) == (
         "agents.toml:14: agents.NLUAgent.ports: port 5709 on MainPC is already used by "
-        "agents.Chitchat.health_port; choose a free port"
+        'agents.Chitchat.health_port; choose a free port (or give MainPC network = "bridge" if each service '
+        "has its own network namespace)"
     )
 
 
