@@ -11,7 +11,7 @@ per kind, ``draft`` merges, checks, renders and validates. May import :mod:`depm
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from depmin.drafting.draft import Agent, Draft, render, suggest_families, survey, toml_string, validate
 from depmin.drafting.model import KINDS, Found, Kind, Service, Source
@@ -39,13 +39,18 @@ __all__ = [
 
 
 def yaml_loader() -> Callable[[str], object] | None:
-    """PyYAML's ``safe_load`` when the ``depmin[init]`` extra is installed, else None."""
+    """The documents of a YAML text, read with PyYAML's safe loader (no tags, no objects), when the
+    ``depmin[init]`` extra is installed; else None."""
     try:
         module = importlib.import_module("yaml")
     except ImportError:
         return None
-    loader: Callable[[str], object] = module.safe_load
-    return loader
+    load_all: Callable[[str], Iterable[object]] = module.safe_load_all
+
+    def documents(text: str) -> object:
+        return list(load_all(text))
+
+    return documents
 
 
 def infer_families(result: Draft, fleet: Fleet, *, use_cache: bool = True) -> None:

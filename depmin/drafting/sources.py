@@ -215,6 +215,9 @@ def _set_command(
         service.doubt("entrypoint", f"{cited.cite()}: no Python file under the root that this command starts")
         return
     service.entrypoint = Found(value=started.entrypoint, source=cited)
+    base = bases[0] if bases else ""
+    if not started.plain and base and started.entrypoint.startswith(base + "/") and service.workdir is None:
+        service.workdir = Found(value=base, source=Source(file=cited.file, text="the directory the command runs in"))
     if not started.plain:
         service.cmd = Found(value=argv, source=cited)
         service.doubt("cmd", f"copied from {cited.file}:{cited.line}; its paths are relative to the image's WORKDIR")
@@ -235,10 +238,11 @@ def read_dockerfile(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list
 # -- YAML: startup configuration, compose, Kubernetes ------------------------------------------------
 
 
-def _line_of(text: str, needle: str) -> int:
-    """The first line of ``text`` holding ``needle`` (YAML readers give no line numbers to values)."""
+def _line_of(text: str, needle: str, start: int = 0) -> int:
+    """The first line of ``text`` from line ``start`` on holding ``needle`` (YAML readers give no line
+    numbers to values), or 0."""
     for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
+        if number >= start and needle in line:
             return number
     return 0
 
@@ -449,7 +453,7 @@ def read_kubernetes(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list
             if not isinstance(container, dict) or not isinstance(container.get("name"), str):
                 continue
             name = container["name"]
-            line = _line_of(text, f"name: {name}")
+            line = _line_of(text, f"- name: {name}") or _line_of(text, f"name: {name}")
             cited = Source(file=rel, line=line, text=f"container {_quote(name)}")
             service = Service(kind="kubernetes", name=name, origin=cited, network="bridge")
             named: dict[str, int] = {}
@@ -464,7 +468,7 @@ def read_kubernetes(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list
                         value=port,
                         source=Source(
                             file=rel,
-                            line=_line_of(text, f"containerPort: {port}") or line,
+                            line=_line_of(text, f"containerPort: {port}", line) or line,
                             text=f"containerPort {port}",
                         ),
                     )
@@ -475,14 +479,14 @@ def read_kubernetes(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list
                     tree,
                     service,
                     tuple(words),
-                    Source(file=rel, line=_line_of(text, "command:") or line, text="command/args"),
+                    Source(file=rel, line=_line_of(text, "command:", line) or line, text="command/args"),
                     [""],
                 )
             for probe_key in ("readinessProbe", "livenessProbe"):
                 probe = container.get(probe_key)
                 if not isinstance(probe, dict) or service.health is not None:
                     continue
-                probe_line = _line_of(text, probe_key) or line
+                probe_line = _line_of(text, probe_key, line) or line
                 for style, key in (("http", "httpGet"), ("tcp", "tcpSocket"), ("grpc", "grpc")):
                     spec_probe = probe.get(key)
                     if not isinstance(spec_probe, dict):
@@ -507,7 +511,7 @@ def read_kubernetes(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list
                         value=str(item["value"]),
                         source=Source(
                             file=rel,
-                            line=_line_of(text, f"name: {item['name']}") or line,
+                            line=_line_of(text, f"name: {item['name']}", line) or line,
                             text=f"env {_quote(item['name'])}",
                         ),
                     )
