@@ -92,18 +92,19 @@ def instructions(text: str) -> list[Instruction]:
 
 def last_stage(found: list[Instruction]) -> tuple[str | None, list[Instruction]]:
     """The base image of the last stage (an earlier stage's name followed to its image) and the
-    instructions of that stage."""
-    bases: dict[str, str] = {}
+    instructions of that stage, those of the stages it is built from first."""
+    bases: dict[str, tuple[str, list[Instruction]]] = {}
     base: str | None = None
     stage: list[Instruction] = []
     for instruction in found:
         if instruction.name == "FROM":
             words = [word for word in instruction.value.split() if not word.startswith("--")]
             image = words[0] if words else ""
-            image = bases.get(image.lower(), image)
+            # A stage built FROM an earlier one inherits its image and its settings (CMD, EXPOSE, ...).
+            base, inherited = bases.get(image.lower(), (image, []))
+            stage = list(inherited)
             if len(words) == 3 and words[1].lower() == "as":
-                bases[words[2].lower()] = image
-            base, stage = image, []
+                bases[words[2].lower()] = (base, stage)
         else:
             stage.append(instruction)
     return base, stage

@@ -89,10 +89,27 @@ def candidate_files(tree: Tree, kinds: frozenset[Kind]) -> dict[Kind, list[Path]
     return found
 
 
+class UnreadableError(Exception):
+    """A source file that cannot be read or parsed; :func:`read_source` reports it as skipped."""
+
+
 def _text(tree: Tree, path: Path) -> str | None:
     try:
         return tree.read(path).decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+    except OSError as exc:
+        raise UnreadableError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise UnreadableError("not UTF-8 text") from None
+
+
+def _optional_text(tree: Tree, path: Path) -> str | None:
+    """A file a source refers to (a compose service's Dockerfile): its text, or None when it is not
+    a readable file inside the root (the service is still read)."""
+    if not (tree.inside(path) and path.is_file()):
+        return None
+    try:
+        return _text(tree, path)
+    except UnreadableError:
         return None
 
 
@@ -251,8 +268,9 @@ def _load(load_yaml: _YamlLoad | None, text: str) -> list[object]:
     assert load_yaml is not None  # the caller checked the extra is installed
     try:
         loaded = load_yaml(text)
-    except Exception:  # a YAML error of any kind: the file is skipped, not the run
-        return []
+    except Exception as exc:  # a YAML error of any kind: the file is skipped (and reported), not the run
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UnreadableError(f"not valid YAML ({first[:100]})") from None
     return loaded if isinstance(loaded, list) else [loaded]
 
 
@@ -358,9 +376,7 @@ def read_compose(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Se
                     dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
                     if isinstance(dockerfile, str):
                         docker_path = Path(tree.root, base, dockerfile)
-                        docker_text = (
-                            _text(tree, docker_path) if tree.inside(docker_path) and docker_path.is_file() else None
-                        )
+                        docker_text = _optional_text(tree, docker_path)
                         if docker_text is not None:
                             inner = _dockerfile_service(tree, docker_path, docker_text, bases=bases, name=name)
                             service.ports, service.health, service.health_port = (
@@ -636,4 +652,8 @@ READERS: Mapping[Kind, Callable[[Tree, Path, _YamlLoad | None], list[Service]]] 
 def read_source(kind: Kind, tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
     if kind in YAML_KINDS and load_yaml is None:
         raise ConfigError([Problem(tree.shown(path), "is YAML; reading it needs PyYAML")])
-    return READERS[kind](tree, path, load_yaml)
+    try:
+        return READERS[kind](tree, path, load_yaml)
+    except UnreadableError as exc:
+        origin = Source(file=tree.rel(path))
+        return [Service(kind=kind, name=path.name, origin=origin, uncertain={"file": f"{printable(str(exc))}"})]

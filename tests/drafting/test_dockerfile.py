@@ -93,3 +93,10 @@ def test_directives_continuations_and_heredocs(tmp_path: Path) -> None:
     base, stage = last_stage(instructions(TRICKY))
     assert base == "python:3.11-slim"
     assert stage[-1].json == ("python", "-u", "main.py")
+
+
+def test_a_stage_built_from_another_inherits_its_command() -> None:
+    text = 'FROM python:3.12-slim AS app\nEXPOSE 80\nCMD ["python", "a.py"]\nFROM app\nEXPOSE 81\n'
+    base, stage = last_stage(instructions(text))
+    assert base == "python:3.12-slim"
+    assert [(i.name, i.value) for i in stage] == [("EXPOSE", "80"), ("CMD", '["python", "a.py"]'), ("EXPOSE", "81")]

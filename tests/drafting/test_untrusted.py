@@ -100,3 +100,14 @@ def test_families_follow_what_needs_infers(tmp_path: Path) -> None:
     assert families == {"svc/api.py": "cpu-web", "svc/plain.py": "cpu", "svc/trainer.py": "gpu"}
     assert fleet.has_gpu("gpu") and not fleet.has_gpu("cpu-web")
     assert "gpu" in fleet.agents["trainer"].needs
+
+
+def test_a_broken_yaml_file_is_reported_and_the_rest_drafted(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "ok.py").write_text('if __name__ == "__main__":\n    pass\n', encoding="utf-8")
+    (tmp_path / "compose.yaml").write_text("services: [unclosed\n", encoding="utf-8")
+    code, out, _ = run("--root", str(tmp_path), "--config", str(tmp_path / "agents.toml"), "init", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert [line for line in document["skipped"] if line.startswith("compose.yaml") and "not valid YAML" in line]
+    assert [agent["name"] for agent in document["agents"]] == ["ok"]
