@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from depmin import drafting
-from depmin._files import check_inside, write_atomic
+from depmin._files import check_replaceable, write_atomic
 from depmin.cli import documents
 from depmin.cli.options import Command
 from depmin.cli.output import Output, dumps
@@ -71,7 +71,7 @@ def cmd_init(args: argparse.Namespace, output: Output) -> int:
     if args.stdout and not output.json:
         output.out.write(text)
     elif not args.stdout:
-        check_inside(config, config.parent)
+        check_replaceable(config, base=config.parent, force=True)  # a regular file or absent, never a FIFO
         try:
             write_atomic(config, text)
         except OSError as exc:
