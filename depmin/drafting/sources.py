@@ -601,7 +601,7 @@ def read_pyproject(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[
     return found
 
 
-def _has_main_block(text: str) -> int:
+def _has_main_block(text: str | bytes) -> int:
     """The line of a top-level ``if __name__ == "__main__":``, or 0 (the file is parsed, never run)."""
     try:
         module = ast.parse(text)
@@ -623,10 +623,13 @@ def _has_main_block(text: str) -> int:
 
 def read_main(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
     del load_yaml
-    text = _text(tree, path)
-    if text is None or "__main__" not in text:
+    try:
+        data = tree.read(path)  # bytes: ast.parse honours the file's PEP 263 coding declaration
+    except OSError as exc:
+        raise UnreadableError(str(exc)) from None
+    if b"__main__" not in data:
         return []
-    line = _has_main_block(text)
+    line = _has_main_block(data)
     if not line:
         return []
     rel = PurePosixPath(tree.rel(path))

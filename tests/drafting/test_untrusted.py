@@ -111,3 +111,13 @@ def test_a_broken_yaml_file_is_reported_and_the_rest_drafted(tmp_path: Path) -> 
     document = json.loads(out)
     assert [line for line in document["skipped"] if line.startswith("compose.yaml") and "not valid YAML" in line]
     assert [agent["name"] for agent in document["agents"]] == ["ok"]
+
+
+def test_a_script_in_a_declared_encoding_is_read(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    source = '# -*- coding: latin-1 -*-\nGREETING = "caf\u00e9"\n\nif __name__ == "__main__":\n    print(GREETING)\n'
+    (tmp_path / "svc" / "legacy.py").write_bytes(source.encode("latin-1"))
+    config = tmp_path / "agents.toml"
+    code, _, err = run("--root", str(tmp_path), "--config", str(config), "init", "--no-needs")
+    assert code == 0, err
+    assert [agent.entrypoint for agent in load_fleet(config).agents.values()] == ["svc/legacy.py"]
