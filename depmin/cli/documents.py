@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from depmin import api
 from depmin.cli.output import dumps
+from depmin.drafting import Draft, Found
 from depmin.layers import Plan, Suggestion
 from depmin.layers import render as plan_render
 from depmin.locking import AgentLock
@@ -27,6 +29,7 @@ __all__ = [
     "dockerfiles_document",
     "fleet_document",
     "generate_document",
+    "init_document",
     "lock_check_document",
     "lock_document",
     "needs_document",
@@ -313,4 +316,43 @@ def wheelhouse_document(result: api.WheelhouseResult) -> dict[str, object]:
         "fetched": list(result.fetched),
         "problems": list(result.problems),
         "unverified_imports": list(result.unverified),
+    }
+
+
+def _found(found: Found[Any] | None) -> dict[str, object] | None:
+    if found is None:
+        return None
+    value = list(found.value) if isinstance(found.value, tuple) else found.value
+    return {"value": value, "source": {"file": found.source.file, "line": found.source.line, "text": found.source.text}}
+
+
+def init_document(draft: Draft, written: Path | None, text: str | None) -> dict[str, object]:
+    """``depmin.init/1``: what ``depmin init`` found, each value with its source, and the draft."""
+    agents: list[dict[str, object]] = [
+        {
+            "name": agent.name,
+            "sources": list(agent.kinds),
+            "entrypoint": _found(agent.entrypoint),
+            "cmd": _found(agent.cmd),
+            "ports": [_found(port) for port in agent.ports],
+            "health": _found(agent.health) or {"value": "tcp", "source": None},
+            "health_port": _found(agent.health_port),
+            "env": {name: _found(value) for name, value in sorted(agent.env.items())},
+            "workdir": _found(agent.workdir),
+            "files": [_found(item) for item in agent.files],
+            "family": agent.family,
+            "needs": list(agent.needs),
+            "uncertain": dict(sorted(agent.uncertain.items())),
+        }
+        for agent in draft.agents
+    ]
+    return {
+        "schema": "depmin.init/1",
+        "root": str(draft.root),
+        "config": None if written is None else str(written),
+        "network": draft.network,
+        "read": list(draft.read),
+        "skipped": list(draft.skipped),
+        "agents": agents,
+        "draft": text,
     }

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from depmin._secrets import redact
 from depmin._version import __version__
-from depmin.cli import build_commands, lock_commands, scan_commands
+from depmin.cli import build_commands, init_commands, lock_commands, scan_commands
 from depmin.cli.options import Command, Handler
 from depmin.cli.output import Output, label
 from depmin.errors import EXIT_CODES, EXIT_CONFIG, EXIT_FINDINGS, EXIT_TOOL, ConfigError, DepminError, Problem
@@ -29,6 +29,7 @@ EXIT_TABLE = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meanin
 
 # In the order `depmin --help` lists them.
 COMMANDS: tuple[Command, ...] = (
+    init_commands.INIT,
     build_commands.CHECK,
     build_commands.DOCKERFILES,
     scan_commands.FLEET,
