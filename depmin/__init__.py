@@ -29,6 +29,7 @@ from depmin.api import (
     PlanResult,
     Stale,
     WheelhouseResult,
+    audit,
     check,
     explain_plan,
     generate,
@@ -50,10 +51,11 @@ from depmin.api import (
     write_plan,
     write_requirements,
 )
+from depmin.auditing import AuditResult, Finding
 from depmin.errors import ConfigError, DepminError, Problem, ToolError
 from depmin.layers import Decision, FamilyLayer, MachineBytes, Package, Plan, PlanProblem, ServiceImage, Suggestion
 from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
-from depmin.manifest import Agent, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.manifest import Agent, Audit, AuditIgnore, Family, Fleet, Layers, Machine, Policy, Project
 from depmin.requirements import AgentRequirements, BundledTable, Declared, Mapper, RequirementLine, Resolution
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
 
@@ -63,6 +65,9 @@ __all__ = [
     "AgentLock",
     "AgentRequirements",
     "AgentScan",
+    "Audit",
+    "AuditIgnore",
+    "AuditResult",
     "BundledTable",
     "Check",
     "ConfigError",
@@ -73,6 +78,7 @@ __all__ = [
     "ExternalImport",
     "Family",
     "FamilyLayer",
+    "Finding",
     "Fleet",
     "FleetLock",
     "FleetScan",
@@ -106,6 +112,7 @@ __all__ = [
     "Unresolved",
     "WheelhouseResult",
     "__version__",
+    "audit",
     "check",
     "explain_plan",
     "generate",

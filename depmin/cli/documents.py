@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from depmin import api
+from depmin._secrets import redact_url
+from depmin.auditing import AuditResult
+from depmin.auditing.report import one_line
 from depmin.cli.output import dumps
 from depmin.layers import Plan, Suggestion
 from depmin.layers import render as plan_render
@@ -23,6 +27,7 @@ from depmin.scanning import AgentScan, ExternalImport, Hop
 
 __all__ = [
     "Mapped",
+    "audit_document",
     "check_document",
     "dockerfiles_document",
     "fleet_document",
@@ -312,4 +317,37 @@ def wheelhouse_document(result: api.WheelhouseResult) -> dict[str, object]:
         "fetched": list(result.fetched),
         "problems": list(result.problems),
         "unverified_imports": list(result.unverified),
+    }
+
+
+def audit_document(result: AuditResult) -> dict[str, Any]:
+    """``depmin.audit/1``: the service, the threshold, every finding with its verdict, the expired ignores."""
+    return {
+        "schema": "depmin.audit/1",
+        "service": redact_url(result.url),
+        "fail_on": result.fail_on,
+        "agents": list(result.agents),
+        "distributions": result.distributions,
+        "ok": result.ok,
+        "findings": [
+            {
+                "name": finding.name,
+                "version": finding.version,
+                "id": finding.id,
+                "aliases": list(finding.aliases),
+                "severity": finding.severity,
+                "summary": one_line(finding.summary),
+                "fix_versions": list(finding.fix_versions),
+                "agents": list(finding.agents),
+                "blocking": finding.blocking,
+                "ignored": None
+                if finding.ignored is None
+                else {"reason": one_line(finding.ignored.reason), "until": finding.ignored.until.isoformat()},
+            }
+            for finding in result.findings
+        ],
+        "expired_ignores": [
+            {"id": entry.id, "reason": one_line(entry.reason), "until": entry.until.isoformat()}
+            for entry in result.expired
+        ],
     }

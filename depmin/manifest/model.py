@@ -10,6 +10,7 @@ no two agents (machines, families) share a :func:`slug`.
 
 from __future__ import annotations
 
+import datetime
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,10 @@ __all__ = [
     "CONFIG_NAME",
     "INCLUSIONS",
     "NEEDS",
+    "SEVERITIES",
     "Agent",
+    "Audit",
+    "AuditIgnore",
     "Family",
     "Fleet",
     "Inclusion",
@@ -32,6 +36,7 @@ __all__ = [
     "Need",
     "Policy",
     "Project",
+    "Severity",
     "slug",
 ]
 
@@ -44,6 +49,10 @@ NEEDS: tuple[Need, ...] = get_args(Need)  # in the order problems list them
 Inclusion = Literal["include", "exclude"]
 """A ``[policy]`` value: whether imports of that kind go into an agent's requirements."""
 INCLUSIONS: tuple[Inclusion, ...] = get_args(Inclusion)
+
+Severity = Literal["low", "medium", "high", "critical"]
+"""An advisory's severity, lowest first; ``[audit] fail_on`` and ``depmin audit --fail-on`` name one."""
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 _EMPTY: Mapping[str, str] = types.MappingProxyType({})
 
@@ -94,6 +103,24 @@ class Policy:
     optional: Inclusion = "exclude"
     lazy: Inclusion = "include"
     type_only: Inclusion = "exclude"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditIgnore:
+    """One ``[[audit.ignore]]`` entry: an advisory ID (or an alias of it) accepted until ``until``, for ``reason``."""
+
+    id: str
+    reason: str
+    until: datetime.date
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Audit:
+    """``[audit]``: the OSV service (None: the public one), the severity that fails, the accepted advisories."""
+
+    url: str | None = None
+    fail_on: Severity = "high"
+    ignore: tuple[AuditIgnore, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -173,6 +200,7 @@ class Fleet:
     machines: Mapping[str, Machine]
     families: Mapping[str, Family]
     agents: Mapping[str, Agent]
+    audit: Audit = Audit()
 
     def agent(self, name: str) -> Agent:
         """The agent called ``name``; a :class:`DepminError` with a suggestion otherwise."""

@@ -1,0 +1,61 @@
+"""``depmin audit``: the locked distributions against an OSV vulnerability service; text, JSON or SARIF."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from depmin import api
+from depmin._files import write_atomic
+from depmin.auditing import sarif_document, text_lines
+from depmin.cli import documents
+from depmin.cli.options import Command, load
+from depmin.cli.output import Output, dumps
+from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
+from depmin.manifest import SEVERITIES
+from depmin.manifest.grammar import check_url
+
+__all__ = ["AUDIT"]
+
+
+def cmd_audit(args: argparse.Namespace, output: Output) -> int:
+    """Audit the chosen agents' locks; exit 1 when an advisory at or above the threshold is not ignored."""
+    fleet = load(args)
+    if args.all and args.agent:
+        raise ConfigError([Problem("depmin audit", "choose --agent NAME ... or --all, not both")])
+    if args.url is not None:
+        problem = check_url(args.url)
+        if problem is not None or not args.url.startswith(("http://", "https://")):
+            raise ConfigError([Problem("--url", problem or "an OSV service is reached over http(s)")])
+    result = api.audit(fleet, args.agent or None, url=args.url, fail_on=args.fail_on)
+    if args.sarif is not None:
+        sarif = dumps(sarif_document(result))
+        if str(args.sarif) == "-":
+            output.print(sarif)
+        else:
+            write_atomic(args.sarif, sarif + "\n")
+    if output.json:
+        output.print(dumps(documents.audit_document(result)))
+    elif str(args.sarif) != "-":
+        for line in text_lines(result):
+            output.print(line)
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _audit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", action="append", metavar="NAME", help="this agent (repeatable)")
+    parser.add_argument("--all", action="store_true", help="every agent of the fleet (the default)")
+    parser.add_argument(
+        "--fail-on", choices=SEVERITIES, default=None, help="lowest severity that fails (default: [audit] fail_on)"
+    )
+    parser.add_argument("--url", metavar="URL", help="the OSV service (default: [audit] url, else api.osv.dev)")
+    parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write a SARIF 2.1.0 log there ('-': stdout)")
+
+
+AUDIT = Command(
+    name="audit",
+    handler=cmd_audit,
+    summary="check every locked distribution against an OSV vulnerability service (pip-audit); fail at a severity",
+    example="depmin audit --all --fail-on high --sarif audit.sarif",
+    options=_audit_options,
+)
