@@ -55,7 +55,7 @@ from depmin.auditing import AuditResult, Finding
 from depmin.errors import ConfigError, DepminError, Problem, ToolError
 from depmin.layers import Decision, FamilyLayer, MachineBytes, Package, Plan, PlanProblem, ServiceImage, Suggestion
 from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
-from depmin.manifest import Agent, Audit, AuditIgnore, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.manifest import Agent, Audit, AuditIgnore, Ci, Family, Fleet, Layers, Machine, Policy, Project
 from depmin.requirements import AgentRequirements, BundledTable, Declared, Mapper, RequirementLine, Resolution
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
 
@@ -70,6 +70,7 @@ __all__ = [
     "AuditResult",
     "BundledTable",
     "Check",
+    "Ci",
     "ConfigError",
     "Conflict",
     "Decision",

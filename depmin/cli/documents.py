@@ -41,6 +41,7 @@ __all__ = [
     "suggest_document",
     "wheelhouse_document",
     "why_document",
+    "workflow_document",
 ]
 
 Mapped = Mapping[ExternalImport, tuple[Resolution, ...]]
@@ -351,3 +352,8 @@ def audit_document(result: AuditResult) -> dict[str, Any]:
             for entry in result.expired
         ],
     }
+
+
+def workflow_document(path: Path, changed: bool) -> dict[str, object]:
+    """``depmin.workflow/1``: the workflow file written, and whether its text changed."""
+    return {"schema": "depmin.workflow/1", "path": str(path), "changed": changed}

@@ -37,6 +37,7 @@ from depmin.manifest.model import (
     Agent,
     Audit,
     AuditIgnore,
+    Ci,
     Family,
     Fleet,
     Layers,
@@ -82,9 +83,10 @@ def parse_fleet(data: bytes, *, path: Path, root: Path | None = None) -> Fleet:
     return fleet
 
 
-_TOP_KEYS = ("project", "policy", "mapping", "layers", "audit", "machines", "families", "agents")
+_TOP_KEYS = ("project", "policy", "mapping", "layers", "audit", "ci", "machines", "families", "agents")
 _AUDIT_KEYS = ("url", "fail_on", "ignore")
 _IGNORE_KEYS = ("id", "reason", "until")
+_CI_KEYS = ("runner", "image_scan_fail_on", "remote_builder")
 _LAYERS_KEYS = ("max_unused_mb", "size_tolerance")
 _PROJECT_KEYS = ("name", "root", "python", "platform", "source_roots", "constraints", "max_file_mb")
 _POLICY_KEYS = ("optional", "lazy", "type_only")
@@ -106,6 +108,7 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
     policy = _policy(check, check.table(doc, ("policy",)))
     layers = _layers(check, check.table(doc, ("layers",)))
     audit = _audit(check, check.table(doc, ("audit",)))
+    ci = _ci(check, check.table(doc, ("ci",)))
     mapping = _mapping(check, doc, ("mapping",))
     machines = _named(check, doc, "machines", _machine)
     config_directory = path.parent.resolve()
@@ -119,6 +122,7 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
         policy=policy,
         layers=layers,
         audit=audit,
+        ci=ci,
         mapping=mapping,
         machines=types.MappingProxyType(machines),
         families=types.MappingProxyType(families),
@@ -252,6 +256,20 @@ def _audit(check: Checker, table: Mapping[str, object]) -> Audit:
         if valid and advisory is not None and reason is not None and isinstance(until, datetime.date):
             ignores.append(AuditIgnore(id=advisory, reason=reason, until=until))
     return Audit(url=url, fail_on=fail_on, ignore=tuple(ignores))
+
+
+def _ci(check: Checker, table: Mapping[str, object]) -> Ci:
+    """``[ci]``: what the generated GitHub Actions workflow runs on and how strict its image scan is."""
+    where = ("ci",)
+    check.known_keys(table, where, _CI_KEYS)
+    runner = check.string(table, (*where, "runner"), default="ubuntu-latest")
+    if not check.rule((*where, "runner"), runner, grammar.check_name):
+        runner = "ubuntu-latest"
+    return Ci(
+        runner=runner,
+        image_scan_fail_on=check.choice(table, (*where, "image_scan_fail_on"), SEVERITIES, default="high"),
+        remote_builder=check.boolean(table, (*where, "remote_builder"), default=False),
+    )
 
 
 def _mapping(check: Checker, container: Mapping[str, object], where: KeyPath) -> Mapping[str, str]:

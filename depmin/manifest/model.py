@@ -28,6 +28,7 @@ __all__ = [
     "Agent",
     "Audit",
     "AuditIgnore",
+    "Ci",
     "Family",
     "Fleet",
     "Inclusion",
@@ -124,6 +125,15 @@ class Audit:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Ci:
+    """``[ci]``: the generated workflow's runner, the image-scan severity that fails, remote BuildKit builders."""
+
+    runner: str = "ubuntu-latest"
+    image_scan_fail_on: Severity = "high"
+    remote_builder: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Machine:
     """``[machines.NAME]``: a host the agents run on, with its environment defaults."""
 
@@ -201,6 +211,7 @@ class Fleet:
     families: Mapping[str, Family]
     agents: Mapping[str, Agent]
     audit: Audit = Audit()
+    ci: Ci = Ci()
 
     def agent(self, name: str) -> Agent:
         """The agent called ``name``; a :class:`DepminError` with a suggestion otherwise."""
