@@ -6,6 +6,8 @@ same bytes. Text taken from the service (summaries, IDs) is redacted and kept on
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from typing import Any
 
 from depmin._secrets import redact, redact_url
@@ -15,13 +17,14 @@ from depmin.layout import PYLOCK_NAME
 
 __all__ = ["one_line", "sarif_document", "text_lines"]
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # a terminal escape from the service stays inert
 _SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", None: "error"}
 _SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", None: "8.0"}
 
 
 def one_line(text: str) -> str:
-    """Text from the service or agents.toml for a report: one line, secrets redacted."""
-    return redact(" ".join(text.split()))
+    """Text from the service or agents.toml for a report: one line, no control character, secrets redacted."""
+    return redact(_CONTROL.sub("?", " ".join(text.split())))
 
 
 def _severity(finding: Finding) -> str:
@@ -40,9 +43,11 @@ def text_lines(result: AuditResult) -> list[str]:
             )
         )
         if finding.ignored is not None:
-            lines.append(one_line(f"  ignored until {finding.ignored.until.isoformat()}: {finding.ignored.reason}"))
+            lines.append(
+                "  " + one_line(f"ignored until {finding.ignored.until.isoformat()}: {finding.ignored.reason}")
+            )
         elif finding.summary:
-            lines.append(one_line(f"  {finding.summary}"))
+            lines.append("  " + one_line(finding.summary))
     for entry in result.expired:
         lines.append(
             one_line(
@@ -70,7 +75,7 @@ def sarif_document(result: AuditResult) -> dict[str, Any]:
                 "id": finding.id,
                 "name": finding.id,
                 "shortDescription": {"text": one_line(finding.summary) or finding.id},
-                "helpUri": f"https://osv.dev/vulnerability/{finding.id}",
+                "helpUri": f"https://osv.dev/vulnerability/{urllib.parse.quote(finding.id, safe='')}",
                 "properties": {"security-severity": _SCORE[finding.severity], "tags": ["security", "dependency"]},
             },
         )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from depmin.auditing import severity_of
+from depmin._backend.auditors import Reported
+from depmin.auditing import judge, severity_of, text_lines
 from depmin.auditing.audit import cvss3_base_score
 from depmin.cli import main
 from depmin.errors import ConfigError
@@ -202,3 +203,33 @@ def test_the_named_rating_wins_over_the_vector_and_moderate_is_medium() -> None:
     assert severity_of(record) == "medium"
     assert severity_of(advisory("GHSA-x-y", "p", ["1"])) is None
     assert severity_of(None) is None
+
+
+def _reported(description: str = "d", advisory_id: str = "GHSA-1-2") -> Reported:
+    return Reported(name="p", version="1.0", id=advisory_id, aliases=(), fix_versions=(), description=description)
+
+
+def _judge(severity: str | None, fail_on: str = "critical", description: str = "d") -> object:
+    return judge(
+        [_reported(description)],
+        {"GHSA-1-2": severity},  # type: ignore[dict-item]
+        pins={("p", "1.0"): ("A",)},
+        ignores=(),
+        fail_on=fail_on,  # type: ignore[arg-type]
+        today=datetime.date(2026, 1, 1),
+        url="http://127.0.0.1:1",
+        agents=("A",),
+    )
+
+
+def test_an_advisory_without_a_stated_severity_blocks_at_every_threshold() -> None:
+    assert not _judge(None).ok  # type: ignore[attr-defined]
+    assert _judge("high").ok  # type: ignore[attr-defined]
+    assert not _judge("high", fail_on="high").ok  # type: ignore[attr-defined]
+
+
+def test_text_from_the_service_cannot_break_the_report() -> None:
+    result = _judge("high", description="first line \x1b[2J\x1b]0;owned\x07\nsecond line")
+    lines = text_lines(result)  # type: ignore[arg-type]
+    assert all("\x1b" not in line and "\x07" not in line for line in lines)
+    assert lines[1] == "  first line ?[2J?]0;owned?"
