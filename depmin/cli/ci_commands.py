@@ -36,7 +36,11 @@ def cmd_audit(args: argparse.Namespace, output: Output) -> int:
         if str(args.sarif) == "-":
             output.print(sarif)
         else:
-            write_atomic(args.sarif, sarif + "\n")
+            try:
+                write_atomic(args.sarif, sarif + "\n")
+            except OSError as exc:
+                problem = f"cannot write the SARIF log ({exc.strerror or exc}); pass a writable file"
+                raise ConfigError([Problem(f"--sarif {args.sarif}", problem)]) from None
     if output.json:
         output.print(dumps(documents.audit_document(result)))
     elif str(args.sarif) != "-":

@@ -198,6 +198,21 @@ def test_depmin_workflow_writes_once_and_never_replaces_a_hand_written_file(writ
     assert target.read_text() == first
 
 
+def test_depmin_check_sees_a_stale_workflow_and_leaves_a_hand_written_one_alone(write_fleet: WriteFleet) -> None:
+    config = write_fleet(FLEET, files=("a.py", "w.py", "v.py"))
+    target = config.parent / ".github" / "workflows" / "depmin.yml"
+    assert main(["--config", str(config), "generate"], out=io.StringIO(), err=io.StringIO()) == 0
+    assert _depmin(config)[0] == 0
+    check = io.StringIO()
+    assert main(["--config", str(config), "check"], out=check, err=io.StringIO()) == 0, check.getvalue()
+    config.write_text(FLEET + '[ci]\nrunner = "self-hosted"\n')
+    check = io.StringIO()
+    assert main(["--config", str(config), "check"], out=check, err=io.StringIO()) == 1
+    assert "depmin.yml" in check.getvalue() and "depmin workflow" in check.getvalue()
+    target.write_text("name: ours\n")
+    assert main(["--config", str(config), "check"], out=io.StringIO(), err=io.StringIO()) == 0
+
+
 def test_depmin_workflow_refuses_a_bad_registry(write_fleet: WriteFleet) -> None:
     config = write_fleet(FLEET, files=("a.py", "w.py", "v.py"))
     code, _, err = _depmin(config, "--registry", "ghcr.io/acme ${{ secrets.X }}")
