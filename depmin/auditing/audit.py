@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from depmin._backend.auditors import OSV_URL, Reported, advisory, run_pip_audit
 from depmin.errors import ConfigError, Problem
 from depmin.layout import Layout
@@ -136,7 +138,7 @@ def judge(
                 severity=severity,
                 summary=item.description.strip().splitlines()[0] if item.description.strip() else "",
                 fix_versions=item.fix_versions,
-                agents=pins.get((item.name, item.version), ()) or _by_name(pins, item.name, item.version),
+                agents=pins.get((str(canonicalize_name(item.name)), item.version), ()),
                 ignored=accepted,
                 blocking=at_threshold and accepted is None,
             )
@@ -145,12 +147,6 @@ def judge(
     return AuditResult(
         url=url, fail_on=fail_on, agents=agents, distributions=len(pins), findings=tuple(findings), expired=expired
     )
-
-
-def _by_name(pins: Mapping[tuple[str, str], tuple[str, ...]], name: str, version: str) -> tuple[str, ...]:
-    """The agents of a pin pip-audit spelled differently (``Foo_Bar`` for ``foo-bar``)."""
-    key = (name.lower().replace("_", "-").replace(".", "-"), version)
-    return next((agents for (n, v), agents in pins.items() if (n, v) == key), ())
 
 
 _NAMED = {"low": "low", "moderate": "medium", "medium": "medium", "high": "high", "critical": "critical"}
