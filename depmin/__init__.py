@@ -29,6 +29,7 @@ from depmin.api import (
     PlanResult,
     Stale,
     WheelhouseResult,
+    audit,
     check,
     explain_plan,
     generate,
@@ -51,10 +52,11 @@ from depmin.api import (
     write_plan,
     write_requirements,
 )
+from depmin.auditing import AuditResult, Finding
 from depmin.errors import ConfigError, DepminError, Problem, ToolError
 from depmin.layers import Decision, FamilyLayer, MachineBytes, Package, Plan, PlanProblem, ServiceImage, Suggestion
 from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
-from depmin.manifest import Agent, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.manifest import Agent, Audit, AuditIgnore, Ci, Family, Fleet, Layers, Machine, Policy, Project
 from depmin.requirements import (
     AgentRequirements,
     BundledTable,
@@ -72,8 +74,12 @@ __all__ = [
     "AgentLock",
     "AgentRequirements",
     "AgentScan",
+    "Audit",
+    "AuditIgnore",
+    "AuditResult",
     "BundledTable",
     "Check",
+    "Ci",
     "ConfigError",
     "Conflict",
     "Decision",
@@ -82,6 +88,7 @@ __all__ = [
     "ExternalImport",
     "Family",
     "FamilyLayer",
+    "Finding",
     "Fleet",
     "FleetLock",
     "FleetScan",
@@ -116,6 +123,7 @@ __all__ = [
     "Unresolved",
     "WheelhouseResult",
     "__version__",
+    "audit",
     "check",
     "explain_plan",
     "generate",

@@ -59,7 +59,7 @@ HEADERS: tuple[re.Pattern[str], ...] = tuple(
         r"# Do not edit: change the code or (?P=config), then run `depmin generate --agent (?P=agent)`\.\n",
         # requirements.lock and pylock.toml (locking/files.py)
         rf"# {_M} lock for agent (?P<agent>{_L}); do not edit: run `depmin lock --agent (?P=agent)`\.\n",
-        # Dockerfiles, compose files and docker-bake.hcl (dockerfiles/render.py)
+        # Dockerfiles, compose files, docker-bake.hcl, the GitHub Actions workflow (dockerfiles/render.py)
         rf"# {_M} from agents\.toml(?: \({_L}\))?\. Do not edit: run `depmin dockerfiles`\.\n",
         # .dockerignore
         rf"# {_M}\. Do not edit: run `depmin dockerfiles`\.\n",

@@ -18,14 +18,15 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from depmin import _backend, layers, locking, requirements, staleness
+from depmin import _backend, auditing, layers, locking, requirements, staleness
+from depmin.auditing import AuditResult
 from depmin.dockerfiles import DEFAULT_REGISTRY, build_tree, write_tree
 from depmin.errors import DepminError
 from depmin.layers import PlanResult, Suggestion
 from depmin.layers import render as render_plan
 from depmin.layout import Layout
 from depmin.locking import LockInput, LockRun, Options, WheelhouseResult
-from depmin.manifest import Fleet
+from depmin.manifest import SEVERITIES, Fleet
 from depmin.manifest import load_fleet as _load_fleet
 from depmin.requirements import Generated, Mapper, NeedsReport
 from depmin.scanning import AgentScan, FleetScan, Hop, scan_fleet
@@ -37,6 +38,7 @@ Progress = Callable[[str, int, int], None]
 LockResult = LockRun  # the name the library has always exported
 
 __all__ = [
+    "AuditResult",
     "FleetScan",
     "Generated",
     "LockResult",
@@ -44,6 +46,7 @@ __all__ = [
     "PlanResult",
     "Stale",
     "WheelhouseResult",
+    "audit",
     "check",
     "explain_plan",
     "generate",
@@ -70,6 +73,20 @@ __all__ = [
 
 def _layout(fleet: Fleet, locks_dir: Path | None = None) -> Layout:
     return Layout.beside(fleet.path, locks=locks_dir)
+
+
+def audit(
+    fleet: Fleet, agents: Iterable[str] | None = None, *, url: str | None = None, fail_on: str | None = None
+) -> AuditResult:
+    """Check every locked distribution of ``agents`` (default: all) against the OSV service of ``[audit]``
+    (or ``url``) with pip-audit; ``fail_on`` (low, medium, high, critical) overrides ``[audit] fail_on``."""
+    chosen = select_agents(fleet, agents)
+    threshold = None
+    if fail_on is not None:
+        if fail_on not in SEVERITIES:
+            raise DepminError(f"fail_on: {fail_on!r} is not one of {', '.join(SEVERITIES)}")
+        threshold = SEVERITIES[SEVERITIES.index(fail_on)]
+    return auditing.audit_locks(fleet, chosen, url=url, fail_on=threshold)
 
 
 def load_fleet(config: str | os.PathLike[str] = "agents.toml", *, root: str | os.PathLike[str] | None = None) -> Fleet:

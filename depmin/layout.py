@@ -89,5 +89,10 @@ class Layout:
         return self.dockerfiles / BAKE_NAME
 
     @property
+    def workflow(self) -> Path:
+        """Where ``depmin workflow`` writes the GitHub Actions workflow (the repository beside agents.toml)."""
+        return self.base / ".github" / "workflows" / "depmin.yml"
+
+    @property
     def wheelhouses(self) -> Path:
         return self.base / "wheelhouse"

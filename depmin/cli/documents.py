@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from depmin import api
+from depmin._secrets import redact_url
+from depmin.auditing import AuditResult
+from depmin.auditing.report import one_line
 from depmin.cli.output import dumps
 from depmin.drafting import Draft, Found
 from depmin.layers import Plan, Suggestion
@@ -25,6 +28,7 @@ from depmin.scanning import AgentScan, ExternalImport, Hop
 
 __all__ = [
     "Mapped",
+    "audit_document",
     "check_document",
     "dockerfiles_document",
     "fleet_document",
@@ -39,6 +43,7 @@ __all__ = [
     "suggest_document",
     "wheelhouse_document",
     "why_document",
+    "workflow_document",
 ]
 
 Mapped = Mapping[ExternalImport, tuple[Resolution, ...]]
@@ -356,3 +361,40 @@ def init_document(draft: Draft, written: Path | None, text: str | None) -> dict[
         "agents": agents,
         "draft": text,
     }
+
+def audit_document(result: AuditResult) -> dict[str, Any]:
+    """``depmin.audit/1``: the service, the threshold, every finding with its verdict, the expired ignores."""
+    return {
+        "schema": "depmin.audit/1",
+        "service": redact_url(result.url),
+        "fail_on": result.fail_on,
+        "agents": list(result.agents),
+        "distributions": result.distributions,
+        "ok": result.ok,
+        "findings": [
+            {
+                "name": finding.name,
+                "version": finding.version,
+                "id": finding.id,
+                "aliases": list(finding.aliases),
+                "severity": finding.severity,
+                "summary": one_line(finding.summary),
+                "fix_versions": list(finding.fix_versions),
+                "agents": list(finding.agents),
+                "blocking": finding.blocking,
+                "ignored": None
+                if finding.ignored is None
+                else {"reason": one_line(finding.ignored.reason), "until": finding.ignored.until.isoformat()},
+            }
+            for finding in result.findings
+        ],
+        "expired_ignores": [
+            {"id": entry.id, "reason": one_line(entry.reason), "until": entry.until.isoformat()}
+            for entry in result.expired
+        ],
+    }
+
+
+def workflow_document(path: Path, changed: bool) -> dict[str, object]:
+    """``depmin.workflow/1``: the workflow file written, and whether its text changed."""
+    return {"schema": "depmin.workflow/1", "path": str(path), "changed": changed}

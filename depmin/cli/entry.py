@@ -18,7 +18,7 @@ from typing import TextIO
 
 from depmin._secrets import redact
 from depmin._version import __version__
-from depmin.cli import build_commands, init_commands, lock_commands, scan_commands
+from depmin.cli import build_commands, ci_commands, init_commands, lock_commands, scan_commands
 from depmin.cli.options import Command, Handler
 from depmin.cli.output import Output, label
 from depmin.errors import EXIT_CODES, EXIT_CONFIG, EXIT_FINDINGS, EXIT_TOOL, ConfigError, DepminError, Problem
@@ -40,6 +40,8 @@ COMMANDS: tuple[Command, ...] = (
     scan_commands.WHY,
     lock_commands.LOCK,
     lock_commands.WHEELHOUSE,
+    ci_commands.AUDIT,
+    ci_commands.WORKFLOW,
 )
 
 

@@ -7,5 +7,15 @@ Every value from agents.toml reaches the files through :mod:`depmin.dockerfiles.
 from depmin.dockerfiles.escape import registry_problem
 from depmin.dockerfiles.render import DEFAULT_REGISTRY
 from depmin.dockerfiles.tree import build_tree, context_root, no_wheel_warnings, write_tree
+from depmin.dockerfiles.workflow import WORKFLOW_NAME, render_workflow
 
-__all__ = ["DEFAULT_REGISTRY", "build_tree", "context_root", "no_wheel_warnings", "registry_problem", "write_tree"]
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "WORKFLOW_NAME",
+    "build_tree",
+    "context_root",
+    "no_wheel_warnings",
+    "registry_problem",
+    "render_workflow",
+    "write_tree",
+]

@@ -36,7 +36,7 @@ from depmin.dockerfiles.inputs import (
 )
 from depmin.manifest import Fleet
 
-__all__ = ["bake_file"]
+__all__ = ["bake_file", "family_machines"]
 
 _SECRET = f'  secret = ["id={PIP_SECRET},src=${{PIP_CONF}}"]'
 
@@ -57,7 +57,7 @@ def bake_file(fleet: Fleet, inputs: BuildInputs) -> str:
         secret = family_uses_indexes(fleet, name)
         base = f"{project_slug(fleet)}-base"
         targets.append(_target(target, f"dockerfiles/base/{name}.Dockerfile", base, tag, contexts, secret))
-        for used_on in _family_machines(fleet, name):
+        for used_on in family_machines(fleet, name):
             groups[used_on].append(target)
     for agent, machine in service_files(fleet):
         suffix = "" if machine is None else f".{machine}"
@@ -134,7 +134,7 @@ def _groups(groups: Mapping[str, list[str]]) -> list[str]:
     return lines
 
 
-def _family_machines(fleet: Fleet, family: str) -> list[str]:
+def family_machines(fleet: Fleet, family: str) -> list[str]:
     machines = {
         m for a in fleet.agents.values() if family in [f.name for f in fleet.family_chain(a.family)] for m in a.machines
     }

@@ -30,6 +30,7 @@ from depmin.dockerfiles.dockerfile import family_dockerfile, service_dockerfile
 from depmin.dockerfiles.escape import file_name, key
 from depmin.dockerfiles.inputs import DEFAULT_REGISTRY, IMAGE_PREFIX, IMAGE_TAG, BuildInputs, service_files
 from depmin.dockerfiles.probes import GPU_PROBE, HEALTH_PROBE
+from depmin.dockerfiles.workflow import WORKFLOW_NAME, workflow_file
 from depmin.layers.plan import Plan
 from depmin.manifest import Fleet
 
@@ -59,6 +60,7 @@ def render_tree(fleet: Fleet, plan: Plan, inputs: BuildInputs) -> dict[str, str]
         files[f"agents/{agent.name}{suffix}.Dockerfile"] = service_dockerfile(fleet, plan, agent, machine, inputs)
     files[CONTEXT_IGNORE] = _dockerignore(fleet, inputs)
     files["docker-bake.hcl"] = bake_file(fleet, inputs)
+    files[WORKFLOW_NAME] = workflow_file(fleet, inputs)
     for machine in sorted(fleet.machines):
         file_name(machine, key(config, "machines", machine))
         files[f"compose/{machine}.yaml"] = compose_file(fleet, fleet.machines[machine], inputs)

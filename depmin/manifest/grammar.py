@@ -23,6 +23,7 @@ __all__ = [
     "OCI_PATH_COMPONENT",
     "OCI_TAG",
     "SUPPORTED_PYTHONS",
+    "check_advisory",
     "check_apt",
     "check_cuda_arch",
     "check_distribution",
@@ -76,6 +77,7 @@ _CUDA_ARCH = re.compile(rf"{_CUDA}(?:[; ]{_CUDA})*")
 _PCHAR = r"(?:[A-Za-z0-9._~!$&()*+,;=:@/-]|%[0-9A-Fa-f]{2})"
 _HEALTH = re.compile(rf"http:/(?!/){_PCHAR}*(?:\?(?:{_PCHAR}|\?)*)?")
 _PEP508_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_ADVISORY = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+")  # GHSA-xxxx-xxxx-xxxx, PYSEC-2024-1, CVE-2024-1
 _URL_CHARS = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]*")  # RFC 3986, without quotes
 
 
@@ -260,6 +262,13 @@ def _shown_url(value: str) -> str:
         head, rest = "", value
     at = rest.rfind("@")
     return shown(head + separator + ("***" + rest[at:] if at >= 0 else rest))
+
+
+def check_advisory(value: str) -> str | None:
+    """``audit.ignore.id``: an OSV advisory ID such as ``GHSA-xxxx-xxxx-xxxx``, ``PYSEC-2024-1``, ``CVE-2024-1``."""
+    if len(value) <= 100 and _ADVISORY.fullmatch(value):
+        return None
+    return f"{shown(value)} is not an advisory ID; write it as the advisory names it, e.g. GHSA-xxxx-xxxx-xxxx"
 
 
 def check_url(value: str) -> str | None:

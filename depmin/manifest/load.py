@@ -19,6 +19,7 @@ that could change the structure of a Dockerfile, bake file, compose file or requ
 
 from __future__ import annotations
 
+import datetime
 import functools
 import types
 from collections.abc import Callable, Mapping
@@ -33,7 +34,11 @@ from depmin.manifest.model import (
     INCLUSIONS,
     NEEDS,
     NETWORKS,
+    SEVERITIES,
     Agent,
+    Audit,
+    AuditIgnore,
+    Ci,
     Family,
     Fleet,
     Layers,
@@ -79,7 +84,10 @@ def parse_fleet(data: bytes, *, path: Path, root: Path | None = None) -> Fleet:
     return fleet
 
 
-_TOP_KEYS = ("project", "policy", "mapping", "layers", "machines", "families", "agents")
+_TOP_KEYS = ("project", "policy", "mapping", "layers", "audit", "ci", "machines", "families", "agents")
+_AUDIT_KEYS = ("url", "fail_on", "ignore")
+_IGNORE_KEYS = ("id", "reason", "until")
+_CI_KEYS = ("runner", "image_scan_fail_on", "remote_builder")
 _LAYERS_KEYS = ("max_unused_mb", "size_tolerance")
 _PROJECT_KEYS = (
     "name",
@@ -109,6 +117,8 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
     project = _project(check, check.table(doc, ("project",), required=True), path, root)
     policy = _policy(check, check.table(doc, ("policy",)))
     layers = _layers(check, check.table(doc, ("layers",)))
+    audit = _audit(check, check.table(doc, ("audit",)))
+    ci = _ci(check, check.table(doc, ("ci",)))
     mapping = _mapping(check, doc, ("mapping",))
     machines = _named(check, doc, "machines", _machine)
     config_directory = path.parent.resolve()
@@ -121,6 +131,8 @@ def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path 
         project=project,
         policy=policy,
         layers=layers,
+        audit=audit,
+        ci=ci,
         mapping=mapping,
         machines=types.MappingProxyType(machines),
         families=types.MappingProxyType(families),
@@ -221,6 +233,54 @@ def _layers(check: Checker, table: Mapping[str, object]) -> Layers:
         size_tolerance=check.number(
             table, (*where, "size_tolerance"), default=0.05, low=0, high=10, what="a fraction of the image size"
         ),
+    )
+
+
+def _audit(check: Checker, table: Mapping[str, object]) -> Audit:
+    """``[audit]`` and its ``[[audit.ignore]]`` entries: each needs an ID, a reason and an ``until`` date."""
+    where = ("audit",)
+    check.known_keys(table, where, _AUDIT_KEYS)
+    url = check.optional_string(table, (*where, "url"))
+    if url is not None and (not check.rule((*where, "url"), url, grammar.check_url) or url.startswith("file:")):
+        if url.startswith("file:"):
+            check.error((*where, "url"), "an OSV service is reached over http(s); write http(s)://HOST")
+        url = None
+    fail_on = check.choice(table, (*where, "fail_on"), SEVERITIES, default="high")
+    entries = table.get("ignore", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        check.error((*where, "ignore"), "expected [[audit.ignore]] tables with id, reason and until = 2027-01-31")
+        return Audit(url=url, fail_on=fail_on)
+    ignores: list[AuditIgnore] = []
+    for number, entry in enumerate(entries):
+        at = (*where, "ignore", str(number))
+        check.known_keys(entry, at, _IGNORE_KEYS)
+        advisory = check.string(entry, (*at, "id"), default=None)
+        reason = check.string(entry, (*at, "reason"), default=None)
+        until = entry.get("until")
+        valid = check.rule((*at, "id"), advisory, grammar.check_advisory)
+        if reason is not None and not reason.strip():
+            check.error((*at, "reason"), "is empty; say why the advisory does not apply")
+            valid = False
+        valid = check.rule((*at, "reason"), reason, grammar.check_label) and valid
+        if not isinstance(until, datetime.date) or isinstance(until, datetime.datetime):
+            check.error((*at, "until"), "expected a date (until = 2027-01-31, no quotes): when to look again")
+            valid = False
+        if valid and advisory is not None and reason is not None and isinstance(until, datetime.date):
+            ignores.append(AuditIgnore(id=advisory, reason=reason, until=until))
+    return Audit(url=url, fail_on=fail_on, ignore=tuple(ignores))
+
+
+def _ci(check: Checker, table: Mapping[str, object]) -> Ci:
+    """``[ci]``: what the generated GitHub Actions workflow runs on and how strict its image scan is."""
+    where = ("ci",)
+    check.known_keys(table, where, _CI_KEYS)
+    runner = check.string(table, (*where, "runner"), default="ubuntu-latest")
+    if not check.rule((*where, "runner"), runner, grammar.check_name):
+        runner = "ubuntu-latest"
+    return Ci(
+        runner=runner,
+        image_scan_fail_on=check.choice(table, (*where, "image_scan_fail_on"), SEVERITIES, default="high"),
+        remote_builder=check.boolean(table, (*where, "remote_builder"), default=False),
     )
 
 

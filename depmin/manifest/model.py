@@ -10,6 +10,7 @@ no two agents (machines, families) share a :func:`slug`.
 
 from __future__ import annotations
 
+import datetime
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,11 @@ __all__ = [
     "INCLUSIONS",
     "NEEDS",
     "NETWORKS",
+    "SEVERITIES",
     "Agent",
+    "Audit",
+    "AuditIgnore",
+    "Ci",
     "Family",
     "Fleet",
     "Inclusion",
@@ -34,6 +39,7 @@ __all__ = [
     "Network",
     "Policy",
     "Project",
+    "Severity",
     "slug",
 ]
 
@@ -51,6 +57,9 @@ Network = Literal["host", "bridge"]
 """A machine's ``network``: services share the host's network (ports unique per machine), or each has
 its own network namespace on a bridge (ports unique per service, published by compose)."""
 NETWORKS: tuple[Network, ...] = get_args(Network)
+Severity = Literal["low", "medium", "high", "critical"]
+"""An advisory's severity, lowest first; ``[audit] fail_on`` and ``depmin audit --fail-on`` name one."""
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 _EMPTY: Mapping[str, str] = types.MappingProxyType({})
 
@@ -102,6 +111,33 @@ class Policy:
     optional: Inclusion = "exclude"
     lazy: Inclusion = "include"
     type_only: Inclusion = "exclude"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditIgnore:
+    """One ``[[audit.ignore]]`` entry: an advisory ID (or an alias of it) accepted until ``until``, for ``reason``."""
+
+    id: str
+    reason: str
+    until: datetime.date
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Audit:
+    """``[audit]``: the OSV service (None: the public one), the severity that fails, the accepted advisories."""
+
+    url: str | None = None
+    fail_on: Severity = "high"
+    ignore: tuple[AuditIgnore, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Ci:
+    """``[ci]``: the generated workflow's runner, the image-scan severity that fails, remote BuildKit builders."""
+
+    runner: str = "ubuntu-latest"
+    image_scan_fail_on: Severity = "high"
+    remote_builder: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -190,6 +226,8 @@ class Fleet:
     machines: Mapping[str, Machine]
     families: Mapping[str, Family]
     agents: Mapping[str, Agent]
+    audit: Audit = Audit()
+    ci: Ci = Ci()
 
     def agent(self, name: str) -> Agent:
         """The agent called ``name``; a :class:`DepminError` with a suggestion otherwise."""
