@@ -362,6 +362,7 @@ def init_document(draft: Draft, written: Path | None, text: str | None) -> dict[
         "draft": text,
     }
 
+
 def audit_document(result: AuditResult) -> dict[str, Any]:
     """``depmin.audit/1``: the service, the threshold, every finding with its verdict, the expired ignores."""
     return {
