@@ -24,13 +24,13 @@ from depmin.dockerfiles.inputs import (
     PIP_SECRET,
     BuildInputs,
     agent_uses_indexes,
+    base_repository,
     checked_registry,
     family_image,
     family_target,
     family_uses_indexes,
     image_name,
     image_tag,
-    project_slug,
     service_files,
     service_target,
 )
@@ -55,7 +55,7 @@ def bake_file(fleet: Fleet, inputs: BuildInputs) -> str:
         contexts = {} if family.extends is None else _context(fleet, family.extends)
         tag = image_tag(fleet, name)
         secret = family_uses_indexes(fleet, name)
-        base = f"{project_slug(fleet)}-base"
+        base = base_repository(fleet)
         targets.append(_target(target, f"dockerfiles/base/{name}.Dockerfile", base, tag, contexts, secret))
         for used_on in family_machines(fleet, name):
             groups[used_on].append(target)

@@ -26,6 +26,7 @@ __all__ = [
     "BuildInputs",
     "agent_pip_sources",
     "agent_uses_indexes",
+    "base_repository",
     "checked_registry",
     "family_image",
     "family_pip_sources",
@@ -73,6 +74,12 @@ def project_slug(fleet: Fleet) -> str:
     nothing is left."""
     words = re.findall(r"[a-z0-9]+", fleet.project.name.lower())
     return "-".join(words)[:40].strip("-") or "depmin"
+
+
+def base_repository(fleet: Fleet) -> str:
+    """The registry repository every family image is pushed to, ``<project slug>-base``: bake tags and the
+    CI workflow's scan and publish steps both name it from here."""
+    return f"{project_slug(fleet)}-base"
 
 
 def family_image(fleet: Fleet, family: str) -> str:

@@ -32,6 +32,7 @@ from depmin.dockerfiles.bake import family_machines
 from depmin.dockerfiles.escape import key, refuse, shown
 from depmin.dockerfiles.inputs import (
     BuildInputs,
+    base_repository,
     checked_registry,
     family_target,
     image_name,
@@ -44,7 +45,6 @@ __all__ = ["WORKFLOW_NAME", "render_workflow", "trivy_severities", "workflow_fil
 
 WORKFLOW_NAME = "ci/github-workflow.yml"
 _BAKE = "dockerfiles/docker-bake.hcl"
-_FAMILY_IMAGE = "ai-base"  # the repository of every family image (bake.py tags them ai-base:<tag>)
 
 # The actions the workflow uses, by major version (update deliberately).
 _CHECKOUT = "actions/checkout@v4"
@@ -81,7 +81,7 @@ def workflow_file(fleet: Fleet, inputs: BuildInputs) -> str:
     families = sorted((family_target(fleet, name), name) for name in fleet.families if family_machines(fleet, name))
     machines = sorted(fleet.machines)
     images = sorted(
-        {(_FAMILY_IMAGE, image_tag(fleet, name)) for _, name in families}
+        {(base_repository(fleet), image_tag(fleet, name)) for _, name in families}
         | {(image_name(fleet, agent, machine), "") for agent, machine in service_files(fleet)}
     )
     ci = fleet.ci
