@@ -53,9 +53,15 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
         output.print(dumps(documents.lock_document(done)))
     else:
         _print_lock(output, result)
-    for agent in result.agents:
-        for problem in agent.problems or ((agent.reason,) if agent.state == "failed" else ()):
-            output.error(redact(problem))
+    # One line per problem: a missing distribution or a family's conflict fails several agents
+    # with the same text.
+    problems = [
+        problem
+        for agent in result.agents
+        for problem in agent.problems or ((agent.reason,) if agent.state == "failed" else ())
+    ]
+    for problem in dict.fromkeys(problems):
+        output.error(redact(problem))
     diverged = bool(result.divergences) and not args.allow_divergence
     return EXIT_OK if result.ok and not diverged else EXIT_FINDINGS
 
@@ -119,6 +125,8 @@ def _print_lock(output: Output, result: FleetLock) -> None:
             f"note: {len(unverified)} import(s) not checked against wheel contents (no wheel on disk; "
             "`depmin wheelhouse` fetches them)" + (": " + ", ".join(unverified) if output.verbose else "")
         )
+    for note in result.notes:
+        output.note(note)
     _print_lock_summary(output, result)
 
 

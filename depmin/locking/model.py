@@ -97,6 +97,7 @@ class FleetLock:
     distributions: int
     backend: str
     seconds: float
+    notes: tuple[str, ...] = ()  # what was not checked, and why (offline, an index unreachable)
 
     @property
     def ok(self) -> bool:
