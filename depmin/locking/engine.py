@@ -35,7 +35,7 @@ from depmin.locking.model import AgentLock, Conflict, FleetLock, LockInput, Opti
 from depmin.locking.resolve import FLEET_WIDE, Engine, Scope, minimal_conflict
 from depmin.locking.verify import Check, Contents, Provides, provides_from_paths, verify
 from depmin.manifest import Fleet
-from depmin.requirements.generated import AgentRequirements
+from depmin.requirements.generated import AgentRequirements, RequirementLine
 
 __all__ = [
     "AgentLock",
@@ -68,12 +68,7 @@ def lock_input(fleet: Fleet, wanted: AgentRequirements, constraints: Sequence[st
         indexes=tuple(dict.fromkeys(url for family in chain for url in family.indexes)),
         find_links=tuple(dict.fromkeys(link for family in chain for link in family.find_links)),
     )
-    checks = tuple(
-        Check(module=module, distribution=line.distribution, source=line.resolution.source)
-        for line in wanted.install
-        if line.resolution is not None
-        for module in line.imports
-    )
+    checks = tuple(check for line in wanted.install for check in _checks(line, agent.ignore_imports))
     return LockInput(
         agent=agent.name,
         family=agent.family,
@@ -83,6 +78,19 @@ def lock_input(fleet: Fleet, wanted: AgentRequirements, constraints: Sequence[st
         checks=checks,
         constraints=tuple(constraints),
     )
+
+
+def _checks(line: RequirementLine, ignored: Sequence[str]) -> list[Check]:
+    """What to find in the locked wheels for one line: its mapping keys, and every dotted module
+    the code imports through it (unless ``agents.<Name>.ignore_imports`` names it or a package above it)."""
+    if line.resolution is None:
+        return []
+    found = dict.fromkeys(line.imports, "")
+    for module, key in line.modules:
+        if module not in found and not any(module == name or module.startswith(name + ".") for name in ignored):
+            found[module] = key
+    source = line.resolution.source
+    return [Check(module=m, distribution=line.distribution, source=source, key=k) for m, k in found.items()]
 
 
 def lock_inputs(
