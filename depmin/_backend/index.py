@@ -12,8 +12,10 @@ holds index URLs with their credentials redacted.
 from __future__ import annotations
 
 import contextlib
+import html
 import http.client
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -107,6 +109,28 @@ class IndexNames:
             self.unreachable.setdefault(redact_url(index.rstrip("/")), why)
         return None
 
+    def files(self, name: str, indexes: Iterable[str]) -> list[tuple[str, str, str, int | None]] | None:
+        """The files of project ``name`` on the first of ``indexes`` that has it, as (filename, URL,
+        sha256, size); files without a sha256 are left out. None when no index could list it."""
+        for index in indexes:
+            if not index.lower().startswith(("http://", "https://")):
+                continue
+            url = f"{index.rstrip('/')}/{name}/"
+            request = _request(urllib.parse.urlparse(url), ())
+            request.add_header("Accept", ACCEPT)
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    kind = response.headers.get("Content-Type", "")
+                    body = response.read(_MAX_PAGE)
+                    base = response.geturl()
+            except urllib.error.HTTPError as exc:
+                exc.close()
+                continue
+            except (OSError, ValueError, http.client.HTTPException):
+                continue
+            return _listing(body, kind, base or url)
+        return None
+
     def _load(self) -> dict[str, object]:
         if self.path is None:
             return {}
@@ -127,3 +151,33 @@ class IndexNames:
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _files.write_atomic(self.path, text)
+
+
+_MAX_PAGE = 32 << 20  # a project page larger than this is cut (PyPI's largest are a few MB)
+_HREF = re.compile(r"""<a\s[^>]*href=["']([^"']+)["']""", re.IGNORECASE)
+
+
+def _listing(body: bytes, kind: str, base: str) -> list[tuple[str, str, str, int | None]]:
+    """A PEP 691 JSON page, or a PEP 503 HTML page (``#sha256=`` fragments), as file tuples."""
+    found: list[tuple[str, str, str, int | None]] = []
+    if "json" in kind:
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return []
+        for item in document.get("files", []) if isinstance(document, dict) else []:
+            if not isinstance(item, dict):
+                continue
+            digest = (item.get("hashes") or {}).get("sha256")
+            filename, href, size = item.get("filename"), item.get("url"), item.get("size")
+            if isinstance(filename, str) and isinstance(href, str) and isinstance(digest, str):
+                found.append(
+                    (filename, urllib.parse.urljoin(base, href), digest, size if isinstance(size, int) else None)
+                )
+        return found
+    for href in _HREF.findall(body.decode("utf-8", "replace")):
+        link, _, fragment = html.unescape(href).partition("#")
+        if fragment.startswith("sha256="):
+            filename = urllib.parse.unquote(link.rsplit("/", 1)[-1])
+            found.append((filename, urllib.parse.urljoin(base, link), fragment.removeprefix("sha256="), None))
+    return found

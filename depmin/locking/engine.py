@@ -32,7 +32,7 @@ from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 from depmin.locking.files import Existing, Target, parse_existing
 from depmin.locking.model import AgentLock, Conflict, FleetLock, LockInput, Options
-from depmin.locking.resolve import FLEET_WIDE, Engine, Scope, minimal_conflict
+from depmin.locking.resolve import FLEET_WIDE, Engine, Scope, Search, minimal_conflict
 from depmin.locking.verify import Check, Contents, Provides, provides_from_paths, verify
 from depmin.manifest import Fleet
 from depmin.requirements.generated import AgentRequirements, RequirementLine
@@ -89,8 +89,11 @@ def _checks(line: RequirementLine, ignored: Sequence[str]) -> list[Check]:
     for module, key in line.modules:
         if module not in found and not any(module == name or module.startswith(name + ".") for name in ignored):
             found[module] = key
-    source = line.resolution.source
-    return [Check(module=m, distribution=line.distribution, source=source, key=k) for m, k in found.items()]
+    source, ambiguous = line.resolution.source, line.resolution.ambiguous
+    return [
+        Check(module=m, distribution=line.distribution, source=source, key=k, ambiguous=ambiguous)
+        for m, k in found.items()
+    ]
 
 
 def lock_inputs(
@@ -135,6 +138,7 @@ def lock_fleet(
     directory: Callable[[str], Path],
     sink: Callable[[AgentLock], None] = lambda result: None,
     exists: Exists | None = None,
+    others: Search | None = None,
 ) -> FleetLock:
     """Lock the ``selected`` agents (``inputs`` holds every agent: the union is fleet-wide).
 
@@ -149,7 +153,7 @@ def lock_fleet(
     """
     started = time.perf_counter()
     check_hashable(inputs.values())
-    engine = Engine(inputs, backend, options, root)
+    engine = Engine(inputs, backend, options, root, others)
     stale = {
         agent: why
         for agent in selected
@@ -161,7 +165,7 @@ def lock_fleet(
         missing = _missing(inputs, exists, options, notes)
         if missing:
             inputs = {name: item for name, item in inputs.items() if name not in missing}
-            engine = Engine(inputs, backend, options, root)
+            engine = Engine(inputs, backend, options, root, others)
             for agent in sorted(missing):
                 if agent in stale:
                     problems = missing[agent]

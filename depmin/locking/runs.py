@@ -25,6 +25,7 @@ from packaging.utils import (
 from depmin import _backend, _files
 from depmin._backend.index import DEFAULT_INDEX, IndexNames
 from depmin.layout import GENERATED_NAME, LOCK_NAME, PYLOCK_NAME, Layout
+from depmin.locking import releases
 from depmin.locking.engine import Exists, lock_fleet, staleness
 from depmin.locking.files import Target
 from depmin.locking.model import AgentLock, FleetLock, LockInput, Options
@@ -74,9 +75,14 @@ def run_lock(
         if progress is not None:
             progress(result.agent, len(finished), len(selected))
 
-    contents = WheelContents(houses, _backend.uv_cache_dir)
-    names = IndexNames(default_cache_dir())
+    cache = default_cache_dir()
+    names = IndexNames(cache)
     exists = exists_on(names, houses)
+    credentials = [url for item in inputs.values() for url in item.target.indexes]
+    fetching, search = releases.edges(cache, names, DEFAULT_INDEX, credentials)
+    fetched = {c.distribution for item in inputs.values() for c in item.checks if c.guessed or c.ambiguous}
+    base = WheelContents(houses, _backend.uv_cache_dir)
+    contents = base if options.offline else fetching(base, fetched)
     with locked(layout):
         result = lock_fleet(
             inputs,
@@ -89,6 +95,7 @@ def run_lock(
             directory=layout.agent_dir,
             sink=sink,
             exists=exists,
+            others=None if options.offline else search,
         )
     names.save()
     if names.unreachable:

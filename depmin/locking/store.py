@@ -162,7 +162,7 @@ class WheelContents:
                 continue
             for candidate in self._candidates(file.url, file.filename):
                 if candidate.is_file():
-                    return _wheel_modules(candidate)
+                    return wheel_modules(candidate)
         unpacked = self._cache().get((release.name, release.version))
         return _unpacked_modules(unpacked) if unpacked is not None else None
 
@@ -185,7 +185,8 @@ class WheelContents:
         return self._unpacked
 
 
-def _wheel_modules(path: Path) -> Provides | None:
+def wheel_modules(path: Path) -> Provides | None:
+    """The modules of the wheel at ``path``; None when it cannot be read as one."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()

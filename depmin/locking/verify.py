@@ -26,6 +26,11 @@ class Check:
     distribution: NormalizedName
     source: str
     key: str = ""  # its [mapping] key (the name the mapping matched); "" when it is ``module``
+    ambiguous: bool = False  # several distributions provide the name
+
+    @property
+    def guessed(self) -> bool:
+        return self.source == "guessed"
 
     @property
     def mapping_key(self) -> str:

@@ -8,16 +8,22 @@ resolution goes through the fake resolver.
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
 from depmin import api
+from depmin._backend.index import IndexNames
 from depmin.layout import Layout
-from depmin.locking import FleetLock, Options, lock_fleet
+from depmin.locking import FleetLock, Options, Target, lock_fleet, releases
 from depmin.locking.files import File, Release
 from depmin.locking.store import WheelContents, read_existing
-from depmin.locking.verify import Check, verify
+from depmin.locking.verify import Check, provides_from_paths, verify
 from tests.locking.fake_uv import FakeUv, dist
+from tests.locking.local_index import serve
 from tests.wheelhouse import Wheel, build_wheelhouse
 
 FLEET = """\
@@ -110,3 +116,43 @@ def test_the_release_with_the_submodule_passes(tmp_path: Path) -> None:
     )
     check = Check(module="plugp.new.device_factory", distribution=release.name, source="mapping", key="plugp")
     assert verify("Old", [check], [release], contents) == ((), ())
+
+
+def test_the_error_names_the_releases_that_provide_the_submodule(tmp_path: Path) -> None:
+    """The search lists the project on a real index on loopback, downloads the newest releases'
+    wheels (hash checked) and reads them."""
+    wheels = [PLUGP_1, PLUGP_2, Wheel("plugp", "3.0", modules={"plugp/__init__.py": ""})]
+    with serve(tmp_path / "index", wheels) as index:
+        names = IndexNames(None)
+        _, search = releases.edges(tmp_path / "cache", names, default=None)
+        target = Target(python="3.11", platform="x86_64-manylinux_2_28", indexes=(index.url,))
+        assert search(canonicalize_name("plugp"), "plugp.new.device_factory", target) == (("2.0",), 3)
+        assert search(canonicalize_name("plugp"), "plugp.nowhere", target) == ((), 3)
+        assert sorted(path.name for path in (tmp_path / "cache" / "wheels").iterdir()) == sorted(
+            w.filename for w in wheels
+        )
+        release = Release(name=canonicalize_name("plugp"), version=Version("1.0"), files=())
+        check = Check(module="plugp.new.device_factory", distribution=release.name, source="mapping", key="plugp")
+        errors, _ = verify("Old", [check], [release], lambda r: provides_from_paths(["plugp/__init__.py"]),
+                           lambda name, module: search(name, module, target))  # fmt: skip
+    assert errors[0].startswith(
+        "Old: import plugp.new.device_factory needs plugp.new, which the locked plugp 1.0 does not have (it has "
+        "plugp) (releases that provide it: plugp 2.0); pin a release"
+    )
+
+
+def test_the_locked_wheel_of_a_guessed_name_is_fetched_to_verify_it(tmp_path: Path) -> None:
+    with serve(tmp_path / "index", [PLUGP_1]) as index:
+        url = f"{index.url.removesuffix('/simple')}/files/{PLUGP_1.filename}"
+        digest = hashlib.sha256((tmp_path / "index" / "files" / PLUGP_1.filename).read_bytes()).hexdigest()
+        release = Release(
+            name=canonicalize_name("plugp"),
+            version=Version("1.0"),
+            files=(File(filename=PLUGP_1.filename, url=url, sha256=digest, size=None),),
+        )
+        fetching, _ = releases.edges(tmp_path / "cache", IndexNames(None), default=None)
+        not_at_hand = WheelContents([])
+        assert fetching(not_at_hand, [])(release) is None  # a name that is neither guessed nor ambiguous
+        found = fetching(not_at_hand, [release.name])(release)
+        assert found is not None and "plugp.old" in found and "plugp.new" not in found
+        assert index.asked("/files/") == [f"/files/{PLUGP_1.filename}"]
