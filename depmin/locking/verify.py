@@ -7,15 +7,18 @@ through namespace directories (``google`` → ``google.cloud`` → ``google.clou
 
 from __future__ import annotations
 
+import contextlib
+import email.parser
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from packaging.utils import NormalizedName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin.locking.files import Release
 
-__all__ = ["Check", "Contents", "Provides", "provides_from_paths", "verify"]
+__all__ = ["Check", "Contents", "Provides", "extras_from_metadata", "provides_from_paths", "verify"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -46,6 +49,8 @@ class Provides:
     regular: frozenset[str]
     namespaces: frozenset[str]
     opaque: frozenset[str] = frozenset()
+    # (extra, distribution it requires), from the wheel's METADATA: ("asyncio", "greenlet")
+    extras: tuple[tuple[str, NormalizedName], ...] = ()
 
     def __contains__(self, module: object) -> bool:
         """``a.b.c`` is provided when the wheel has the module itself (a file, a package or a
@@ -87,6 +92,25 @@ def provides_from_paths(paths: Iterable[str], top_level: Iterable[str] = ()) -> 
     return Provides(frozenset(regular), frozenset(directories - regular - opaque), frozenset(opaque))
 
 
+def extras_from_metadata(text: str) -> tuple[tuple[str, NormalizedName], ...]:
+    """Each extra of a wheel's ``METADATA`` with the distributions it adds, sorted."""
+    message = email.parser.HeaderParser().parsestr(text)
+    found: set[tuple[str, NormalizedName]] = set()
+    for extra in message.get_all("Provides-Extra") or []:
+        for line in message.get_all("Requires-Dist") or []:
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue
+            marker = requirement.marker
+            if marker is None or "extra" not in str(marker):
+                continue
+            with contextlib.suppress(Exception):  # a marker that cannot be evaluated adds nothing
+                if marker.evaluate({"extra": extra}) and not marker.evaluate({"extra": ""}):
+                    found.add((extra, canonicalize_name(requirement.name)))
+    return tuple(sorted(found))
+
+
 Contents = Callable[[Release], "Provides | None"]
 # The other releases of a distribution that provide a module: (versions found, releases searched),
 # newest first; None when they cannot be searched (offline, no index).
@@ -101,6 +125,34 @@ def _elsewhere(check: Check, release: Release, others: Others | None) -> str:
     if versions:
         return f" (releases that provide it: {', '.join(f'{release.name} {v}' for v in versions)})"
     return f" (nor do the {searched} newest releases searched)"
+
+
+def _extras_needed(
+    agent: str, check: Check, known: Mapping[NormalizedName, Provides | None], reported: set[str]
+) -> list[str]:
+    """An imported submodule named like an extra of its distribution (``sqlalchemy.ext.asyncio``,
+    extra ``asyncio``) needs what the extra requires: an error for each such extra whose
+    requirements the lock lacks, from the wheel's METADATA."""
+    modules = known.get(check.distribution)
+    if modules is None or not modules.extras:
+        return []
+    parts = {canonicalize_name(part) for part in check.module.split(".")[1:]}
+    wanted: dict[str, list[str]] = {}
+    for extra, requirement in modules.extras:
+        if canonicalize_name(extra) in parts and requirement not in known:
+            wanted.setdefault(extra, []).append(requirement)
+    errors = []
+    for extra, requirements in sorted(wanted.items()):
+        named = f"{check.distribution}[{extra}]"
+        if named in reported:
+            continue
+        reported.add(named)
+        errors.append(
+            f"{agent}: import {check.module} needs the extra {named}: its METADATA makes the extra require "
+            f"{', '.join(requirements)}, which the lock lacks; add {json.dumps(named)} to "
+            f"agents.{agent}.extra_requirements (or name the module in agents.{agent}.ignore_imports)"
+        )
+    return errors
 
 
 def verify(
@@ -122,6 +174,7 @@ def verify(
         if check.distribution not in known:
             continue  # left out by its marker for this target
         if any(modules is not None and check.module in modules for modules in known.values()):
+            errors.extend(_extras_needed(agent, check, known, reported))
             continue
         modules = known[check.distribution]
         if modules is None:

@@ -156,3 +156,36 @@ def test_the_locked_wheel_of_a_guessed_name_is_fetched_to_verify_it(tmp_path: Pa
         found = fetching(not_at_hand, [release.name])(release)
         assert found is not None and "plugp.old" in found and "plugp.new" not in found
         assert index.asked("/files/") == [f"/files/{PLUGP_1.filename}"]
+
+
+SQL = Wheel(
+    "dmtsql",
+    "2.0",
+    extras=("asyncio", "postgres"),
+    requires=('dmtgreen>=1; extra == "asyncio"', 'dmtpg; extra == "postgres"', "dmttyping"),
+    modules=dict.fromkeys(["dmtsql/__init__.py", "dmtsql/ext/__init__.py", "dmtsql/ext/asyncio/__init__.py"], ""),
+)
+
+
+def _sql_release(tmp_path: Path, name: str = "dmtsql", version: str = "2.0") -> Release:
+    return Release(name=canonicalize_name(name), version=Version(version), files=(
+        File(filename=f"{name}-{version}-py3-none-any.whl", url=f"https://files.example/{name}", sha256="x", size=1),))  # fmt: skip
+
+
+def test_a_submodule_named_like_an_extra_needs_what_the_extra_requires(tmp_path: Path) -> None:
+    house = build_wheelhouse(tmp_path / "wheels", [SQL, Wheel("dmtgreen", "1.0")])
+    contents = WheelContents([house])
+    found = contents(_sql_release(tmp_path))
+    assert found is not None and found.extras == (("asyncio", "dmtgreen"), ("postgres", "dmtpg"))
+    check = Check(module="dmtsql.ext.asyncio", distribution=canonicalize_name("dmtsql"), source="mapping", key="dmtsql")
+    errors, _ = verify("Db", [check], [_sql_release(tmp_path)], contents)
+    assert errors == (
+        "Db: import dmtsql.ext.asyncio needs the extra dmtsql[asyncio]: its METADATA makes the extra require "
+        'dmtgreen, which the lock lacks; add "dmtsql[asyncio]" to agents.Db.extra_requirements (or name the '
+        "module in agents.Db.ignore_imports)",
+    )
+    # with the extra's requirement locked, nothing is missing; the plain package needs no extra
+    locked = [_sql_release(tmp_path), _sql_release(tmp_path, "dmtgreen", "1.0")]
+    assert verify("Db", [check], locked, contents) == ((), ())
+    plain = Check(module="dmtsql", distribution=canonicalize_name("dmtsql"), source="mapping")
+    assert verify("Db", [plain], [_sql_release(tmp_path)], contents) == ((), ())
