@@ -110,7 +110,9 @@ def _print_lock(output: Output, result: FleetLock) -> None:
     changed = [a for a in result.agents if a.state != "fresh"]
     for agent in changed if not output.verbose else result.agents:
         count = f"{len(agent.packages)} distributions" if agent.packages else ""
-        output.print(f"{agent.agent}: {agent.state} ({agent.reason}) {count}".rstrip())
+        # a failure's reason is printed once, with the errors (several agents often share it)
+        reason = "see the errors" if agent.state == "failed" else agent.reason
+        output.print(f"{agent.agent}: {agent.state} ({reason}) {count}".rstrip())
     locked = [a.agent for a in result.agents if a.state == "locked"]
     if locked:
         output.print(f"re-resolved {len(locked)} stale agent(s): {', '.join(locked)}")

@@ -81,6 +81,9 @@ def test_lock_fails_only_the_agents_of_a_missing_name_and_names_the_release_of_a
         (tmp_path / "constraints.txt").write_text("dmtplug<2\n", encoding="utf-8")
         out, err = io.StringIO(), io.StringIO()
         code = main(["--config", str(tmp_path / "agents.toml"), "lock", "--all", "--format", "json"], out=out, err=err)
+        again_out, again_err = io.StringIO(), io.StringIO()
+        again = main(["--config", str(tmp_path / "agents.toml"), "lock", "--all"], out=again_out, err=again_err)
+        asked = index.asked()
     document = json.loads(out.getvalue())
     states = {a["agent"]: a["state"] for a in document["agents"]}
     assert states == {"AlsoLost": "failed", "Fine": "locked", "Lost": "failed", "Old": "failed"}, err.getvalue()
@@ -104,3 +107,9 @@ def test_lock_fails_only_the_agents_of_a_missing_name_and_names_the_release_of_a
     assert document["conflicts"] == []
     assert (tmp_path / "locks" / "Fine" / "requirements.lock").is_file()
     assert not (tmp_path / "locks" / "Lost" / "requirements.lock").exists()
+    # the text report, run again: the missing name once in all the output, from the cached lookup
+    assert again == 1
+    reported = [line for line in again_err.getvalue().splitlines() if not line.startswith("warning:")]
+    assert "\n".join([again_out.getvalue(), *reported]).count("depmin-no-such-dist-xq7") == 1  # (generate warns)
+    assert "Lost: failed (see the errors)" in again_out.getvalue()
+    assert asked.count("/simple/depmin-no-such-dist-xq7/") == 1  # the second run asked the disk cache
