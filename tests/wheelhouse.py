@@ -37,6 +37,7 @@ class Wheel:
     requires: tuple[str, ...] = ()
     modules: Mapping[str, str] = field(default_factory=dict)  # path in the wheel -> text
     top_level: tuple[str, ...] | None = None
+    extras: tuple[str, ...] = ()  # Provides-Extra; their requirements go in ``requires`` with `extra == "x"`
 
     @property
     def filename(self) -> str:
@@ -74,6 +75,7 @@ def build_wheel(directory: Path, wheel: Wheel) -> Path:
     """Write ``wheel`` into ``directory``; return the file's path."""
     dist_info = f"{wheel.name.replace('-', '_')}-{wheel.version}.dist-info"
     metadata = ["Metadata-Version: 2.1", f"Name: {wheel.name}", f"Version: {wheel.version}"]
+    metadata += [f"Provides-Extra: {extra}" for extra in wheel.extras]
     metadata += [f"Requires-Dist: {requirement}" for requirement in wheel.requires]
     pure = wheel.tag.endswith("-any")
     files: dict[str, bytes] = {path: text.encode() for path, text in sorted(wheel.modules.items())}

@@ -283,6 +283,7 @@ def lock_document(done: api.LockResult) -> dict[str, object]:
             name: {v: list(agents) for v, agents in versions.items()} for name, versions in result.divergences.items()
         },
         "written": sorted(str(path) for path, changed in done.written.items() if changed),
+        "notes": list(result.notes),
         "summary": {
             "agents": len(result.agents),
             "distributions": result.distributions,

@@ -53,9 +53,15 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
         output.print(dumps(documents.lock_document(done)))
     else:
         _print_lock(output, result)
-    for agent in result.agents:
-        for problem in agent.problems or ((agent.reason,) if agent.state == "failed" else ()):
-            output.error(redact(problem))
+    # One line per problem: a missing distribution or a family's conflict fails several agents
+    # with the same text.
+    problems = [
+        problem
+        for agent in result.agents
+        for problem in agent.problems or ((agent.reason,) if agent.state == "failed" else ())
+    ]
+    for problem in dict.fromkeys(problems):
+        output.error(redact(problem))
     diverged = bool(result.divergences) and not args.allow_divergence
     return EXIT_OK if result.ok and not diverged else EXIT_FINDINGS
 
@@ -104,7 +110,9 @@ def _print_lock(output: Output, result: FleetLock) -> None:
     changed = [a for a in result.agents if a.state != "fresh"]
     for agent in changed if not output.verbose else result.agents:
         count = f"{len(agent.packages)} distributions" if agent.packages else ""
-        output.print(f"{agent.agent}: {agent.state} ({agent.reason}) {count}".rstrip())
+        # a failure's reason is printed once, with the errors (several agents often share it)
+        reason = "see the errors" if agent.state == "failed" else agent.reason
+        output.print(f"{agent.agent}: {agent.state} ({reason}) {count}".rstrip())
     locked = [a.agent for a in result.agents if a.state == "locked"]
     if locked:
         output.print(f"re-resolved {len(locked)} stale agent(s): {', '.join(locked)}")
@@ -119,6 +127,8 @@ def _print_lock(output: Output, result: FleetLock) -> None:
             f"note: {len(unverified)} import(s) not checked against wheel contents (no wheel on disk; "
             "`depmin wheelhouse` fetches them)" + (": " + ", ".join(unverified) if output.verbose else "")
         )
+    for note in result.notes:
+        output.note(note)
     _print_lock_summary(output, result)
 
 

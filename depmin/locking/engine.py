@@ -16,6 +16,7 @@ resolvers run through :mod:`depmin._backend`; files are read and written by the 
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import time
 from collections import Counter
@@ -27,14 +28,14 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from depmin._backend import Backend, UnsatisfiableError
-from depmin._secrets import redact
+from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 from depmin.locking.files import Existing, Target, parse_existing
 from depmin.locking.model import AgentLock, Conflict, FleetLock, LockInput, Options
-from depmin.locking.resolve import FLEET_WIDE, Engine, Scope, minimal_conflict
+from depmin.locking.resolve import FLEET_WIDE, Engine, Scope, Search, minimal_conflict
 from depmin.locking.verify import Check, Contents, Provides, provides_from_paths, verify
 from depmin.manifest import Fleet
-from depmin.requirements.generated import AgentRequirements
+from depmin.requirements.generated import AgentRequirements, RequirementLine
 
 __all__ = [
     "AgentLock",
@@ -67,12 +68,7 @@ def lock_input(fleet: Fleet, wanted: AgentRequirements, constraints: Sequence[st
         indexes=tuple(dict.fromkeys(url for family in chain for url in family.indexes)),
         find_links=tuple(dict.fromkeys(link for family in chain for link in family.find_links)),
     )
-    checks = tuple(
-        Check(module=module, distribution=line.distribution, source=line.resolution.source)
-        for line in wanted.install
-        if line.resolution is not None
-        for module in line.imports
-    )
+    checks = tuple(check for line in wanted.install for check in _checks(line, agent.ignore_imports))
     return LockInput(
         agent=agent.name,
         family=agent.family,
@@ -82,6 +78,22 @@ def lock_input(fleet: Fleet, wanted: AgentRequirements, constraints: Sequence[st
         checks=checks,
         constraints=tuple(constraints),
     )
+
+
+def _checks(line: RequirementLine, ignored: Sequence[str]) -> list[Check]:
+    """What to find in the locked wheels for one line: its mapping keys, and every dotted module
+    the code imports through it (unless ``agents.<Name>.ignore_imports`` names it or a package above it)."""
+    if line.resolution is None:
+        return []
+    found = dict.fromkeys(line.imports, "")
+    for module, key in line.modules:
+        if module not in found and not any(module == name or module.startswith(name + ".") for name in ignored):
+            found[module] = key
+    source, ambiguous = line.resolution.source, line.resolution.ambiguous
+    return [
+        Check(module=m, distribution=line.distribution, source=source, key=k, ambiguous=ambiguous)
+        for m, k in found.items()
+    ]
 
 
 def lock_inputs(
@@ -125,23 +137,40 @@ def lock_fleet(
     root: Path,
     directory: Callable[[str], Path],
     sink: Callable[[AgentLock], None] = lambda result: None,
+    exists: Exists | None = None,
+    others: Search | None = None,
 ) -> FleetLock:
     """Lock the ``selected`` agents (``inputs`` holds every agent: the union is fleet-wide).
 
     An agent is re-locked when its lock is missing, its input hash differs, or the fleet's pins
     moved under it; ``sink`` receives each new lock as soon as it is made (so an interrupted run
     keeps what it finished). Agents whose locks are current are reported ``fresh``.
+
+    Before anything resolves, ``exists`` (None: skipped) is asked whether each guessed distribution
+    is on the target's indexes: an agent that needs a missing one fails with one error per missing
+    name (naming the import, every agent that needs it and the ``[mapping]`` key), and is left out of
+    the union, so the other agents (of its family too) still lock.
     """
     started = time.perf_counter()
     check_hashable(inputs.values())
-    engine = Engine(inputs, backend, options, root)
+    engine = Engine(inputs, backend, options, root, others)
     stale = {
         agent: why
         for agent in selected
         if (why := _stale(existing.get(agent), inputs[agent], engine.identity, options))
     }
     results: dict[str, AgentLock] = {}
+    notes: list[str] = []
     if stale or _needless_divergence(inputs, existing):
+        missing = _missing(inputs, exists, options, notes)
+        if missing:
+            inputs = {name: item for name, item in inputs.items() if name not in missing}
+            engine = Engine(inputs, backend, options, root, others)
+            for agent in sorted(missing):
+                if agent in stale:
+                    problems = missing[agent]
+                    results[agent] = AgentLock(agent=agent, state="failed", reason=problems[0], problems=problems)
+            stale = {agent: why for agent, why in stale.items() if agent not in missing}
         scopes = _resolve_groups(engine, inputs, existing)
         _moved(scopes, existing, stale)
         for agent in sorted(stale):
@@ -158,7 +187,61 @@ def lock_fleet(
         distributions=len(_versions(inputs, results, existing)),
         backend=engine.identity,
         seconds=time.perf_counter() - started,
+        notes=tuple(notes),
     )
+
+
+# (True: there, False: no index has it, None: unknown; the indexes asked)
+Exists = Callable[[NormalizedName, Target], "tuple[bool | None, tuple[str, ...]]"]
+
+
+def _missing(
+    inputs: Mapping[str, LockInput], exists: Exists | None, options: Options, notes: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """``{agent: errors}`` for the agents that need a guessed distribution their target's indexes
+    do not have; one error per missing distribution, the same text for each of its agents."""
+    wanted: dict[tuple[NormalizedName, Target], dict[str, set[str]]] = {}  # -> import -> agents
+    for agent, item in inputs.items():
+        for check in item.checks:
+            if check.source == "guessed":
+                wanted.setdefault((check.distribution, item.target), {}).setdefault(check.module, set()).add(agent)
+    if not wanted or exists is None:
+        return {}
+    if options.offline:
+        notes.append(
+            f"note: {len({name for name, _ in wanted})} guessed distribution(s) not looked up on the index (--offline)"
+        )
+        return {}
+    found: dict[str, list[str]] = {}
+    unknown = 0
+    order = sorted(wanted, key=lambda key: (key[0], sorted(wanted[key])))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:  # each query waits on the network
+        answers = list(pool.map(lambda key: exists(*key), order))
+    for (name, target), (answer, asked) in zip(order, answers, strict=True):
+        imports = wanted[(name, target)]
+        if answer is None:
+            unknown += 1
+        if answer is not False:
+            continue
+        agents = sorted({agent for group in imports.values() for agent in group})
+        modules = sorted(imports)
+        keys = " or ".join(f'[mapping] {key} = "<distribution>"' for key in dict.fromkeys(map(_key, modules)))
+        where = " or ".join(redact_url(url) for url in asked)
+        error = (
+            f"import {', '.join(modules)} (agents {', '.join(agents)}): depmin guessed the distribution {name}, "
+            f"which is not on {where}; set the distribution that provides it with {keys} in agents.toml "
+            "(or agents.<Name>.mapping)"
+        )
+        for agent in agents:
+            found.setdefault(agent, []).append(error)
+    if unknown:
+        notes.append(f"note: {unknown} guessed distribution(s) not looked up (the index could not be reached)")
+    return {agent: tuple(errors) for agent, errors in found.items()}
+
+
+def _key(module: str) -> str:
+    top = module.split(".", maxsplit=1)[0]
+    return top if top.isidentifier() else json.dumps(top)
 
 
 def _resolve_groups(

@@ -44,7 +44,9 @@ class LockInput:
         document = {
             "schema": SCHEMA,
             "requirements": sorted(self.requirements),
-            "imports": sorted(f"{c.module}={c.distribution}" for c in self.checks),
+            # The mapping keys, not every dotted module: a new submodule import re-verifies at the
+            # next lock or `depmin wheelhouse`, it does not change what resolves.
+            "imports": sorted({f"{c.mapping_key}={c.distribution}" for c in self.checks}),
             "constraints": list(self.constraints),
             "python": self.target.python,
             "platform": self.target.platform,
@@ -97,6 +99,7 @@ class FleetLock:
     distributions: int
     backend: str
     seconds: float
+    notes: tuple[str, ...] = ()  # what was not checked, and why (offline, an index unreachable)
 
     @property
     def ok(self) -> bool:

@@ -25,7 +25,7 @@ from depmin.locking.files import Release, Target, header
 from depmin.locking.model import AgentLock, Conflict, LockInput, Options
 from depmin.locking.verify import Contents, verify
 
-__all__ = ["FLEET_WIDE", "AgentLock", "Conflict", "Engine", "Scope", "minimal_conflict", "redacted"]
+__all__ = ["FLEET_WIDE", "AgentLock", "Conflict", "Engine", "Scope", "Search", "minimal_conflict", "redacted"]
 
 FLEET_WIDE = "fleet-wide (one version of each distribution for every agent of this target)"
 T = TypeVar("T")
@@ -80,9 +80,21 @@ class Scope:
     releases: Mapping[tuple[NormalizedName, Version], Release]
 
 
+# The releases of a distribution that provide a module, for a target: (versions, releases searched)
+Search = Callable[[NormalizedName, str, Target], "tuple[tuple[str, ...], int] | None"]
+
+
 class Engine:
-    def __init__(self, inputs: Mapping[str, LockInput], backend: Backend, options: Options, root: Path) -> None:
+    def __init__(
+        self,
+        inputs: Mapping[str, LockInput],
+        backend: Backend,
+        options: Options,
+        root: Path,
+        others: Search | None = None,
+    ) -> None:
         self.inputs = inputs
+        self.others = others
         self.backend = backend
         self.options = options
         self.root = root  # agents.toml's directory: find_links are relative to it
@@ -249,7 +261,9 @@ class Engine:
                 continue
             packages.append(replace(pin, hashes=hashes))
             releases.append(release)
-        errors, unverified = verify(agent, item.checks, releases, contents)
+        search = self.others
+        others = None if search is None else (lambda name, module: search(name, module, item.target))
+        errors, unverified = verify(agent, item.checks, releases, contents, others)
         problems.extend(errors)
         if problems:
             return AgentLock(

@@ -9,17 +9,30 @@ any point keeps every lock it finished and leaves the others as they were.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
 from depmin import _backend, _files
+from depmin._backend.index import DEFAULT_INDEX, IndexNames
 from depmin.layout import GENERATED_NAME, LOCK_NAME, PYLOCK_NAME, Layout
-from depmin.locking.engine import lock_fleet, staleness
+from depmin.locking import releases
+from depmin.locking.engine import Exists, lock_fleet, staleness
+from depmin.locking.files import Target
 from depmin.locking.model import AgentLock, FleetLock, LockInput, Options
 from depmin.locking.store import WheelContents, locked, read_existing
+from depmin.scanning import default_cache_dir
 
-__all__ = ["LockRun", "check_targets", "lock_status", "run_lock", "wheelhouses"]
+__all__ = ["LockRun", "check_targets", "exists_on", "lock_status", "run_lock", "wheelhouses"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -62,7 +75,14 @@ def run_lock(
         if progress is not None:
             progress(result.agent, len(finished), len(selected))
 
-    contents = WheelContents(houses, _backend.uv_cache_dir)
+    cache = default_cache_dir()
+    names = IndexNames(cache)
+    exists = exists_on(names, houses)
+    credentials = [url for item in inputs.values() for url in item.target.indexes]
+    fetching, search = releases.edges(cache, names, DEFAULT_INDEX, credentials)
+    fetched = {c.distribution for item in inputs.values() for c in item.checks if c.guessed or c.ambiguous}
+    base = WheelContents(houses, _backend.uv_cache_dir)
+    contents = base if options.offline else fetching(base, fetched)
     with locked(layout):
         result = lock_fleet(
             inputs,
@@ -74,8 +94,40 @@ def run_lock(
             root=layout.base,
             directory=layout.agent_dir,
             sink=sink,
+            exists=exists,
+            others=None if options.offline else search,
         )
+    names.save()
+    if names.unreachable:
+        shown = "; ".join(f"{url}: {why}" for url, why in sorted(names.unreachable.items()))
+        result = replace(result, notes=(*result.notes, f"note: index not reachable for name lookups ({shown})"))
     return LockRun(result=result, written=written)
+
+
+def exists_on(names: IndexNames, houses: Sequence[Path], default: str | None = DEFAULT_INDEX) -> Exists:
+    """Is a distribution available to a target: in one of the wheelhouses on disk, or on one of
+    the target's indexes (the families' ``indexes``, then ``default``, the resolvers' default index)?"""
+    local: set[str] = set()
+    for house in houses:
+        with contextlib.suppress(OSError):
+            local.update(name for path in house.iterdir() if (name := _file_name(path.name)))
+
+    def exists(name: NormalizedName, target: Target) -> tuple[bool | None, tuple[str, ...]]:
+        indexes = (*target.indexes, *([default] if default else []))
+        return (True if name in local else names.exists(name, indexes)), indexes
+
+    return exists
+
+
+def _file_name(filename: str) -> str | None:
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[0]
+        if filename.endswith((".tar.gz", ".zip")):
+            return parse_sdist_filename(filename)[0]
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return None
 
 
 def check_targets(layout: Layout, selected: Iterable[str], *, force: bool = False, generated: bool = True) -> None:

@@ -19,7 +19,7 @@ import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -30,7 +30,7 @@ from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.locking.files import Existing, Pinned, Release, parse_existing, parse_files, parse_requirements
 from depmin.locking.listing import REWRITE
-from depmin.locking.verify import Provides, provides_from_paths
+from depmin.locking.verify import Provides, extras_from_metadata, provides_from_paths
 
 __all__ = ["Locked", "WheelContents", "locked", "read_existing", "read_locks"]
 
@@ -162,7 +162,7 @@ class WheelContents:
                 continue
             for candidate in self._candidates(file.url, file.filename):
                 if candidate.is_file():
-                    return _wheel_modules(candidate)
+                    return wheel_modules(candidate)
         unpacked = self._cache().get((release.name, release.version))
         return _unpacked_modules(unpacked) if unpacked is not None else None
 
@@ -185,15 +185,18 @@ class WheelContents:
         return self._unpacked
 
 
-def _wheel_modules(path: Path) -> Provides | None:
+def wheel_modules(path: Path) -> Provides | None:
+    """The modules of the wheel at ``path``; None when it cannot be read as one."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             top = next((n for n in names if n.endswith(".dist-info/top_level.txt")), None)
             top_level = archive.read(top).decode("utf-8", "replace").split() if top else []
+            meta = next((n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
+            metadata = archive.read(meta).decode("utf-8", "replace") if meta else ""
     except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError, zlib.error):
         return None  # not a wheel zipfile can read (truncated, encrypted, an unknown compression)
-    return provides_from_paths(names, top_level)
+    return replace(provides_from_paths(names, top_level), extras=extras_from_metadata(metadata))
 
 
 def _unpacked_modules(info: Path) -> Provides | None:
@@ -201,4 +204,5 @@ def _unpacked_modules(info: Path) -> Provides | None:
     if record is None:
         return None
     paths = [line.split(",", 1)[0] for line in record.splitlines() if line]
-    return provides_from_paths(paths, (_read(info / "top_level.txt") or "").split())
+    found = provides_from_paths(paths, (_read(info / "top_level.txt") or "").split())
+    return replace(found, extras=extras_from_metadata(_read(info / "METADATA") or ""))

@@ -68,6 +68,9 @@ class RequirementLine:
     # (extra, the imported module that implies it), from extras.toml: ("asyncio", "sqlalchemy.ext.asyncio")
     implied_extras: tuple[tuple[str, str], ...] = ()
     range_from: str | None = None  # the hand-written file:line the version range comes from
+    # (dotted module the code imports, its mapping key), for the installed uses: the lock checks
+    # each one against the locked wheels' contents. ("plugp100.new.device_factory", "plugp100")
+    modules: tuple[tuple[str, str], ...] = ()
 
     @property
     def provenance(self) -> str:
@@ -224,8 +227,27 @@ def _decide(
         resolution=resolution,
         implied_extras=implied,
         range_from=None if from_repository is None else from_repository.where,
+        modules=_checked_modules(found, use.kind),
     )
     return line, _bucket(fleet, agent, line)
+
+
+def _checked_modules(
+    found: list[tuple[ExternalImport, str, Resolution]], kind: ImportKind
+) -> tuple[tuple[str, str], ...]:
+    """The dotted modules of the uses that are installed with the line (as strong as its kind, or
+    lazy or stronger), with their mapping keys: a guarded ``yaml.cyaml`` may be absent, a plain
+    ``plugp100.new.device_factory`` may not."""
+    weakest = max(kind_rank(kind), kind_rank("lazy"))
+    return tuple(
+        sorted(
+            {
+                (dotted, resolution.matched)
+                for external, dotted, resolution in found
+                if kind_rank(external.use(dotted).kind) <= weakest
+            }
+        )
+    )
 
 
 def _implied_extras(

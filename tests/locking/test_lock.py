@@ -214,12 +214,11 @@ def test_provides_handles_packages_modules_namespaces_and_extensions() -> None:
         ],
         top_level=["declared"],
     )
-    assert {"yaml", "yaml.constructor", "six", "_cffi_backend", "google.protobuf.json_format"} <= {
-        name
-        for name in ["yaml", "yaml.constructor", "six", "_cffi_backend", "google.protobuf.json_format"]
-        if name in modules
-    }
-    assert "declared" in modules
+    present = ["yaml", "six", "six.moves.urllib", "_cffi_backend", "google.protobuf.json_format", "declared"]
+    assert [name for name in present if name not in modules] == []
+    # a submodule the wheel does not have, under a package it has (the locked release lacks it)
+    assert "yaml.constructor" not in modules and "google.protobuf.compiler" not in modules
+    assert "declared.anything" in modules  # a top_level.txt name without files: nothing to list
     assert "google" in modules  # a namespace directory is there
     assert "google.cloud.storage" not in modules
     assert "pyyaml-6.0" not in modules and "README" not in modules
@@ -234,7 +233,7 @@ def test_verify_names_import_distribution_and_key(tmp_path: Path) -> None:
     )
     checks = [
         Check(module="widget", distribution=canonicalize_name("alpha"), source="mapping"),
-        Check(module="alpha.sub", distribution=canonicalize_name("alpha"), source="guessed"),
+        Check(module="alpha", distribution=canonicalize_name("alpha"), source="guessed"),
         Check(module="winonly", distribution=canonicalize_name("pywin32"), source="bundled"),
     ]
     errors, unverified = verify("A", checks, [release], _lockio.WheelContents([]))
@@ -242,6 +241,17 @@ def test_verify_names_import_distribution_and_key(tmp_path: Path) -> None:
     assert "import widget" in errors[0] and "alpha [mapping]" in errors[0]
     assert '[mapping] widget = "<distribution>"' in errors[0] and "agents.A.mapping" in errors[0]
     assert unverified == ()
+    # a submodule the locked release does not have, under the package it does have
+    sub = Check(module="alpha.sub.part", distribution=canonicalize_name("alpha"), source="guessed", key="alpha")
+    errors, _ = verify("A", [sub], [release], _lockio.WheelContents([]))
+    assert errors == (
+        "A: import alpha.sub.part needs alpha.sub, which the locked alpha 1.0 does not have (it has alpha); pin "
+        "a release that has it (agents.A.extra_requirements), or name the module in agents.A.ignore_imports if "
+        "the package makes it at run time",
+    )
+    # `from alpha import sub`: sub may be an attribute of the package, not a module
+    attribute = Check(module="alpha.sub", distribution=canonicalize_name("alpha"), source="guessed", key="alpha")
+    assert verify("A", [attribute], [release], _lockio.WheelContents([])) == ((), ())
     errors, unverified = verify("A", checks[:1], [release], lambda release: None)
     assert errors == () and unverified == ("widget",)
 
@@ -249,10 +259,11 @@ def test_verify_names_import_distribution_and_key(tmp_path: Path) -> None:
 def test_wheel_contents_reads_uv_cache_archives(tmp_path: Path) -> None:
     info = tmp_path / "archive-v0" / "abc123" / "py_widget-1.0.dist-info"
     info.mkdir(parents=True)
-    (info / "RECORD").write_text("widget/__init__.py,sha256=x,1\npy_widget-1.0.dist-info/RECORD,,\n")
+    record = "widget/__init__.py,sha256=x,1\nwidget/parts.py,sha256=y,1\npy_widget-1.0.dist-info/RECORD,,\n"
+    (info / "RECORD").write_text(record)
     release = _pylock.Release(name=canonicalize_name("py-widget"), version=Version("1.0"), files=())
     found = _lockio.WheelContents([], lambda: tmp_path)(release)
-    assert found is not None and "widget.parts" in found
+    assert found is not None and "widget.parts" in found and "widget.other" not in found
 
 
 @pytest.mark.parametrize(
