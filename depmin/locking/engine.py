@@ -203,7 +203,7 @@ def _missing(
     wanted: dict[tuple[NormalizedName, Target], dict[str, set[str]]] = {}  # -> import -> agents
     for agent, item in inputs.items():
         for check in item.checks:
-            if check.source == "guessed":
+            if check.guessed:
                 wanted.setdefault((check.distribution, item.target), {}).setdefault(check.module, set()).add(agent)
     if not wanted or exists is None:
         return {}

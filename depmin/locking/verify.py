@@ -33,7 +33,9 @@ class Check:
 
     @property
     def guessed(self) -> bool:
-        return self.source == "guessed"
+        """Named by a rule rather than known: a guess, or a family rule's ``google-cloud-<x>``, either of
+        which may not exist on the index or may not provide the module."""
+        return self.source in ("guessed", "family")
 
     @property
     def mapping_key(self) -> str:
