@@ -50,12 +50,12 @@ def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     chain = api.mapper(fleet, python=args.python)
     mapped = {scan.agent: map_imports(fleet, fleet.agent(scan.agent), scan, chain) for scan in result.agents}
     if output.json:
-        for piece in documents.scan_pieces(result, mapped):
+        for piece in documents.scan_pieces(result, mapped, detail=args.detail):
             output.out.write(piece)
         output.print()
     else:
         for agent in result.agents:
-            _print_agent(output, agent, mapped[agent.agent])
+            _print_agent(output, agent, mapped[agent.agent], detail=args.detail)
         output.print(_scan_summary(result))
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
@@ -65,7 +65,7 @@ def _dists(found: tuple[Resolution, ...]) -> str:
     return ", ".join(dict.fromkeys(labels))
 
 
-def _print_agent(output: Output, scan: AgentScan, mapped: Mapped) -> None:
+def _print_agent(output: Output, scan: AgentScan, mapped: Mapped, *, detail: bool = False) -> None:
     output.print(f"{scan.agent}  ({scan.entrypoint}, run as {scan.run_mode}, Python {scan.python})")
     for error in scan.errors:
         output.print(f"  error: {error}")
@@ -84,6 +84,9 @@ def _print_agent(output: Output, scan: AgentScan, mapped: Mapped) -> None:
     ]
     if rows:
         output.table(["  third-party", "kind", "distribution (source)", "first site"], rows)
+    if detail:
+        for ext in scan.third_party:
+            output.print(f"  sites of {ext.module}: " + ", ".join(f"{hop.file}:{hop.line}" for hop in ext.sites))
     _print_findings(output, scan)
     output.print()
 
@@ -165,9 +168,7 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
             )
         changed_count = sum(written.values())
         output.print(f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged")
-    for warning in (generated.guesses, generated.ambiguities):
-        if warning:
-            output.warn(warning)
+    output.warn_all([warning for warning in (generated.guesses, generated.ambiguities) if warning])
     return EXIT_OK if scanned.ok else EXIT_FINDINGS
 
 
@@ -228,12 +229,23 @@ FLEET = Command(
     example="depmin fleet --format json",
     options=no_options,
 )
+
+
+def _scan_command_options(parser: argparse.ArgumentParser) -> None:
+    _scan_options(parser)
+    parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="also list every import site (JSON: each agent's imports and each module's sites)",
+    )
+
+
 SCAN = Command(
     name="scan",
     handler=cmd_scan,
     summary="walk each agent's imports from its entrypoint; list its third-party modules and sites",
     example="depmin scan --agent NLUAgent",
-    options=_scan_options,
+    options=_scan_command_options,
 )
 WHY = Command(
     name="why",
