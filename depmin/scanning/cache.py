@@ -5,7 +5,7 @@ file is read (through :class:`~depmin.scanning.tree.Tree`: regular files inside 
 ``project.max_file_mb``) and parsed at most once per run however many agents reach it; results are
 kept in a persistent cache keyed by the file's content (:mod:`depmin.scanning.cache_file`, a SQLite
 database checked on every read, so a run killed half-way leaves every committed entry intact), and a
-cold cache over many files is filled on both cores, a bounded batch of bytes at a time.
+large frontier of uncached files is parsed on both cores, a bounded batch of bytes at a time.
 """
 
 from __future__ import annotations
