@@ -188,6 +188,8 @@ TOPICS = (
 # shape of the import graph inside common/: out-degree, share of imports within the subpackage,
 # how far back within the subpackage (tuned so an agent reaches tens to a few hundred files)
 COMMON_DEGREE = (0, 0, 1, 1, 1, 2)
+# Share of the files in common/, libs/ and the unreached scripts/tools/archive; services get the rest.
+SHAPES = {"fleet": (0.12, 0.12, 0.08), "plugin": (0.40, 0.30, 0.05)}
 COMMON_LOCAL = 0.55
 COMMON_WINDOW = 8
 KIND_WEIGHTS = (("required", 72), ("optional", 8), ("lazy", 12), ("type_only", 8))
@@ -264,13 +266,14 @@ def _camel(name: str) -> str:
 
 
 class _Tree:
-    def __init__(self, files: int, agents: int, broken: float, seed: int) -> None:
+    def __init__(self, files: int, agents: int, broken: float, seed: int, shape: str = "fleet") -> None:
         if agents < 1 or files < 8 * agents:
             raise SystemExit(f"--files must be at least 8 x --agents ({8 * agents}); got {files}")
         self.rng = random.Random(seed)
         self.target_files = files
         self.n_agents = agents
         self.broken_fraction = broken
+        self.shape = shape
         self.modules: dict[str, Module] = {}
         self.agents: list[AgentSpec] = []
         self.by_domain: dict[str, list[str]] = {}
@@ -301,9 +304,11 @@ class _Tree:
 
     def build(self) -> None:
         n = self.target_files
-        n_common = int(n * 0.12)
-        n_libs = int(n * 0.12)
-        n_orphans = int(n * 0.08)
+        # "plugin": many small services over one large shared core (common + libs: 70% of the files)
+        common, libs, orphans = SHAPES[self.shape]
+        n_common = int(n * common)
+        n_libs = int(n * libs)
+        n_orphans = int(n * orphans)
         n_services = n - n_common - n_libs - n_orphans
         self.build_common(n_common)
         self.build_libs(n_libs)
@@ -792,14 +797,19 @@ def _requirements(names: Iterable[str]) -> str:
     return "".join(f"{dist}\n" for dist in dists)
 
 
-def generate(outdir: Path, *, files: int = 10_000, agents: int = 500, broken: float = 0.3, seed: int = 1) -> Summary:
+def generate(
+    outdir: Path, *, files: int = 10_000, agents: int = 500, broken: float = 0.3, seed: int = 1, shape: str = "fleet"
+) -> Summary:
     """Write the synthetic tree into ``outdir`` (which must not exist or be empty/generated)."""
-    stamp = {"version": GENERATOR_VERSION, "files": files, "agents": agents, "broken": broken, "seed": seed}
+    stamp: dict[str, object] = {"version": GENERATOR_VERSION, "files": files, "agents": agents}
+    stamp.update(broken=broken, seed=seed)
+    if shape != "fleet":  # the default shape's stamp (and tree) are those of earlier versions
+        stamp["shape"] = shape
     if outdir.exists() and any(outdir.iterdir()):
         if not (outdir / STAMP).is_file():
             raise SystemExit(f"{outdir} exists and was not made by synthetic.py; choose another directory")
         shutil.rmtree(outdir)
-    tree = _Tree(files, agents, broken, seed)
+    tree = _Tree(files, agents, broken, seed, shape)
     tree.build()
     outdir.mkdir(parents=True, exist_ok=True)
     total_bytes = 0
@@ -881,9 +891,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents", type=int, default=500, help="number of agents (default 500)")
     parser.add_argument("--broken", type=float, default=0.3, help="fraction of unparseable files (default 0.3)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="fleet",
+        help="fleet: the default split; plugin: ~70%% of the files in one shared core, small services",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
-    summary = generate(args.outdir, files=args.files, agents=args.agents, broken=args.broken, seed=args.seed)
+    summary = generate(
+        args.outdir, files=args.files, agents=args.agents, broken=args.broken, seed=args.seed, shape=args.shape
+    )
     if args.json:
         print(json.dumps(summary.__dict__, indent=1))
     else:

@@ -106,8 +106,8 @@ def scan(
     """Walk each agent's import graph (all agents when ``agents`` is None).
 
     Each file is parsed at most once per call; parse results persist in ``cache_dir`` (default:
-    :func:`depmin.scanning.cache.default_cache_dir`) unless ``use_cache`` is false. When many agents are
-    scanned, every Python file under the root is parsed up front on ``workers`` processes.
+    :func:`depmin.scanning.cache.default_cache_dir`) unless ``use_cache`` is false. A file is parsed when
+    a walk first reaches it (a large frontier on ``workers`` processes); files no agent reaches are not.
     """
     return scan_fleet(fleet, agents, cache_dir=cache_dir, use_cache=use_cache, workers=workers, progress=progress)
 

@@ -84,9 +84,14 @@ def fleet_document(fleet: Fleet) -> dict[str, object]:
     }
 
 
-def scan_pieces(result: api.FleetScan, mapped: Mapping[str, Mapped]) -> Iterator[str]:
-    """``depmin.scan/1`` in pieces, one agent at a time, so a 500-agent fleet never holds its whole JSON
-    in memory; the pieces join to exactly :func:`~depmin.cli.output.dumps` of the whole document."""
+SCAN_SCHEMA = "depmin.scan/2"  # 2: each agent's ``imports`` and each EXTERNAL's ``sites`` only with detail
+
+
+def scan_pieces(result: api.FleetScan, mapped: Mapping[str, Mapped], *, detail: bool = False) -> Iterator[str]:
+    """``depmin.scan/2`` in pieces, one agent at a time, so a 500-agent fleet never holds its whole JSON
+    in memory; the pieces join to exactly :func:`~depmin.cli.output.dumps` of the whole document.
+    The per-site lists (every import site of a closure, every site of a third-party module), which
+    make most of a large fleet's document, are written only with ``detail``."""
     summary = {
         "agents": len(result.agents),
         "agents_with_errors": sum(1 for agent in result.agents if not agent.ok),
@@ -95,17 +100,18 @@ def scan_pieces(result: api.FleetScan, mapped: Mapping[str, Mapped]) -> Iterator
     }
     yield '{"agents":['
     for index, agent in enumerate(result.agents):
-        yield ("," if index else "") + dumps(_agent(agent, mapped[agent.agent]))
+        yield ("," if index else "") + dumps(_agent(agent, mapped[agent.agent], detail=detail))
     # Keys in sorted order, as dumps would write them: "agents" < "schema" < "skipped" < "summary".
-    yield '],"schema":"depmin.scan/1","skipped":' + dumps(list(result.skipped)) + ',"summary":' + dumps(summary) + "}"
+    skipped = dumps(list(result.skipped))
+    yield f'],"schema":"{SCAN_SCHEMA}","skipped":' + skipped + ',"summary":' + dumps(summary) + "}"
 
 
 def _hop(hop: Hop) -> dict[str, object]:
     return {"file": hop.file, "line": hop.line, "module": hop.module}
 
 
-def _agent(scan: AgentScan, mapped: Mapped) -> dict[str, object]:
-    return {
+def _agent(scan: AgentScan, mapped: Mapped, *, detail: bool) -> dict[str, object]:
+    document: dict[str, object] = {
         "agent": scan.agent,
         "entrypoint": scan.entrypoint,
         "python": scan.python,
@@ -113,7 +119,7 @@ def _agent(scan: AgentScan, mapped: Mapped) -> dict[str, object]:
         "run_problems": list(scan.run_problems),
         "errors": list(scan.errors),
         "files": list(scan.files),
-        "third_party": [_third_party(ext, mapped[ext]) for ext in scan.third_party],
+        "third_party": [_third_party(ext, mapped[ext], detail=detail) for ext in scan.third_party],
         "stdlib": list(scan.stdlib),
         "missing_first_party": [
             {"module": u.module, "kind": u.kind, "site": _hop(u.site), "reason": u.reason} for u in scan.missing
@@ -124,7 +130,9 @@ def _agent(scan: AgentScan, mapped: Mapped) -> dict[str, object]:
         "recovered_files": [{"file": r.file, "error": r.error, "line": r.line} for r in scan.recovered],
         "notes": list(scan.notes),
         "shadow_warnings": list(scan.shadow_warnings),
-        "imports": [
+    }
+    if detail:
+        document["imports"] = [
             {
                 "file": r.file,
                 "line": r.line,
@@ -136,19 +144,18 @@ def _agent(scan: AgentScan, mapped: Mapped) -> dict[str, object]:
                 "target": r.target,
             }
             for r in scan.imports
-        ],
-    }
+        ]
+    return document
 
 
-def _third_party(ext: ExternalImport, found: tuple[Resolution, ...]) -> dict[str, object]:
-    return {
+def _third_party(ext: ExternalImport, found: tuple[Resolution, ...], *, detail: bool) -> dict[str, object]:
+    document: dict[str, object] = {
         "module": ext.module,
         "kind": ext.kind,
         "marker": ext.marker,
         "dynamic": ext.dynamic,
         "modules": list(ext.modules),
         "first_site": _hop(ext.first),
-        "sites": [_hop(hop) for hop in ext.sites],
         "distributions": [
             {
                 "import": r.module,
@@ -160,6 +167,9 @@ def _third_party(ext: ExternalImport, found: tuple[Resolution, ...]) -> dict[str
             for r in found
         ],
     }
+    if detail:
+        document["sites"] = [_hop(hop) for hop in ext.sites]
+    return document
 
 
 def why_document(agent: str, module: str, chain: Sequence[Hop] | None) -> dict[str, object]:

@@ -9,12 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["Output", "dumps", "label", "mb", "pct", "shown", "table"]
+__all__ = ["SHOWN_WARNINGS", "Output", "dumps", "label", "mb", "pct", "shortened", "shown", "table"]
+
+SHOWN_WARNINGS = 10  # warnings of one kind shown without -v; the rest are counted
+SHOWN_GROUPS = 3  # agents named in one listing warning without -v
+_KEYS = re.compile(r"agents\.[^\s,]+\.mapping(?:, agents\.[^\s,]+\.mapping)+")
 
 
 class Output:
@@ -41,9 +46,22 @@ class Output:
         self.err.write(f"{label('warning', self.err)} {text}\n")
 
     def scan_notices(self, warnings: Sequence[str], skipped: Sequence[str]) -> None:
-        """What a scan did not read, and a bad parse cache: loud, on stderr, even with --quiet."""
-        for text in (*warnings, *skipped):
-            self.warn(text)
+        """What a scan did not read, and a bad parse cache: loud, on stderr, even with --quiet; past
+        :data:`SHOWN_WARNINGS` of them, the rest are counted (``-v`` shows every one)."""
+        self.warn_all(warnings)
+        self.warn_all(skipped)
+
+    def warn_all(self, texts: Sequence[str]) -> None:
+        """Each warning of ``texts``: the first :data:`SHOWN_WARNINGS` and a count of the others, or
+        every one with ``-v``; a warning that lists many agents is :func:`shortened` the same way."""
+        limit = len(texts) if self.verbose else SHOWN_WARNINGS
+        for text in texts[:limit]:
+            self.warn(text if self.verbose else shortened(text))
+        if len(texts) > limit:
+            self.warn(
+                f"... and {len(texts) - limit} more like these ({len(texts)} in all); -v prints every one, "
+                "--format json lists them"
+            )
 
     def error(self, text: str) -> None:
         """An error always shows, even with --quiet; the exit code says the command failed."""
@@ -133,3 +151,19 @@ def shown(path: Path) -> str:
         return path.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)
+
+
+def shortened(text: str, groups: int = SHOWN_GROUPS) -> str:
+    """A warning that lists findings per agent (``N import(s) ... (A: x; B: y; ...); fix ... under
+    agents.A.mapping, agents.B.mapping for one agent``) with the first ``groups`` agents and a count
+    of the others; any other text as it is."""
+    start, end = text.find(" ("), text.rfind("); ")
+    if start < 0 or end < start:
+        return text
+    listing = text[start + 2 : end].split("; ")
+    if len(listing) <= groups:
+        return text
+    more = len(listing) - groups
+    head = "; ".join(listing[:groups])
+    tail = _KEYS.sub("agents.<agent>.mapping", text[end + 3 :])
+    return f"{text[:start]} ({head}; and {more} more agents: -v or --format json lists all); {tail}"

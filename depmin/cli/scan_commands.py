@@ -52,12 +52,12 @@ def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     hints = read_hints(fleet, (fleet.agent(scan.agent) for scan in result.agents))  # as generate reads them
     mapped = {s.agent: map_imports(fleet, fleet.agent(s.agent), s, chain, hints[s.agent]) for s in result.agents}
     if output.json:
-        for piece in documents.scan_pieces(result, mapped):
+        for piece in documents.scan_pieces(result, mapped, detail=args.detail):
             output.out.write(piece)
         output.print()
     else:
         for agent in result.agents:
-            _print_agent(output, agent, mapped[agent.agent])
+            _print_agent(output, agent, mapped[agent.agent], detail=args.detail)
         output.print(_scan_summary(result))
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
@@ -67,7 +67,7 @@ def _dists(found: tuple[Resolution, ...]) -> str:
     return ", ".join(dict.fromkeys(labels))
 
 
-def _print_agent(output: Output, scan: AgentScan, mapped: Mapped) -> None:
+def _print_agent(output: Output, scan: AgentScan, mapped: Mapped, *, detail: bool = False) -> None:
     output.print(f"{scan.agent}  ({scan.entrypoint}, run as {scan.run_mode}, Python {scan.python})")
     for error in scan.errors:
         output.print(f"  error: {error}")
@@ -86,6 +86,9 @@ def _print_agent(output: Output, scan: AgentScan, mapped: Mapped) -> None:
     ]
     if rows:
         output.table(["  third-party", "kind", "distribution (source)", "first site"], rows)
+    if detail:
+        for ext in scan.third_party:
+            output.print(f"  sites of {ext.module}: " + ", ".join(f"{hop.file}:{hop.line}" for hop in ext.sites))
     _print_findings(output, scan)
     output.print()
 
@@ -167,9 +170,9 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
             )
         changed_count = sum(written.values())
         output.print(f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged")
-    for warning in (generated.guesses, generated.ambiguities, *generated.unclassified):
-        if warning:
-            output.warn(warning)
+    output.warn_all([warning for warning in (generated.guesses, generated.ambiguities) if warning])
+    for line in generated.unclassified:  # each sets exit 1: all of them, never summarised
+        output.warn(line)
     return EXIT_OK if scanned.ok and not generated.unclassified else EXIT_FINDINGS
 
 
@@ -232,12 +235,23 @@ FLEET = Command(
     example="depmin fleet --format json",
     options=no_options,
 )
+
+
+def _scan_command_options(parser: argparse.ArgumentParser) -> None:
+    _scan_options(parser)
+    parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="also list every import site (JSON: each agent's imports and each module's sites)",
+    )
+
+
 SCAN = Command(
     name="scan",
     handler=cmd_scan,
     summary="walk each agent's imports from its entrypoint; list its third-party modules and sites",
     example="depmin scan --agent NLUAgent",
-    options=_scan_options,
+    options=_scan_command_options,
 )
 WHY = Command(
     name="why",

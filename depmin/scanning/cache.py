@@ -5,13 +5,14 @@ file is read (through :class:`~depmin.scanning.tree.Tree`: regular files inside 
 ``project.max_file_mb``) and parsed at most once per run however many agents reach it; results are
 kept in a persistent cache keyed by the file's content (:mod:`depmin.scanning.cache_file`, a SQLite
 database checked on every read, so a run killed half-way leaves every committed entry intact), and a
-cold cache over many files is filled on both cores, a bounded batch of bytes at a time.
+large frontier of uncached files is parsed on both cores, a bounded batch of bytes at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = ["NO_CACHE_DIR", "PARALLEL_THRESHOLD", "Sources", "default_cache_dir"]
 
 PARALLEL_THRESHOLD = 64
 _BATCH_BYTES = 64_000_000  # a cold prefetch holds at most about this much source text at once
+_COMMIT_EVERY = 500  # parse results written to the cache file per transaction
 _SCHEMA = f"depmin {__version__} imports v2"  # bump when extraction results change
 NO_CACHE_DIR = (
     "no parse cache: HOME is unset and the user has no home directory; scanning without one "
@@ -55,13 +57,19 @@ class Sources:
 
     ``tree`` decides what is read (by default any regular file, at most 10 MB). Files it refuses
     are in ``skipped``; ``warnings`` holds the one line about a cache that was bad or unusable.
+    A file is read and parsed when it is first asked for (:meth:`get`), or with the other files of a
+    walk's frontier (:meth:`frontier`), on ``workers`` processes when the batch is large enough.
     """
 
-    def __init__(self, cache_dir: Path | None = None, *, tree: Tree | None = None) -> None:
+    def __init__(self, cache_dir: Path | None = None, *, tree: Tree | None = None, workers: int | None = None) -> None:
         self.tree = tree or Tree.at(Path(os.sep))
         self._memory: dict[Path, FileImports | OSError] = {}
         self._cache = CacheFile(cache_dir) if cache_dir is not None else None
         self._skipped: dict[Path, str] = {}
+        self._by_key: dict[str, FileImports] = {}  # content key -> imports, for same-content files
+        self._workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._uncommitted = 0
         self.hits = 0
         self.parsed = 0
 
@@ -76,8 +84,42 @@ class Sources:
         return tuple(sorted(self._skipped.values()))
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
         if self._cache is not None:
+            self._cache.commit()
             self._cache.close()
+
+    def known(self, path: Path) -> bool:
+        """Whether ``path`` was already read (or refused) in this run."""
+        return path in self._memory
+
+    def frontier(self, paths: Iterable[Path]) -> None:
+        """Read and parse the files of a walk's frontier that are not known yet, in parallel when
+        there are at least :data:`PARALLEL_THRESHOLD` of them (each one alone otherwise, on demand)."""
+        if self._workers <= 1:
+            return
+        unknown = {path for path in paths if path not in self._memory}
+        if len(unknown) >= PARALLEL_THRESHOLD:
+            self.prefetch(unknown)
+
+    def probe(self, paths: Iterable[Path]) -> None:
+        """Check, without reading them, that files nobody asked for could be read; what the tree
+        would refuse is in ``skipped`` with the reason a read would give. A plain readable file
+        (not a symlink, within the size cap) is only ``lstat``-ed, the others go through the tree."""
+        for path in paths:
+            if path in self._memory:
+                continue
+            try:
+                info = path.lstat()
+            except OSError:
+                info = None
+            plain = info is not None and stat.S_ISREG(info.st_mode) and info.st_size <= self.tree.max_bytes
+            if not (plain and os.access(path, os.R_OK)):
+                data = self._read(path)
+                if isinstance(data, OSError):
+                    self._memory[path] = data
 
     def get(self, path: Path) -> FileImports:
         """The imports of ``path``; raises OSError (:class:`NotReadError` for a file the tree refuses)
@@ -90,7 +132,7 @@ class Sources:
             raise found.with_traceback(None)  # the same error each time, not a growing traceback
         return found
 
-    def prefetch(self, paths: Iterable[Path], *, workers: int | None = None) -> None:
+    def prefetch(self, paths: Iterable[Path]) -> None:
         """Fill the cache for many files at once, parsing the unknown ones in parallel."""
         batch: dict[str, tuple[list[Path], bytes]] = {}
         size = 0
@@ -100,9 +142,8 @@ class Sources:
                 self._memory[path] = data
                 continue
             key = _key(data)
-            cached = self._cache.lookup(key, data) if self._cache is not None else None
+            cached = self._lookup(key, data)
             if cached is not None:
-                self.hits += 1
                 self._memory[path] = cached
             elif key in batch:
                 batch[key][0].append(path)
@@ -110,20 +151,37 @@ class Sources:
                 batch[key] = ([path], data)
                 size += len(data)
             if size >= _BATCH_BYTES:
-                self._parse(batch, workers)
+                self._parse(batch)
                 batch, size = {}, 0
-        self._parse(batch, workers)
+        self._parse(batch)
 
-    def _parse(self, batch: dict[str, tuple[list[Path], bytes]], workers: int | None) -> None:
+    def _parse(self, batch: dict[str, tuple[list[Path], bytes]]) -> None:
         if not batch:
             return
         items = sorted(batch.items())
-        results = _extract_many([data for _, (_, data) in items], workers)
+        results = self._extract_many([data for _, (_, data) in items])
         self.parsed += len(results)
         for (key, (same, data)), result in zip(items, results, strict=True):
             self._memory.update(dict.fromkeys(same, result))
             self._store(key, data, result)
-        self._commit()
+
+    def _extract_many(self, blobs: list[bytes]) -> list[FileImports]:
+        if self._workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
+            return [extract(data) for data in blobs]
+        if self._pool is None:  # one pool for the run: starting workers costs more than a batch
+            self._pool = ProcessPoolExecutor(max_workers=self._workers)
+        chunk = max(1, min(32, len(blobs) // (4 * self._workers)))
+        return list(self._pool.map(_extract_one, blobs, chunksize=chunk))
+
+    def _lookup(self, key: str, data: bytes) -> FileImports | None:
+        """The imports of content ``data`` parsed earlier in this run or in the persistent cache."""
+        found = self._by_key.get(key)
+        if found is None and self._cache is not None:
+            found = self._cache.lookup(key, data)
+            if found is not None:
+                self.hits += 1
+                self._by_key[key] = found
+        return found
 
     def _read(self, path: Path) -> bytes | OSError:
         try:
@@ -140,23 +198,22 @@ class Sources:
         if isinstance(data, OSError):
             return data
         key = _key(data)
-        cached = self._cache.lookup(key, data) if self._cache is not None else None
+        cached = self._lookup(key, data)
         if cached is not None:
-            self.hits += 1
             return cached
         result = extract(data, filename=str(path))
         self.parsed += 1
         self._store(key, data, result)
-        self._commit()
         return result
 
     def _store(self, key: str, data: bytes, result: FileImports) -> None:
+        self._by_key[key] = result
         if self._cache is not None:
             self._cache.store(key, data, result)
-
-    def _commit(self) -> None:
-        if self._cache is not None:
-            self._cache.commit()
+            self._uncommitted += 1
+            if self._uncommitted >= _COMMIT_EVERY:  # a run killed half-way keeps what it committed
+                self._cache.commit()
+                self._uncommitted = 0
 
 
 def _key(data: bytes) -> str:
@@ -167,11 +224,3 @@ def _key(data: bytes) -> str:
 
 def _extract_one(data: bytes) -> FileImports:
     return extract(data)
-
-
-def _extract_many(blobs: list[bytes], workers: int | None) -> list[FileImports]:
-    count = workers if workers is not None else min(2, os.cpu_count() or 1)
-    if count <= 1 or len(blobs) < PARALLEL_THRESHOLD:
-        return [extract(data) for data in blobs]
-    with ProcessPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(_extract_one, blobs, chunksize=32))

@@ -1,8 +1,11 @@
 """The scan of a fleet: every chosen agent walked from its entrypoint, sharing one parse cache.
 
-Each file is parsed at most once per scan however many agents reach it; parse results persist across
-runs in a content-keyed cache (:mod:`depmin.scanning.cache`). With more than one agent, the Python
-files under the root are parsed up front on ``workers`` processes.
+Each file is parsed at most once per scan however many agents reach it, when a walk first reaches
+it (a large frontier of unparsed files is parsed on ``workers`` processes); parse results persist
+across runs in a content-keyed cache (:mod:`depmin.scanning.cache`). Files no agent reaches are never
+parsed; with more than one agent they are listed and checked without being read
+(:meth:`~depmin.scanning.cache.Sources.probe`), so a FIFO, an oversized file or a symlink out of the
+root that nobody imports is still in ``skipped``.
 
 The tree is read through :class:`~depmin.scanning.tree.Tree`: what it does not read or follow (a FIFO,
 a file over ``project.max_file_mb``, a symlink out of the root or in a loop, a control character in a
@@ -70,19 +73,19 @@ def scan_fleet(
     tree = Tree.of(fleet.project)
     directory = (cache_dir or default_cache_dir()) if use_cache else None
     warnings = [NO_CACHE_DIR] if use_cache and directory is None else []
-    sources = Sources(directory, tree=tree)
+    sources = Sources(directory, tree=tree, workers=workers)
     skipped: list[str] = []
     finder = Finder(tree)
     try:
-        if len(chosen) > 1:
-            listed = source_files(tree)
-            skipped.extend(listed.skipped)
-            sources.prefetch(listed.files, workers=workers)
         scanned: list[AgentScan] = []
         for agent in chosen:
             scanned.append(scan_agent(fleet, agent, sources, finder=finder))
             if progress is not None:
                 progress(agent.name, len(scanned), len(chosen))
+        if len(chosen) > 1:  # what no agent reached is still checked, not parsed: see the docstring
+            listed = source_files(tree)
+            skipped.extend(listed.skipped)
+            sources.probe(listed.files)
     finally:
         sources.close()
     return FleetScan(

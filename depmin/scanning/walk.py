@@ -94,6 +94,8 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
     while walk.heap:
         rank, _, state = heapq.heappop(walk.heap)
         if state not in walk.done:
+            if not sources.known(state.file):  # parse what the walk is about to reach in one batch
+                sources.frontier((state.file, *(s.file for _, _, s in walk.heap if s not in walk.done)))
             walk.done.add(state)
             _visit(walk, state, rank, is_entry=state.file == walk.entry)
     return walk

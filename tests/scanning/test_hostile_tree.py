@@ -63,7 +63,7 @@ MEMORY = 4 << 30  # the scan of these trees needs far less; reading /dev/zero wo
 
 
 def _fleet(tmp_path: Path, main: str, *, mb: float = 10.0) -> Path:
-    """Two agents (so the whole tree is prefetched as well as walked); Main's entrypoint is ``main``."""
+    """Two agents (so the whole tree is listed and checked as well as walked); Main's entrypoint is ``main``."""
     app = tmp_path / "repo" / "app"
     app.mkdir(parents=True)
     (app / "main.py").write_text(textwrap.dedent(main), encoding="utf-8")
@@ -113,7 +113,7 @@ def test_a_fifo_anywhere_under_the_root_is_reported_and_never_opened_blocking(tm
     config = _fleet(tmp_path, "import zmq\nimport piped\nimport helper\n")
     os.mkfifo(tmp_path / "repo" / "app" / "piped.py")  # imported by Main
     (tmp_path / "repo" / "tools").mkdir()
-    os.mkfifo(tmp_path / "repo" / "tools" / "stray.py")  # imported by nobody: prefetched only
+    os.mkfifo(tmp_path / "repo" / "tools" / "stray.py")  # imported by nobody: only checked, never parsed
     result = _scan_in_child(config)
     assert result["agents"] == {
         "Main": {"errors": [FIFO_ERROR], "files": ["app/helper.py", "app/main.py"], "third_party": ["redis", "zmq"]},

@@ -108,7 +108,7 @@ def test_scan_command_json_and_exit_code(tmp_path: Path) -> None:
     code = main(["--config", str(MINI / "agents.toml"), "scan", "--no-cache", "--format", "json"], out=out)
     assert code == 0
     data = json.loads(out.getvalue())
-    assert data["schema"] == "depmin.scan/1"
+    assert data["schema"] == "depmin.scan/2"
     names = [agent["agent"] for agent in data["agents"]]
     assert names == sorted(EXPECTED, key=names.index)
     main_agent = next(a for a in data["agents"] if a["agent"] == "Main")
