@@ -138,12 +138,15 @@ class NamespaceTable:
 
     def family(self, module: str) -> tuple[str, NormalizedName] | None:
         """``(matched key, distribution)`` by the longest family prefix of ``module``, or None:
-        ``family("azure.storage.queue.aio") == ("azure.storage.queue", "azure-storage-queue")``."""
+        ``family("azure.storage.queue.aio") == ("azure.storage.queue", "azure-storage-queue")``; None for
+        ``azure.storage``, which names a level of the namespace, not a distribution."""
         parts = module.split(".")
         for end in range(len(parts) - 1, 0, -1):
             prefix = ".".join(parts[:end])
             count = self.families.get(prefix)
             if count is not None:
+                if len(parts) - end < count:  # azure.storage: a level of the namespace, no distribution's name
+                    return None
                 taken = [_VERSION_SUFFIX.sub("", part) or part for part in parts[end : end + count]]
                 key = ".".join(parts[: end + len(taken)])
                 return key, canonicalize_name(".".join([prefix, *taken]))

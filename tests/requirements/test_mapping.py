@@ -194,7 +194,9 @@ def test_namespace_imports_match_the_longest_known_prefix(module: str, matched: 
 @pytest.mark.parametrize(
     ("module", "matched", "distribution"),
     [("google", "google", "google"), ("azure", "azure", "azure"), ("google.cloud", "google.cloud", "google-cloud"),
-     ("google.brand_new.x", "google.brand_new", "google-brand-new")],
+     ("google.brand_new.x", "google.brand_new", "google-brand-new"),
+     # a level of a family rule's namespace (azure = 2 parts) names no distribution: not the family's answer
+     ("azure.storage", "azure.storage", "azure-storage")],
 )  # fmt: skip
 def test_bare_namespaces_and_unknown_children_are_guessed(module: str, matched: str, distribution: str) -> None:
     resolution = Mapper().resolve(module)
