@@ -53,20 +53,31 @@ SEED_STACKS: Mapping[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Package:
-    """A locked distribution: version, target-platform wheel size, and what it requires."""
+    """A locked distribution: version, target-platform wheel size (download bytes), its installed bytes
+    when measured (``None``: unknown, counted at the download size), and what it requires."""
 
     name: NormalizedName
     version: str
     size: int
     requires: frozenset[NormalizedName] = frozenset()
+    installed: int | None = None
+
+    @property
+    def stored(self) -> int:
+        """Bytes on a machine's disk once installed: the measured size, else the download size."""
+        return self.size if self.installed is None else self.installed
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FamilyLayer:
     family: str
     packages: tuple[NormalizedName, ...]  # this family's own additions (its parents' come below)
-    bytes: int
+    bytes: int  # download bytes of the additions
     machines: tuple[str, ...]
+    installed_bytes: int = 0  # installed bytes of the additions
+    extends: str | None = None  # the family this layer sits on (agents.toml's, or the derived layer's parent)
+    derived: bool = False  # made by the plan for some agents of ``extends``, not declared in agents.toml
+    agents: tuple[str, ...] = ()  # a derived layer's agents
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -79,15 +90,23 @@ class ServiceImage:
     delta_bytes: int
     unused: tuple[NormalizedName, ...]
     unused_bytes: int
-    total_bytes: int  # family chain + delta: what this image carries
+    total_bytes: int  # family chain + delta: what this image carries (download bytes)
+    installed_bytes: int = 0  # family chain + delta, installed
+    pull_bytes: int = 0  # base image + family chain + delta: what a machine without any layer pulls
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MachineBytes:
     machine: str
-    planned: int
+    planned: int  # download bytes, the schema's figures
     no_families: int  # baseline (a): every service installs everything itself
     seed_families: int  # baseline (b): the seed's fixed family contents
+    floor: int = 0  # every locked distribution of the machine once
+    planned_installed: int = 0  # the same four on disk: installed bytes plus the base images
+    no_families_installed: int = 0
+    seed_families_installed: int = 0
+    floor_installed: int = 0
+    base_images: int = 0  # bytes of the base images the machine's families start from (families.X.base_mb)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -162,7 +181,16 @@ class _Fleet:
     services: list[tuple[str, str]]  # (agent, machine)
 
     def size(self, names: Iterable[NormalizedName]) -> int:
+        """Stored (installed) bytes: what the plan minimises."""
+        return sum(self.packages[n].stored for n in names if n in self.packages)
+
+    def download(self, names: Iterable[NormalizedName]) -> int:
         return sum(self.packages[n].size for n in names if n in self.packages)
+
+    def base(self, agent: str) -> tuple[str, int]:
+        """The agent's base image and its bytes (``families.X.base_mb`` of the chain's root)."""
+        root = self.fleet.family_chain(self.fleet.agents[agent].family)[0]
+        return root.from_image or root.name, int(root.base_mb * 1_000_000)
 
     def below(self, family: str) -> list[tuple[str, str]]:
         return [(a, m) for a, m in self.services if family in self.chain(a)]
@@ -188,19 +216,33 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     planned = _images(view, sets)
     seed = _images(view, seed_families(fleet, packages, view))
     bare = _images(view, {f: set() for f in fleet.families})
+    floor = _floor(view)
     return Plan(
         families=tuple(
             FamilyLayer(
                 family=f,
                 packages=tuple(sorted(sets[f])),
-                bytes=view.size(sets[f]),
+                bytes=view.download(sets[f]),
+                installed_bytes=view.size(sets[f]),
                 machines=tuple(sorted({m for _, m in view.below(f)})),
+                extends=fleet.families[f].extends,
             )
             for f in sorted(sets)
         ),
-        services=planned[1],
+        services=planned.images,
         machines=tuple(
-            MachineBytes(machine=m, planned=planned[0][m], no_families=bare[0][m], seed_families=seed[0][m])
+            MachineBytes(
+                machine=m,
+                planned=planned.download[m],
+                no_families=bare.download[m],
+                seed_families=seed.download[m],
+                floor=floor[m][0],
+                planned_installed=planned.installed[m],
+                no_families_installed=bare.installed[m],
+                seed_families_installed=seed.installed[m],
+                floor_installed=floor[m][1],
+                base_images=planned.bases[m],
+            )
             for m in sorted(fleet.machines)
         ),
         decisions={n: tuple(d) for n, d in sorted(decisions.items())},
@@ -372,10 +414,20 @@ def seed_families(
     return sets
 
 
-def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict[str, int], tuple[ServiceImage, ...]]:
-    per_machine = dict.fromkeys(view.fleet.machines, 0)
+@dataclass(frozen=True, slots=True)
+class _Images:
+    images: tuple[ServiceImage, ...]
+    download: dict[str, int]  # machine -> download bytes of its family layers and service layers
+    installed: dict[str, int]  # machine -> installed bytes of the same, plus its base images
+    bases: dict[str, int]  # machine -> bytes of its base images
+
+
+def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> _Images:
+    download = dict.fromkeys(view.fleet.machines, 0)
     used: dict[str, set[str]] = {m: set() for m in view.fleet.machines}
+    bases: dict[str, dict[str, int]] = {m: {} for m in view.fleet.machines}
     images: list[ServiceImage] = []
+    deltas: dict[str, int] = dict.fromkeys(view.fleet.machines, 0)
     for agent, machine in view.services:
         chain = view.chain(agent)
         baked = set().union(*(sets.get(f, set()) for f in chain))
@@ -383,6 +435,8 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict
         delta = lock - baked
         unused = baked - lock
         used[machine].update(chain)
+        image, base_bytes = view.base(agent)
+        bases[machine][image] = base_bytes
         images.append(
             ServiceImage(
                 agent=agent,
@@ -390,16 +444,38 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict
                 family=chain[-1],
                 chain=tuple(chain),
                 delta=tuple(sorted(delta)),
-                delta_bytes=view.size(delta),
+                delta_bytes=view.download(delta),
                 unused=tuple(sorted(unused)),
                 unused_bytes=view.size(unused),
-                total_bytes=view.size(baked | delta),
+                total_bytes=view.download(baked | delta),
+                installed_bytes=view.size(baked | delta),
+                pull_bytes=base_bytes + view.download(baked | delta),
             )
         )
-        per_machine[machine] += view.size(delta)
+        download[machine] += view.download(delta)
+        deltas[machine] += view.size(delta)
+    installed = {}
     for machine, families in used.items():
-        per_machine[machine] += sum(view.size(sets.get(f, set())) for f in families)
-    return per_machine, tuple(images)
+        download[machine] += sum(view.download(sets.get(f, set())) for f in families)
+        layers = sum(view.size(sets.get(f, set())) for f in families)
+        installed[machine] = deltas[machine] + layers + sum(bases[machine].values())
+    return _Images(
+        images=tuple(images),
+        download=download,
+        installed=installed,
+        bases={m: sum(b.values()) for m, b in bases.items()},
+    )
+
+
+def _floor(view: _Fleet) -> dict[str, tuple[int, int]]:
+    """Per machine, every distribution its services lock stored once (download, installed + bases)."""
+    found = {}
+    for machine in view.fleet.machines:
+        agents = [a for a, m in view.services if m == machine]
+        names = set().union(*(set(view.locks[a]) for a in agents))
+        bases = dict(view.base(a) for a in agents)
+        found[machine] = (view.download(names), view.size(names) + sum(bases.values()))
+    return found
 
 
 def _problems(view: _Fleet) -> list[PlanProblem]:
@@ -424,6 +500,12 @@ def _problems(view: _Fleet) -> list[PlanProblem]:
 def _notes(view: _Fleet) -> list[str]:
     fleet = view.fleet
     notes = []
+    unmeasured = sorted(n for n, p in view.packages.items() if p.installed is None and p.size)
+    if unmeasured:
+        notes.append(
+            f"installed sizes of {len(unmeasured)} distributions are not measured, counted at their download "
+            "size (offline, or not asked); run `depmin plan --measure` to read them from the wheels"
+        )
     for name, family in sorted(fleet.families.items()):
         if not view.below(name):
             notes.append(f"family {name} has no agents")

@@ -57,7 +57,15 @@ def plan_json(plan: Plan) -> dict[str, object]:
         "_generated": f"{MARKER} (`depmin plan`). Do not edit: run `depmin plan`.",
         "schema": "depmin.plan/1",
         "families": {
-            f.family: {"packages": list(f.packages), "bytes": f.bytes, "machines": list(f.machines)}
+            f.family: {
+                "packages": list(f.packages),
+                "bytes": f.bytes,
+                "installed_bytes": f.installed_bytes,
+                "machines": list(f.machines),
+                "extends": f.extends,
+                "derived": f.derived,
+                "agents": list(f.agents),
+            }
             for f in plan.families
         },
         "services": {
@@ -68,11 +76,25 @@ def plan_json(plan: Plan) -> dict[str, object]:
                 "unused": list(s.unused),
                 "unused_bytes": s.unused_bytes,
                 "total_bytes": s.total_bytes,
+                "installed_bytes": s.installed_bytes,
+                "pull_bytes": s.pull_bytes,
             }
             for s in plan.services
         },
         "machines": {
-            m.machine: {"planned": m.planned, "no_families": m.no_families, "seed_families": m.seed_families}
+            m.machine: {
+                "planned": m.planned,
+                "no_families": m.no_families,
+                "seed_families": m.seed_families,
+                "floor": m.floor,
+                "installed": {
+                    "planned": m.planned_installed,
+                    "no_families": m.no_families_installed,
+                    "seed_families": m.seed_families_installed,
+                    "floor": m.floor_installed,
+                    "base_images": m.base_images,
+                },
+            }
             for m in plan.machines
         },
         "problems": [str(problem) for problem in plan.problems],
@@ -86,40 +108,57 @@ def report(plan: Plan) -> str:
         f"<!-- {MARKER} (`depmin plan`). Do not edit. -->",
         "# Layer plan",
         "",
-        "Bytes are the locked wheels' sizes for the target platform. Baseline (a): no family layers, every",
-        "service installs all its locked distributions itself. Baseline (b): the seed's fixed family stacks",
-        "(section C) on the same locks.",
+        "Bytes stored per machine: the locked wheels installed (measured from each wheel's file list, else",
+        "its download size) plus the base images (`families.X.base_mb`). The plan minimises these. Baseline",
+        "(a): no family layers, every service installs all its locked distributions itself. Baseline (b): the",
+        "seed's fixed family stacks (section C) on the same locks. Floor: every locked distribution of the",
+        "machine stored once.",
         "",
-        "| machine | planned | baseline (a) | vs (a) | baseline (b) | vs (b) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| machine | planned | no families (a) | vs (a) | seed families (b) | vs (b) | floor | vs floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for m in plan.machines:
         lines.append(
-            f"| {m.machine} | {_mb(m.planned)} | {_mb(m.no_families)} | {_ratio(m.planned, m.no_families)} "
-            f"| {_mb(m.seed_families)} | {_ratio(m.planned, m.seed_families)} |"
+            f"| {m.machine} | {_mb(m.planned_installed)} | {_mb(m.no_families_installed)} "
+            f"| {_ratio(m.planned_installed, m.no_families_installed)} | {_mb(m.seed_families_installed)} "
+            f"| {_ratio(m.planned_installed, m.seed_families_installed)} | {_mb(m.floor_installed)} "
+            f"| {_ratio(m.planned_installed, m.floor_installed)} |"
         )
+    lines += [
+        "",
+        "Pulled (download bytes of the wheels, without base images):",
+        "",
+        "| machine | planned | no families (a) | seed families (b) | floor |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {m.machine} | {_mb(m.planned)} | {_mb(m.no_families)} | {_mb(m.seed_families)} | {_mb(m.floor)} |"
+        for m in plan.machines
+    ]
     lines += [
         "",
         "## Family layers",
         "",
-        "| family | machines | bytes | distributions |",
-        "| --- | --- | ---: | --- |",
+        "| family | on top of | machines | installed | download | distributions |",
+        "| --- | --- | --- | ---: | ---: | --- |",
     ]
     for f in plan.families:
+        parent = (f.extends or "-") + (" (derived by the plan)" if f.derived else "")
         lines.append(
-            f"| {f.family} | {', '.join(f.machines) or '-'} | {_mb(f.bytes)} | {', '.join(f.packages) or '-'} |"
+            f"| {f.family} | {parent} | {', '.join(f.machines) or '-'} | {_mb(f.installed_bytes)} "
+            f"| {_mb(f.bytes)} | {', '.join(f.packages) or '-'} |"
         )
     lines += [
         "",
         "## Service images",
         "",
-        "| service | machine | family | delta | unused | image |",
-        "| --- | --- | --- | ---: | ---: | ---: |",
+        "| service | machine | family | delta | unused | image installed | pull |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for s in plan.services:
         lines.append(
             f"| {s.agent} | {s.machine} | {s.family} | {_mb(s.delta_bytes)} "
-            f"| {_mb(s.unused_bytes)} | {_mb(s.total_bytes)} |"
+            f"| {_mb(s.unused_bytes)} | {_mb(s.installed_bytes)} | {_mb(s.pull_bytes)} |"
         )
     if plan.problems or plan.notes:
         lines += ["", "## Findings", ""]

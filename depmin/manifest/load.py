@@ -85,7 +85,7 @@ _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes")
 _FAMILY_KEYS = (
     "from", "extends", "machine", "tag", "apt", "gpu", "display", "indexes", "find_links",
-    "description", "notes", "uncertain", "always", "never",
+    "description", "notes", "uncertain", "always", "never", "base_mb",
 )  # fmt: skip
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
@@ -300,6 +300,9 @@ def _family(check: Checker, name: str, table: Mapping[str, object], config_direc
         uncertain=_uncertain(check, table, (*where, "uncertain")),
         always=_checked_strings(check, table, (*where, "always"), grammar.check_distribution),
         never=_checked_strings(check, table, (*where, "never"), grammar.check_distribution),
+        base_mb=check.number(
+            table, (*where, "base_mb"), default=0.0, low=0, high=1_000_000, what="megabytes of the `from` image"
+        ),
     )
 
 

@@ -134,6 +134,7 @@ class Family:
     uncertain: Mapping[str, str] = field(default_factory=_no_strings)
     always: tuple[str, ...] = ()  # distributions always baked into this family's layer
     never: tuple[str, ...] = ()  # distributions never baked into it
+    base_mb: float = 0.0  # size of the `from` image on disk, when known (0: not counted)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
