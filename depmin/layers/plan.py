@@ -39,6 +39,7 @@ __all__ = [
     "ServiceImage",
     "closure",
     "plan_layers",
+    "plan_tree",
     "seed_families",
 ]
 
@@ -200,7 +201,15 @@ class _Fleet:
 
 
 def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
-    """Decide every family layer for the locked agents of ``fleet``; pure and deterministic."""
+    """Decide every family layer for the locked agents of ``fleet``, with the derived layers that save
+    bytes (:mod:`depmin.layers.derive`); pure and deterministic."""
+    from depmin.layers.derive import derive  # noqa: PLC0415 - derive re-plans through this module
+
+    return derive(fleet, locks, plan_tree)
+
+
+def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
+    """Decide every family layer of agents.toml's tree of families, without derived layers."""
     packages, diverged = _packages(locks)
     view = _Fleet(
         fleet=fleet,

@@ -37,8 +37,9 @@ def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[Normalize
     any_entry = {name: entry for agent in sorted(entries) for name, entry in entries[agent].items()}
     files: dict[str, str] = {}
     for layer in plan.families:
-        parent = fleet.families[layer.family].extends
-        title = f"family {layer.family}" + (f" (on top of family {parent})" if parent else "")
+        parent = layer.extends
+        kind = "derived layer" if layer.derived else "family"
+        title = f"{kind} {layer.family}" + (f" (on top of family {parent})" if parent else "")
         files[str(family_lock(layer.family))] = _lock_text(title, layer.packages, any_entry)
     seen: set[str] = set()
     for image in plan.services:

@@ -79,7 +79,7 @@ def parse_fleet(data: bytes, *, path: Path, root: Path | None = None) -> Fleet:
 
 
 _TOP_KEYS = ("project", "policy", "mapping", "layers", "machines", "families", "agents")
-_LAYERS_KEYS = ("max_unused_mb", "size_tolerance")
+_LAYERS_KEYS = ("max_unused_mb", "size_tolerance", "max_derived")
 _PROJECT_KEYS = ("name", "root", "python", "platform", "source_roots", "constraints", "max_file_mb")
 _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes")
@@ -209,7 +209,17 @@ def _layers(check: Checker, table: Mapping[str, object]) -> Layers:
         size_tolerance=check.number(
             table, (*where, "size_tolerance"), default=0.05, low=0, high=10, what="a fraction of the image size"
         ),
+        max_derived=_count(check, table, (*where, "max_derived"), default=4, high=64),
     )
+
+
+def _count(check: Checker, table: Mapping[str, object], where: KeyPath, *, default: int, high: int) -> int:
+    """A whole number in ``[0, high]``."""
+    value = check.number(table, where, default=default, low=0, high=high, what="a whole number")
+    if value != int(value):
+        check.error(where, f"expected a whole number in [0, {high}], got {value!r}; write an integer")
+        return default
+    return int(value)
 
 
 def _mapping(check: Checker, container: Mapping[str, object], where: KeyPath) -> Mapping[str, str]:

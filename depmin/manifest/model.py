@@ -81,6 +81,7 @@ class Layers:
 
     max_unused_mb: float = 100.0
     size_tolerance: float = 0.05
+    max_derived: int = 4  # layers the plan may add on top of a family for the agents sharing a heavy stack
 
     @property
     def max_unused_bytes(self) -> int:

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.utils import NormalizedName, canonicalize_name
 
+from depmin.layers.derive import planned_fleet
 from depmin.layers.plan import Package, PlanProblem, closure, plan_layers
 from depmin.manifest import Fleet, parse_fleet
 
@@ -165,8 +166,9 @@ def test_plan_properties(
         agent: {canonicalize_name(n): _package(n, sizes[n], requires[n]) for n in names}
         for agent, (_, _, names) in locks.items()
     }
-    fleet = _fleet(tmp_path, locks, bound)
-    plan = plan_layers(fleet, packages)
+    declared = _fleet(tmp_path, locks, bound)
+    plan = plan_layers(declared, packages)
+    fleet = planned_fleet(declared, plan)  # the derived layers as families
     merged = {name: p for lock in packages.values() for name, p in lock.items()}
     for layer in plan.families:
         inherited = set().union(*(plan.family_set(f.name) for f in fleet.family_chain(layer.family)))
@@ -178,7 +180,7 @@ def test_plan_properties(
         assert image.unused_bytes <= fleet.layers.max_unused_bytes
     for machine in plan.machines:
         assert machine.planned <= machine.no_families
-    assert plan == plan_layers(fleet, packages)  # deterministic
+    assert plan == plan_layers(declared, packages)  # deterministic
 
 
 def test_suggest_families_clusters_agents_sharing_a_stack(tmp_path: Path) -> None:
