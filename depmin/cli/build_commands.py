@@ -69,6 +69,8 @@ def _print_plan(output: Output, plan: Plan, written: Mapping[Path, bool]) -> Non
     )
     changed = sum(written.values())
     output.print(f"{len(written)} files under locks/: {changed} written, {len(written) - changed} unchanged")
+    for warning in plan.warnings:
+        output.warn(warning)
     for note in plan.notes:
         output.note(f"note: {note}")
 

@@ -22,12 +22,12 @@ Everything here is pure: sizes and dependencies come in as :class:`Package` valu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from depmin.layers.gpu import cuda_warnings, in_gpu_set
 from depmin.manifest import Fleet
-from depmin.requirements.tables import heavy_kind
 
 __all__ = [
     "Decision",
@@ -42,6 +42,8 @@ __all__ = [
     "plan_tree",
     "seed_families",
 ]
+
+CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 
 # The seed's section C, "shared stacks to factor", as fixed family contents (baseline b).
 SEED_STACKS: Mapping[str, tuple[str, ...]] = {
@@ -140,7 +142,8 @@ class Plan:
     machines: tuple[MachineBytes, ...]
     decisions: Mapping[NormalizedName, tuple[Decision, ...]] = field(repr=False)
     problems: tuple[PlanProblem, ...]  # errors: GPU stacks where they must not be
-    notes: tuple[str, ...]  # warnings: unused families, families on another machine
+    notes: tuple[str, ...]  # unused families, families on another machine, derived layers
+    warnings: tuple[str, ...] = ()  # a family's CUDA and its wheels' CUDA disagree, or duplicate each other
 
     def family_set(self, family: str) -> tuple[NormalizedName, ...]:
         return next((f.packages for f in self.families if f.family == family), ())
@@ -168,8 +171,10 @@ def closure(names: Iterable[NormalizedName], packages: Mapping[NormalizedName, P
     return seen
 
 
-def _is_gpu(name: str) -> bool:
-    return heavy_kind(name) == "gpu"
+def _is_gpu(name: str, packages: Mapping[NormalizedName, Package]) -> bool:
+    """In the GPU set (:func:`depmin.layers.gpu.in_gpu_set`); a name not locked counts as its GPU build."""
+    known = packages.get(canonicalize_name(name))
+    return in_gpu_set(canonicalize_name(name), "0" if known is None else known.version)
 
 
 @dataclass
@@ -205,7 +210,9 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     bytes (:mod:`depmin.layers.derive`); pure and deterministic."""
     from depmin.layers.derive import derive  # noqa: PLC0415 - derive re-plans through this module
 
-    return derive(fleet, locks, plan_tree)
+    plan = derive(fleet, locks, plan_tree)
+    versions = {agent: {name: p.version for name, p in lock.items()} for agent, lock in locks.items()}
+    return replace(plan, warnings=tuple(cuda_warnings(fleet, versions)))
 
 
 def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
@@ -370,7 +377,7 @@ def _veto(
 ) -> str | None:
     if unit & never:
         return f"the family's `never` list names {', '.join(sorted(unit & never))}"
-    if not gpu and any(_is_gpu(n) for n in unit):
+    if not gpu and any(_is_gpu(n, view.packages) for n in unit):
         return "a GPU stack never goes into a family without gpu = true"
     if unit & diverged:
         return f"its versions differ across the fleet ({', '.join(sorted(unit & diverged))})"
@@ -490,7 +497,7 @@ def _floor(view: _Fleet) -> dict[str, tuple[int, int]]:
 def _problems(view: _Fleet) -> list[PlanProblem]:
     problems = []
     for name, family in sorted(view.fleet.families.items()):
-        gpu_always = sorted(n for n in family.always if _is_gpu(n))
+        gpu_always = sorted(n for n in family.always if _is_gpu(n, view.packages))
         if gpu_always and not view.fleet.has_gpu(name):
             message = f"family {name} has no GPU, but its `always` list bakes in {', '.join(gpu_always)}"
             problems.append(PlanProblem(agent=None, message=message))
@@ -498,10 +505,16 @@ def _problems(view: _Fleet) -> list[PlanProblem]:
         if agent not in view.fleet.agents:
             continue
         agent_family = view.fleet.agents[agent].family
-        gpu = sorted(n for n in lock if _is_gpu(n))
+        gpu = sorted(n for n in lock if in_gpu_set(n, lock[n].version))
         if gpu and not view.fleet.has_gpu(agent_family):
             more = f" and {len(gpu) - 4} more" if len(gpu) > 4 else ""
             message = f"family {agent_family} has no GPU, but its lock holds {', '.join(gpu[:4])}{more}"
+            if any(n.startswith("torch") for n in lock):
+                root = view.fleet.family_chain(agent_family)[0].name
+                message += (
+                    f'; lock the CPU build: set indexes = ["{CPU_TORCH_INDEX}"] on [families.{root}] '
+                    "and run `depmin lock --all`"
+                )
             problems.append(PlanProblem(agent=agent, message=message))
     return problems
 

@@ -99,6 +99,7 @@ def plan_json(plan: Plan) -> dict[str, object]:
             for m in plan.machines
         },
         "problems": [str(problem) for problem in plan.problems],
+        "warnings": list(plan.warnings),
         "notes": list(plan.notes),
     }
 
@@ -161,9 +162,10 @@ def report(plan: Plan) -> str:
             f"| {s.agent} | {s.machine} | {s.family} | {_mb(s.delta_bytes)} "
             f"| {_mb(s.unused_bytes)} | {_mb(s.installed_bytes)} | {_mb(s.pull_bytes)} |"
         )
-    if plan.problems or plan.notes:
+    if plan.problems or plan.warnings or plan.notes:
         lines += ["", "## Findings", ""]
         lines += [f"- error: {p}" for p in plan.problems]
+        lines += [f"- warning: {w}" for w in plan.warnings]
         lines += [f"- note: {n}" for n in plan.notes]
     return "\n".join(lines) + "\n"
 

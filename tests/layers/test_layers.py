@@ -105,13 +105,19 @@ def test_unused_bound_keeps_a_shared_package_out(tmp_path: Path) -> None:
     assert zmq.reason == "w2 on A would carry 0.0 MB unused (bound: [layers] max_unused_mb = 5e-06)"
 
 
+FIX = (
+    '; lock the CPU build: set indexes = ["https://download.pytorch.org/whl/cpu"] on [families.cpu] '
+    "and run `depmin lock --all`"
+)
+
+
 def test_gpu_stack_in_a_cpu_agent_lock_is_a_problem(tmp_path: Path) -> None:
     locks = {**LOCKS, "s1": ("A", "cpu", {"pyzmq", "torch", "nvidia-cublas-cu12"})}
     plan = plan_layers(_fleet(tmp_path, locks, bound=100), _locks(locks))
     assert plan.problems == (
-        PlanProblem(agent="s1", message="family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch"),
+        PlanProblem(agent="s1", message="family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch" + FIX),
     )
-    assert str(plan.problems[0]) == "s1: family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch"
+    assert str(plan.problems[0]) == "s1: family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch" + FIX
     assert "torch" not in plan.family_set("cpu")
 
 
