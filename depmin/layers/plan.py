@@ -217,7 +217,7 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
 
 def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
     """Decide every family layer of agents.toml's tree of families, without derived layers."""
-    packages, diverged = _packages(locks)
+    packages = _packages(locks)
     view = _Fleet(
         fleet=fleet,
         locks=locks,
@@ -228,7 +228,7 @@ def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]
     decisions: dict[NormalizedName, list[Decision]] = {}
     for family in _parents_first(fleet):
         inherited = set().union(*(sets[f.name] for f in fleet.family_chain(family)[:-1]))
-        sets[family] = _decide(view, family, inherited, diverged, decisions)
+        sets[family] = _decide(view, family, inherited, decisions)
     planned = _images(view, sets)
     seed = _images(view, seed_families(fleet, packages, view))
     bare = _images(view, {f: set() for f in fleet.families})
@@ -267,20 +267,15 @@ def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]
     )
 
 
-def _packages(
-    locks: Mapping[str, Mapping[NormalizedName, Package]],
-) -> tuple[dict[NormalizedName, Package], set[NormalizedName]]:
-    """One package per name (the largest when versions diverge), and the names that diverge."""
+def _packages(locks: Mapping[str, Mapping[NormalizedName, Package]]) -> dict[NormalizedName, Package]:
+    """One package per name: the largest when versions differ (family layers are sized by it)."""
     merged: dict[NormalizedName, Package] = {}
-    diverged: set[NormalizedName] = set()
     for agent in sorted(locks):
         for name, package in sorted(locks[agent].items()):
             known = merged.get(name)
-            if known is not None and known.version != package.version:
-                diverged.add(name)
-            if known is None or package.size > known.size:
+            if known is None or (package.stored, package.version) > (known.stored, known.version):
                 merged[name] = package
-    return merged, diverged
+    return merged
 
 
 def _parents_first(fleet: Fleet) -> list[str]:
@@ -291,7 +286,6 @@ def _decide(
     view: _Fleet,
     family: str,
     inherited: set[NormalizedName],
-    diverged: set[NormalizedName],
     decisions: dict[NormalizedName, list[Decision]],
 ) -> set[NormalizedName]:
     spec = view.fleet.families[family]
@@ -305,14 +299,21 @@ def _decide(
     for service in below:
         for name in view.locks[service[0]]:
             users.setdefault(name, []).append(service)
+    # One layer holds one version: a name whose services below this family lock different versions
+    # stays in their service layers (the fleet may hold torch+cpu in cpu and a CUDA torch in gpu-ada).
+    diverged = {n for n, u in users.items() if len({view.locks[a][n].version for a, _ in u}) > 1}
+    local = {n: view.locks[u[0][0]][n] for n, u in users.items()}  # dependencies as locked below the family
+    gpu_names = {  # at the versions locked below this family: torch+cpu is no GPU library
+        n for n, u in users.items() if any(in_gpu_set(n, view.locks[a][n].version) for a, _ in u)
+    } | {n for n in view.packages if n not in users and _is_gpu(n, view.packages)}
     rejected: dict[NormalizedName, tuple[str, int, int]] = {}
     while True:
         best: tuple[int, NormalizedName, set[NormalizedName], int, int] | None = None
         for name in sorted(n for n, u in users.items() if len(u) >= 2 and n not in chosen and n not in inherited):
-            unit = closure([name], view.packages) - inherited - chosen
+            unit = closure([name], local) - inherited - chosen
             saved = sum(view.size(unit & set(view.locks[a])) for a, _ in below)
             cost = view.size(unit) * machines
-            reason = _veto(view, unit, never, gpu, diverged, unused, below)
+            reason = _veto(view, unit, never, gpu_names if not gpu else set(), diverged, unused, below)
             if reason is None and saved - cost <= 0:
                 reason = "it would cost more bytes than it saves"
             if reason is None:
@@ -370,17 +371,17 @@ def _veto(
     view: _Fleet,
     unit: set[NormalizedName],
     never: set[NormalizedName],
-    gpu: bool,
+    forbidden: set[NormalizedName],
     diverged: set[NormalizedName],
     unused: Mapping[tuple[str, str], int],
     below: list[tuple[str, str]],
 ) -> str | None:
     if unit & never:
         return f"the family's `never` list names {', '.join(sorted(unit & never))}"
-    if not gpu and any(_is_gpu(n, view.packages) for n in unit):
+    if unit & forbidden:
         return "a GPU stack never goes into a family without gpu = true"
     if unit & diverged:
-        return f"its versions differ across the fleet ({', '.join(sorted(unit & diverged))})"
+        return f"its versions differ among the services below the family ({', '.join(sorted(unit & diverged))})"
     bound = view.fleet.layers.max_unused_bytes
     for service in below:
         extra = view.size(unit - set(view.locks[service[0]]))
@@ -453,6 +454,9 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> _Images:
         used[machine].update(chain)
         image, base_bytes = view.base(agent)
         bases[machine][image] = base_bytes
+        own = view.locks[agent]  # the delta at this agent's own versions
+        delta_download = sum(own[n].size for n in delta)
+        delta_stored = sum(own[n].stored for n in delta)
         images.append(
             ServiceImage(
                 agent=agent,
@@ -460,16 +464,16 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> _Images:
                 family=chain[-1],
                 chain=tuple(chain),
                 delta=tuple(sorted(delta)),
-                delta_bytes=view.download(delta),
+                delta_bytes=delta_download,
                 unused=tuple(sorted(unused)),
                 unused_bytes=view.size(unused),
-                total_bytes=view.download(baked | delta),
-                installed_bytes=view.size(baked | delta),
-                pull_bytes=base_bytes + view.download(baked | delta),
+                total_bytes=view.download(baked) + delta_download,
+                installed_bytes=view.size(baked) + delta_stored,
+                pull_bytes=base_bytes + view.download(baked) + delta_download,
             )
         )
-        download[machine] += view.download(delta)
-        deltas[machine] += view.size(delta)
+        download[machine] += delta_download
+        deltas[machine] += delta_stored
     installed = {}
     for machine, families in used.items():
         download[machine] += sum(view.download(sets.get(f, set())) for f in families)
@@ -488,9 +492,10 @@ def _floor(view: _Fleet) -> dict[str, tuple[int, int]]:
     found = {}
     for machine in view.fleet.machines:
         agents = [a for a, m in view.services if m == machine]
-        names = set().union(*(set(view.locks[a]) for a in agents))
+        pins = {(n, p.version): p for a in agents for n, p in view.locks[a].items()}  # each version once
         bases = dict(view.base(a) for a in agents)
-        found[machine] = (view.download(names), view.size(names) + sum(bases.values()))
+        stored = sum(p.stored for p in pins.values()) + sum(bases.values())
+        found[machine] = (sum(p.size for p in pins.values()), stored)
     return found
 
 

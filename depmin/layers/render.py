@@ -34,9 +34,11 @@ def _lock_text(title: str, names: tuple[NormalizedName, ...], entries: Mapping[N
 
 def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[NormalizedName, Pinned]]) -> dict[str, str]:
     """``{path relative to locks/: text}`` for every file the plan writes."""
-    any_entry = {name: entry for agent in sorted(entries) for name, entry in entries[agent].items()}
     files: dict[str, str] = {}
     for layer in plan.families:
+        # The pins of the agents on this layer: the fleet may lock another version of a name elsewhere.
+        below = sorted({s.agent for s in plan.services if layer.family in s.chain} & set(entries))
+        any_entry = {name: entry for agent in below for name, entry in entries[agent].items()}
         parent = layer.extends
         kind = "derived layer" if layer.derived else "family"
         title = f"{kind} {layer.family}" + (f" (on top of family {parent})" if parent else "")

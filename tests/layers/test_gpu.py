@@ -112,3 +112,18 @@ def test_cpu_agents_locking_torch_leak_nothing_of_the_gpu_set_into_cpu(tmp_path:
     plan = plan_layers(fleet, {a: _packages(CPU_TORCH, {"torch": {"sympy", "networkx"}}) for a in ("c1", "c2", "c3")})
     assert plan.problems == ()
     assert plan.family_set("cpu") == ("networkx", "sympy", "torch")
+
+
+def test_cpu_torch_and_cuda_torch_each_go_into_their_own_family(tmp_path: Path) -> None:
+    cuda = {"torch": "2.5.1+cu121", "nvidia-cublas-cu12": "12.1.3.1"}
+    fleet = _fleet(tmp_path, {"c1": "cpu", "c2": "cpu", "g1": "gpu", "g2": "gpu"})
+    locks = {
+        **{a: _packages(CPU_TORCH, {"torch": {"sympy", "networkx"}}) for a in ("c1", "c2")},
+        **{a: _packages(cuda, {"torch": {"nvidia-cublas-cu12"}}) for a in ("g1", "g2")},
+    }
+    plan = plan_layers(fleet, locks)
+    assert plan.family_set("cpu") == ("networkx", "sympy", "torch")
+    assert plan.family_set("gpu") == ("nvidia-cublas-cu12", "torch")
+    assert all(image.delta == () for image in plan.services)
+    [machine] = plan.machines
+    assert machine.floor_installed == 5 * 10_000_000  # torch counted once per version
