@@ -185,6 +185,7 @@ class _Fleet:
     locks: Mapping[str, Mapping[NormalizedName, Package]]
     packages: dict[NormalizedName, Package]
     services: list[tuple[str, str]]  # (agent, machine)
+    cache: dict[str, Mapping[NormalizedName, Package]] = field(default_factory=dict)
 
     def size(self, names: Iterable[NormalizedName]) -> int:
         """Stored (installed) bytes: what the plan minimises."""
@@ -192,6 +193,24 @@ class _Fleet:
 
     def download(self, names: Iterable[NormalizedName]) -> int:
         return sum(self.packages[n].size for n in names if n in self.packages)
+
+    def at(self, family: str) -> Mapping[NormalizedName, Package]:
+        """The distributions as the services below ``family`` lock them: a layer holds their versions."""
+        if family not in self.cache:
+            found = dict(self.packages)
+            for agent, _ in sorted(self.below(family), reverse=True):
+                found.update(self.locks[agent])
+            self.cache[family] = found
+        return self.cache[family]
+
+    def size_in(self, family: str, names: Iterable[NormalizedName]) -> int:
+        """Stored bytes of ``names`` in ``family``'s layer."""
+        packages = self.at(family)
+        return sum(packages[n].stored for n in names if n in packages)
+
+    def download_in(self, family: str, names: Iterable[NormalizedName]) -> int:
+        packages = self.at(family)
+        return sum(packages[n].size for n in names if n in packages)
 
     def base(self, agent: str) -> tuple[str, int]:
         """The agent's base image and its bytes (``families.X.base_mb`` of the chain's root)."""
@@ -238,8 +257,8 @@ def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]
             FamilyLayer(
                 family=f,
                 packages=tuple(sorted(sets[f])),
-                bytes=view.download(sets[f]),
-                installed_bytes=view.size(sets[f]),
+                bytes=view.download_in(f, sets[f]),
+                installed_bytes=view.size_in(f, sets[f]),
                 machines=tuple(sorted({m for _, m in view.below(f)})),
                 extends=fleet.families[f].extends,
             )
@@ -294,7 +313,10 @@ def _decide(
     machines = len({m for _, m in below})
     never = {canonicalize_name(n) for n in spec.never}
     chosen = closure((canonicalize_name(n) for n in spec.always), view.packages) - inherited
-    unused = {s: view.size(chosen | inherited) - view.size((chosen | inherited) & set(view.locks[s[0]])) for s in below}
+    unused = {
+        s: view.size_in(family, chosen | inherited) - view.size_in(family, (chosen | inherited) & set(view.locks[s[0]]))
+        for s in below
+    }
     users: dict[NormalizedName, list[tuple[str, str]]] = {}
     for service in below:
         for name in view.locks[service[0]]:
@@ -311,13 +333,13 @@ def _decide(
         best: tuple[int, NormalizedName, set[NormalizedName], int, int] | None = None
         for name in sorted(n for n, u in users.items() if len(u) >= 2 and n not in chosen and n not in inherited):
             unit = closure([name], local) - inherited - chosen
-            saved = sum(view.size(unit & set(view.locks[a])) for a, _ in below)
-            cost = view.size(unit) * machines
-            reason = _veto(view, unit, never, gpu_names if not gpu else set(), diverged, unused, below)
+            saved = sum(view.size_in(family, unit & set(view.locks[a])) for a, _ in below)
+            cost = view.size_in(family, unit) * machines
+            reason = _veto(view, family, unit, never, gpu_names if not gpu else set(), diverged, unused, below)
             if reason is None and saved - cost <= 0:
                 reason = "it would cost more bytes than it saves"
             if reason is None:
-                reason = _machine_loss(view, unit, below)
+                reason = _machine_loss(view, family, unit, below)
             if reason is not None:
                 rejected[name] = (reason, saved, cost)
                 continue
@@ -328,7 +350,7 @@ def _decide(
         _, name, unit, saved, cost = best
         chosen |= unit
         for service in below:
-            unused[service] += view.size(unit - set(view.locks[service[0]]))
+            unused[service] += view.size_in(family, unit - set(view.locks[service[0]]))
         rejected.pop(name, None)
         for member in sorted(unit - {name}):
             rejected.pop(member, None)
@@ -338,8 +360,8 @@ def _decide(
                     chosen=True,
                     reason=f"a dependency of {name}, baked in with it",
                     users=_names(users.get(member, [])),
-                    saved=sum(view.size({member} & set(view.locks[a])) for a, _ in below),
-                    cost=view.size({member}) * machines,
+                    saved=sum(view.size_in(family, {member} & set(view.locks[a])) for a, _ in below),
+                    cost=view.size_in(family, {member}) * machines,
                 )
             )
         decisions.setdefault(name, []).append(
@@ -369,6 +391,7 @@ def _decide(
 
 def _veto(
     view: _Fleet,
+    family: str,
     unit: set[NormalizedName],
     never: set[NormalizedName],
     forbidden: set[NormalizedName],
@@ -384,7 +407,7 @@ def _veto(
         return f"its versions differ among the services below the family ({', '.join(sorted(unit & diverged))})"
     bound = view.fleet.layers.max_unused_bytes
     for service in below:
-        extra = view.size(unit - set(view.locks[service[0]]))
+        extra = view.size_in(family, unit - set(view.locks[service[0]]))
         if unused[service] + extra > bound:
             return (
                 f"{service[0]} on {service[1]} would carry {(unused[service] + extra) / 1e6:.1f} MB unused "
@@ -393,12 +416,12 @@ def _veto(
     return None
 
 
-def _machine_loss(view: _Fleet, unit: set[NormalizedName], below: list[tuple[str, str]]) -> str | None:
+def _machine_loss(view: _Fleet, family: str, unit: set[NormalizedName], below: list[tuple[str, str]]) -> str | None:
     """No machine may store more than it did without the move: each pays for the layer once."""
     for machine in sorted({m for _, m in below}):
-        saved = sum(view.size(unit & set(view.locks[a])) for a, m in below if m == machine)
-        if saved < view.size(unit):
-            return f"on {machine} it would cost {view.size(unit) - saved} bytes more than it saves"
+        saved = sum(view.size_in(family, unit & set(view.locks[a])) for a, m in below if m == machine)
+        if saved < view.size_in(family, unit):
+            return f"on {machine} it would cost {view.size_in(family, unit) - saved} bytes more than it saves"
     return None
 
 
@@ -455,6 +478,8 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> _Images:
         image, base_bytes = view.base(agent)
         bases[machine][image] = base_bytes
         own = view.locks[agent]  # the delta at this agent's own versions
+        baked_download = sum(view.download_in(f, sets.get(f, set())) for f in chain)
+        baked_stored = sum(view.size_in(f, sets.get(f, set())) for f in chain)
         delta_download = sum(own[n].size for n in delta)
         delta_stored = sum(own[n].stored for n in delta)
         images.append(
@@ -466,18 +491,18 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> _Images:
                 delta=tuple(sorted(delta)),
                 delta_bytes=delta_download,
                 unused=tuple(sorted(unused)),
-                unused_bytes=view.size(unused),
-                total_bytes=view.download(baked) + delta_download,
-                installed_bytes=view.size(baked) + delta_stored,
-                pull_bytes=base_bytes + view.download(baked) + delta_download,
+                unused_bytes=sum(view.size_in(f, sets.get(f, set()) - lock) for f in chain),
+                total_bytes=baked_download + delta_download,
+                installed_bytes=baked_stored + delta_stored,
+                pull_bytes=base_bytes + baked_download + delta_download,
             )
         )
         download[machine] += delta_download
         deltas[machine] += delta_stored
     installed = {}
     for machine, families in used.items():
-        download[machine] += sum(view.download(sets.get(f, set())) for f in families)
-        layers = sum(view.size(sets.get(f, set())) for f in families)
+        download[machine] += sum(view.download_in(f, sets.get(f, set())) for f in families)
+        layers = sum(view.size_in(f, sets.get(f, set())) for f in families)
         installed[machine] = deltas[machine] + layers + sum(bases[machine].values())
     return _Images(
         images=tuple(images),

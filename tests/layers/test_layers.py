@@ -186,6 +186,12 @@ def test_plan_properties(
         assert image.unused_bytes <= fleet.layers.max_unused_bytes
     for machine in plan.machines:
         assert machine.planned <= machine.no_families
+        assert machine.planned_installed <= machine.no_families_installed
+        on = [a for a, (m, _, _) in locks.items() if m == machine.machine]
+        floor = sum(sizes[n] for n in set().union(*(locks[a][2] for a in on)))  # computed here, not by the plan
+        bare = sum(sizes[n] for a in on for n in locks[a][2])
+        assert machine.floor_installed == floor <= machine.planned_installed
+        assert machine.no_families_installed == bare
     assert plan == plan_layers(declared, packages)  # deterministic
 
 
