@@ -14,6 +14,7 @@ from depmin.layers.plan import Plan
 from depmin.layout import PLAN_JSON, PLAN_MD, SERVICE_LOCK_NAME, family_lock
 from depmin.locking.files import Pinned, render_requirements
 from depmin.manifest import Fleet
+from depmin.requirements.tables import heavy_kind
 
 __all__ = ["drift", "explain", "explain_json", "plan_json", "render_all"]
 
@@ -164,12 +165,39 @@ def report(plan: Plan) -> str:
             f"| {s.agent} | {s.machine} | {s.family} | {_mb(s.delta_bytes)} "
             f"| {_mb(s.unused_bytes)} | {_mb(s.installed_bytes)} | {_mb(s.pull_bytes)} |"
         )
+    lines += _heavy_stacks(plan)
     if plan.problems or plan.warnings or plan.notes:
         lines += ["", "## Findings", ""]
         lines += [f"- error: {p}" for p in plan.problems]
         lines += [f"- warning: {w}" for w in plan.warnings]
         lines += [f"- note: {n}" for n in plan.notes]
     return "\n".join(lines) + "\n"
+
+
+def _heavy_stacks(plan: Plan) -> list[str]:
+    """Per family, each heavy framework the plan baked in or kept out, why, and the bytes of the choice."""
+    rows = []
+    for name, decisions in sorted(plan.decisions.items()):
+        if heavy_kind(name) is None or name.startswith(("nvidia-", "cuda-")):
+            continue
+        for d in sorted(decisions, key=lambda d: d.family):
+            verdict = "in" if d.chosen else "out"
+            rows.append(
+                f"| {d.family} | {name} | {verdict} | {d.reason} | {len(d.users)} | {_mb(d.saved)} | {_mb(d.cost)} |"
+            )
+    if not rows:
+        return []
+    return [
+        "",
+        "## Heavy stacks: in or out, and why",
+        "",
+        "Saved: installed bytes the services below the family would not carry; cost: the layer's copies, one",
+        "per machine. A stack kept out because of the family's non-users may sit in a derived layer (above).",
+        "",
+        "| family | stack | layer | reason | services using it | saved | cost |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: |",
+        *rows,
+    ]
 
 
 def _ratio(planned: int, baseline: int) -> str:

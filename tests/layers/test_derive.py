@@ -95,7 +95,10 @@ def test_derived_layer_files_say_what_a_renderer_builds(tmp_path: Path) -> None:
     lock = files["_families/gpu-torch/requirements.lock"]
     assert "derived layer gpu-torch (on top of family gpu)" in lock
     assert "torch==1.0" in lock and "numpy" not in lock
-    assert "gpu-torch | gpu (derived by the plan)" in report(plan)
+    text = report(plan)
+    assert "gpu-torch | gpu (derived by the plan)" in text
+    assert "| gpu | torch | out | plain0 on A would carry 1500.0 MB unused" in text
+    assert "| gpu-torch | torch | in | shared by 3 services | 3 | 4,500.0 MB | 1,500.0 MB |" in text
     built = planned_fleet(fleet, plan)
     assert built.agents["torch1"].family == "gpu-torch" and built.agents["plain1"].family == "gpu"
     assert [f.name for f in built.family_chain("gpu-torch")] == ["gpu", "gpu-torch"]
