@@ -230,10 +230,11 @@ def wheelhouse(
     return locking.fill_wheelhouse(_layout(fleet), inputs, agents, label=label, directory=directory, timeout=timeout)
 
 
-def plan(fleet: Fleet, *, locks_dir: Path | None = None) -> PlanResult:
+def plan(fleet: Fleet, *, locks_dir: Path | None = None, measure: bool = False) -> PlanResult:
     """Decide the family layers from the committed locks alone (``locks/<Agent>/requirements.lock``
-    and ``pylock.toml``); raises DepminError naming the agents without locks."""
-    return layers.plan_from_locks(_layout(fleet, locks_dir), fleet)
+    and ``pylock.toml``); raises DepminError naming the agents without locks. ``measure`` reads the
+    installed size of every wheel not yet measured from its index (HTTP Range requests of its tail)."""
+    return layers.plan_from_locks(_layout(fleet, locks_dir), fleet, fetch=measure)
 
 
 def explain_plan(fleet: Fleet, planned: PlanResult, scanned: FleetScan | None = None) -> tuple[str, ...]:
@@ -275,7 +276,8 @@ def write_plan(
 ) -> dict[Path, bool]:
     """Write the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``;
     refuses (before writing anything) to replace a file depmin did not write, unless ``force``."""
-    return layers.write_plan(_layout(fleet, locks_dir), fleet, result.plan, result.entries, force=force)
+    layout = _layout(fleet, locks_dir)
+    return layers.write_plan(layout, fleet, result.plan, result.entries, force=force, installed=result.installed)
 
 
 def render_dockerfiles(

@@ -30,6 +30,24 @@ target "family-cpu-audio" {
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
+target "family-cpu-audio-scipy" {
+  context = ".."
+  dockerfile = "dockerfiles/base/cpu-audio-scipy.Dockerfile"
+  tags = ["${REGISTRY}/ai-base:cpu-audio-scipy"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-audio-scipy"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-audio-scipy,mode=max"]
+  contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
+}
+
+target "family-cpu-scipy" {
+  context = ".."
+  dockerfile = "dockerfiles/base/cpu-scipy.Dockerfile"
+  tags = ["${REGISTRY}/ai-base:cpu-scipy"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-scipy"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-scipy,mode=max"]
+  contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
+}
+
 target "family-cpu-web" {
   context = "${CONTEXT}"
   dockerfile = "dockerfiles/base/cpu-web.Dockerfile"
@@ -62,6 +80,24 @@ target "family-gpu-ada-audio" {
   tags = ["${REGISTRY}/ai-system-base:cuda12.3-ada-py311-audio"]
   cache-from = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-audio"]
   cache-to = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-audio,mode=max"]
+  contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
+}
+
+target "family-gpu-ada-audio-ctranslate2" {
+  context = ".."
+  dockerfile = "dockerfiles/base/gpu-ada-audio-ctranslate2.Dockerfile"
+  tags = ["${REGISTRY}/ai-base:gpu-ada-audio-ctranslate2"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-audio-ctranslate2"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-audio-ctranslate2,mode=max"]
+  contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
+}
+
+target "family-gpu-ada-scipy" {
+  context = ".."
+  dockerfile = "dockerfiles/base/gpu-ada-scipy.Dockerfile"
+  tags = ["${REGISTRY}/ai-base:gpu-ada-scipy"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-scipy"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-scipy,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
@@ -134,7 +170,7 @@ target "affectiveprocessingcenter" {
   tags = ["${REGISTRY}/affectiveprocessingcenter:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-affectiveprocessingcenter"]
   cache-to = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-affectiveprocessingcenter,mode=max"]
-  contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
+  contexts = { "depmin/family-gpu-ada-scipy:current" = "target:family-gpu-ada-scipy" }
 }
 
 target "agenttrustscorer" {
@@ -233,7 +269,7 @@ target "cognitivemodelagent" {
   tags = ["${REGISTRY}/cognitivemodelagent:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-cognitivemodelagent"]
   cache-to = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-cognitivemodelagent,mode=max"]
-  contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
+  contexts = { "depmin/family-gpu-ada-scipy:current" = "target:family-gpu-ada-scipy" }
 }
 
 target "crossmachinegpuscheduler" {
@@ -341,7 +377,7 @@ target "fusedaudiopreprocessor" {
   tags = ["${REGISTRY}/fusedaudiopreprocessor:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/fusedaudiopreprocessor:buildcache-fusedaudiopreprocessor"]
   cache-to = ["type=registry,ref=${REGISTRY}/fusedaudiopreprocessor:buildcache-fusedaudiopreprocessor,mode=max"]
-  contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
+  contexts = { "depmin/family-cpu-audio-scipy:current" = "target:family-cpu-audio-scipy" }
 }
 
 target "gottotagent" {
@@ -386,7 +422,7 @@ target "learningopportunitydetector" {
   tags = ["${REGISTRY}/learningopportunitydetector:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/learningopportunitydetector:buildcache-learningopportunitydetector"]
   cache-to = ["type=registry,ref=${REGISTRY}/learningopportunitydetector:buildcache-learningopportunitydetector,mode=max"]
-  contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
+  contexts = { "depmin/family-cpu-scipy:current" = "target:family-cpu-scipy" }
 }
 
 target "memoryfusionhub-mainpc" {
@@ -476,7 +512,7 @@ target "realtimeaudiopipeline" {
   tags = ["${REGISTRY}/realtimeaudiopipeline:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/realtimeaudiopipeline:buildcache-realtimeaudiopipeline"]
   cache-to = ["type=registry,ref=${REGISTRY}/realtimeaudiopipeline:buildcache-realtimeaudiopipeline,mode=max"]
-  contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
+  contexts = { "depmin/family-gpu-ada-audio-ctranslate2:current" = "target:family-gpu-ada-audio-ctranslate2" }
 }
 
 target "realtimeaudiopipelinepc2" {
@@ -521,7 +557,7 @@ target "sttservice" {
   tags = ["${REGISTRY}/sttservice:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/sttservice:buildcache-sttservice"]
   cache-to = ["type=registry,ref=${REGISTRY}/sttservice:buildcache-sttservice,mode=max"]
-  contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
+  contexts = { "depmin/family-gpu-ada-audio-ctranslate2:current" = "target:family-gpu-ada-audio-ctranslate2" }
 }
 
 target "selfhealingsupervisor-mainpc" {
@@ -737,7 +773,7 @@ target "voiceprofilingagent" {
   tags = ["${REGISTRY}/voiceprofilingagent:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/voiceprofilingagent:buildcache-voiceprofilingagent"]
   cache-to = ["type=registry,ref=${REGISTRY}/voiceprofilingagent:buildcache-voiceprofilingagent,mode=max"]
-  contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
+  contexts = { "depmin/family-cpu-scipy:current" = "target:family-cpu-scipy" }
 }
 
 target "wakeworddetector" {
@@ -746,11 +782,11 @@ target "wakeworddetector" {
   tags = ["${REGISTRY}/wakeworddetector:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/wakeworddetector:buildcache-wakeworddetector"]
   cache-to = ["type=registry,ref=${REGISTRY}/wakeworddetector:buildcache-wakeworddetector,mode=max"]
-  contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
+  contexts = { "depmin/family-cpu-audio-scipy:current" = "target:family-cpu-audio-scipy" }
 }
 
 group "MainPC" {
-  targets = ["family-cpu", "family-cpu-audio", "family-cpu-web", "family-cuda-runtime", "family-gpu-ada", "family-gpu-ada-audio", "family-gpu-ada-vision", "activelearningmonitor", "advancedcommandhandler", "affectiveprocessingcenter", "audiocapture", "chainofthoughtagent", "chitchatagent", "cloudtranslationservice", "codegenerator", "cognitivemodelagent", "crossmachinegpuscheduler", "dynamicidentityagent", "emotionengine", "emotionsynthesisagent", "empathyagent", "executor", "facerecognitionagent", "feedbackhandler", "fusedaudiopreprocessor", "gottotagent", "humanawarenessagent", "intentionvalidatoragent", "learningmanager", "learningopportunitydetector", "memoryfusionhub-mainpc", "modelopscoordinator", "moodtrackeragent", "nluagent", "observabilitydashboardapi", "predictivehealthmonitor", "proactiveagent", "realtimeaudiopipeline", "responder", "sttservice", "selfhealingsupervisor-mainpc", "serviceregistry", "smarthomeagent", "streaminginterrupthandler", "streaminglanguageanalyzer", "streamingspeechrecognition", "streamingttsagent", "streamingtranslationproxy", "systemdigitaltwin", "ttsservice", "tinyllamaserviceenhanced", "tonedetector", "unifiedobservabilitycenter-mainpc", "unifiedsystemagent", "voiceprofilingagent", "wakeworddetector"]
+  targets = ["family-cpu", "family-cpu-audio", "family-cpu-audio-scipy", "family-cpu-scipy", "family-cpu-web", "family-cuda-runtime", "family-gpu-ada", "family-gpu-ada-audio", "family-gpu-ada-audio-ctranslate2", "family-gpu-ada-scipy", "family-gpu-ada-vision", "activelearningmonitor", "advancedcommandhandler", "affectiveprocessingcenter", "audiocapture", "chainofthoughtagent", "chitchatagent", "cloudtranslationservice", "codegenerator", "cognitivemodelagent", "crossmachinegpuscheduler", "dynamicidentityagent", "emotionengine", "emotionsynthesisagent", "empathyagent", "executor", "facerecognitionagent", "feedbackhandler", "fusedaudiopreprocessor", "gottotagent", "humanawarenessagent", "intentionvalidatoragent", "learningmanager", "learningopportunitydetector", "memoryfusionhub-mainpc", "modelopscoordinator", "moodtrackeragent", "nluagent", "observabilitydashboardapi", "predictivehealthmonitor", "proactiveagent", "realtimeaudiopipeline", "responder", "sttservice", "selfhealingsupervisor-mainpc", "serviceregistry", "smarthomeagent", "streaminginterrupthandler", "streaminglanguageanalyzer", "streamingspeechrecognition", "streamingttsagent", "streamingtranslationproxy", "systemdigitaltwin", "ttsservice", "tinyllamaserviceenhanced", "tonedetector", "unifiedobservabilitycenter-mainpc", "unifiedsystemagent", "voiceprofilingagent", "wakeworddetector"]
 }
 
 group "PC2" {

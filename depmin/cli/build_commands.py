@@ -26,7 +26,7 @@ __all__ = ["CHECK", "DOCKERFILES", "PLAN"]
 def cmd_plan(args: argparse.Namespace, output: Output) -> int:
     """Decide the family layers from the locks; write family and delta locks and the report."""
     fleet = load(args)
-    result = api.plan(fleet)
+    result = api.plan(fleet, measure=args.measure)
     plan = result.plan
     if args.explain:
         name = canonicalize_name(args.explain)
@@ -52,16 +52,26 @@ def cmd_plan(args: argparse.Namespace, output: Output) -> int:
 
 def _print_plan(output: Output, plan: Plan, written: Mapping[Path, bool]) -> None:
     rows = [
-        [m.machine, mb(m.planned), mb(m.no_families), mb(m.seed_families), pct(m.planned, m.no_families)]
+        [
+            m.machine,
+            mb(m.planned_installed),
+            mb(m.no_families_installed),
+            mb(m.seed_families_installed),
+            mb(m.floor_installed),
+            pct(m.planned_installed, m.floor_installed),
+        ]
         for m in plan.machines
     ]
-    output.table(["machine", "planned", "no families (a)", "seed families (b)", "planned/(a)"], rows)
+    output.print("bytes stored per machine (installed, with base images):")
+    output.table(["machine", "planned", "no families (a)", "seed families (b)", "floor", "planned/floor"], rows)
     output.table(
-        ["family", "bytes", "distributions"],
-        [[f.family, mb(f.bytes), ", ".join(f.packages) or "-"] for f in plan.families],
+        ["family", "on top of", "installed", "distributions"],
+        [[f.family, f.extends or "-", mb(f.installed_bytes), ", ".join(f.packages) or "-"] for f in plan.families],
     )
     changed = sum(written.values())
     output.print(f"{len(written)} files under locks/: {changed} written, {len(written) - changed} unchanged")
+    for warning in plan.warnings:
+        output.warn(warning)
     for note in plan.notes:
         output.note(f"note: {note}")
 
@@ -95,6 +105,12 @@ def _suggest(fleet: Fleet, output: Output) -> int:
 
 def _plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", metavar="DIST", help="say why DIST is or is not in a family layer")
+    parser.add_argument(
+        "--measure",
+        action="store_true",
+        help="read installed sizes of wheels not yet measured from their index (HTTP Range requests of "
+        "each wheel's tail) into locks/installed-sizes.json",
+    )
     force(parser)
     parser.add_argument(
         "--suggest-families",

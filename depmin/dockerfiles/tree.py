@@ -15,6 +15,7 @@ from depmin import _files
 from depmin.dockerfiles.render import DEFAULT_REGISTRY, BuildInputs, render_tree
 from depmin.errors import ConfigError, Problem
 from depmin.layers import Plan
+from depmin.layers.derive import planned_fleet
 from depmin.layout import Layout
 from depmin.locking.listing import parse_files
 from depmin.manifest import Fleet
@@ -66,6 +67,7 @@ def build_tree(
     fleet: Fleet, plan: Plan, files: Mapping[str, tuple[str, ...]], *, registry: str = DEFAULT_REGISTRY
 ) -> dict[str, str]:
     """``{path relative to dockerfiles/: text}``; ``files`` maps each agent to its first-party closure."""
+    fleet = planned_fleet(fleet, plan)  # the plan's derived layers are built like declared families
     apt: dict[str, tuple[str, ...]] = {}
     for layer in plan.families:
         deltas = [n for s in plan.services if s.family == layer.family for n in s.delta]

@@ -22,12 +22,12 @@ Everything here is pure: sizes and dependencies come in as :class:`Package` valu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from depmin.layers.gpu import cuda_warnings, in_gpu_set
 from depmin.manifest import Fleet
-from depmin.requirements.tables import heavy_kind
 
 __all__ = [
     "Decision",
@@ -39,8 +39,11 @@ __all__ = [
     "ServiceImage",
     "closure",
     "plan_layers",
+    "plan_tree",
     "seed_families",
 ]
+
+CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 
 # The seed's section C, "shared stacks to factor", as fixed family contents (baseline b).
 SEED_STACKS: Mapping[str, tuple[str, ...]] = {
@@ -53,20 +56,31 @@ SEED_STACKS: Mapping[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Package:
-    """A locked distribution: version, target-platform wheel size, and what it requires."""
+    """A locked distribution: version, target-platform wheel size (download bytes), its installed bytes
+    when measured (``None``: unknown, counted at the download size), and what it requires."""
 
     name: NormalizedName
     version: str
     size: int
     requires: frozenset[NormalizedName] = frozenset()
+    installed: int | None = None
+
+    @property
+    def stored(self) -> int:
+        """Bytes on a machine's disk once installed: the measured size, else the download size."""
+        return self.size if self.installed is None else self.installed
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FamilyLayer:
     family: str
     packages: tuple[NormalizedName, ...]  # this family's own additions (its parents' come below)
-    bytes: int
+    bytes: int  # download bytes of the additions
     machines: tuple[str, ...]
+    installed_bytes: int = 0  # installed bytes of the additions
+    extends: str | None = None  # the family this layer sits on (agents.toml's, or the derived layer's parent)
+    derived: bool = False  # made by the plan for some agents of ``extends``, not declared in agents.toml
+    agents: tuple[str, ...] = ()  # a derived layer's agents
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -79,15 +93,23 @@ class ServiceImage:
     delta_bytes: int
     unused: tuple[NormalizedName, ...]
     unused_bytes: int
-    total_bytes: int  # family chain + delta: what this image carries
+    total_bytes: int  # family chain + delta: what this image carries (download bytes)
+    installed_bytes: int = 0  # family chain + delta, installed
+    pull_bytes: int = 0  # base image + family chain + delta: what a machine without any layer pulls
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MachineBytes:
     machine: str
-    planned: int
+    planned: int  # download bytes, the schema's figures
     no_families: int  # baseline (a): every service installs everything itself
     seed_families: int  # baseline (b): the seed's fixed family contents
+    floor: int = 0  # every locked distribution of the machine once
+    planned_installed: int = 0  # the same four on disk: installed bytes plus the base images
+    no_families_installed: int = 0
+    seed_families_installed: int = 0
+    floor_installed: int = 0
+    base_images: int = 0  # bytes of the base images the machine's families start from (families.X.base_mb)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -120,7 +142,8 @@ class Plan:
     machines: tuple[MachineBytes, ...]
     decisions: Mapping[NormalizedName, tuple[Decision, ...]] = field(repr=False)
     problems: tuple[PlanProblem, ...]  # errors: GPU stacks where they must not be
-    notes: tuple[str, ...]  # warnings: unused families, families on another machine
+    notes: tuple[str, ...]  # unused families, families on another machine, derived layers
+    warnings: tuple[str, ...] = ()  # a family's CUDA and its wheels' CUDA disagree, or duplicate each other
 
     def family_set(self, family: str) -> tuple[NormalizedName, ...]:
         return next((f.packages for f in self.families if f.family == family), ())
@@ -148,8 +171,10 @@ def closure(names: Iterable[NormalizedName], packages: Mapping[NormalizedName, P
     return seen
 
 
-def _is_gpu(name: str) -> bool:
-    return heavy_kind(name) == "gpu"
+def _is_gpu(name: str, packages: Mapping[NormalizedName, Package]) -> bool:
+    """In the GPU set (:func:`depmin.layers.gpu.in_gpu_set`); a name not locked counts as its GPU build."""
+    known = packages.get(canonicalize_name(name))
+    return in_gpu_set(canonicalize_name(name), "0" if known is None else known.version)
 
 
 @dataclass
@@ -160,9 +185,37 @@ class _Fleet:
     locks: Mapping[str, Mapping[NormalizedName, Package]]
     packages: dict[NormalizedName, Package]
     services: list[tuple[str, str]]  # (agent, machine)
+    cache: dict[str, Mapping[NormalizedName, Package]] = field(default_factory=dict)
 
     def size(self, names: Iterable[NormalizedName]) -> int:
+        """Stored (installed) bytes: what the plan minimises."""
+        return sum(self.packages[n].stored for n in names if n in self.packages)
+
+    def download(self, names: Iterable[NormalizedName]) -> int:
         return sum(self.packages[n].size for n in names if n in self.packages)
+
+    def at(self, family: str) -> Mapping[NormalizedName, Package]:
+        """The distributions as the services below ``family`` lock them: a layer holds their versions."""
+        if family not in self.cache:
+            found = dict(self.packages)
+            for agent, _ in sorted(self.below(family), reverse=True):
+                found.update(self.locks[agent])
+            self.cache[family] = found
+        return self.cache[family]
+
+    def size_in(self, family: str, names: Iterable[NormalizedName]) -> int:
+        """Stored bytes of ``names`` in ``family``'s layer."""
+        packages = self.at(family)
+        return sum(packages[n].stored for n in names if n in packages)
+
+    def download_in(self, family: str, names: Iterable[NormalizedName]) -> int:
+        packages = self.at(family)
+        return sum(packages[n].size for n in names if n in packages)
+
+    def base(self, agent: str) -> tuple[str, int]:
+        """The agent's base image and its bytes (``families.X.base_mb`` of the chain's root)."""
+        root = self.fleet.family_chain(self.fleet.agents[agent].family)[0]
+        return root.from_image or root.name, int(root.base_mb * 1_000_000)
 
     def below(self, family: str) -> list[tuple[str, str]]:
         return [(a, m) for a, m in self.services if family in self.chain(a)]
@@ -172,8 +225,18 @@ class _Fleet:
 
 
 def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
-    """Decide every family layer for the locked agents of ``fleet``; pure and deterministic."""
-    packages, diverged = _packages(locks)
+    """Decide every family layer for the locked agents of ``fleet``, with the derived layers that save
+    bytes (:mod:`depmin.layers.derive`); pure and deterministic."""
+    from depmin.layers.derive import derive  # noqa: PLC0415 - derive re-plans through this module
+
+    plan = derive(fleet, locks, plan_tree)
+    versions = {agent: {name: p.version for name, p in lock.items()} for agent, lock in locks.items()}
+    return replace(plan, warnings=tuple(cuda_warnings(fleet, versions)))
+
+
+def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
+    """Decide every family layer of agents.toml's tree of families, without derived layers."""
+    packages = _packages(locks)
     view = _Fleet(
         fleet=fleet,
         locks=locks,
@@ -184,23 +247,37 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     decisions: dict[NormalizedName, list[Decision]] = {}
     for family in _parents_first(fleet):
         inherited = set().union(*(sets[f.name] for f in fleet.family_chain(family)[:-1]))
-        sets[family] = _decide(view, family, inherited, diverged, decisions)
+        sets[family] = _decide(view, family, inherited, decisions)
     planned = _images(view, sets)
     seed = _images(view, seed_families(fleet, packages, view))
     bare = _images(view, {f: set() for f in fleet.families})
+    floor = _floor(view)
     return Plan(
         families=tuple(
             FamilyLayer(
                 family=f,
                 packages=tuple(sorted(sets[f])),
-                bytes=view.size(sets[f]),
+                bytes=view.download_in(f, sets[f]),
+                installed_bytes=view.size_in(f, sets[f]),
                 machines=tuple(sorted({m for _, m in view.below(f)})),
+                extends=fleet.families[f].extends,
             )
             for f in sorted(sets)
         ),
-        services=planned[1],
+        services=planned.images,
         machines=tuple(
-            MachineBytes(machine=m, planned=planned[0][m], no_families=bare[0][m], seed_families=seed[0][m])
+            MachineBytes(
+                machine=m,
+                planned=planned.download[m],
+                no_families=bare.download[m],
+                seed_families=seed.download[m],
+                floor=floor[m][0],
+                planned_installed=planned.installed[m],
+                no_families_installed=bare.installed[m],
+                seed_families_installed=seed.installed[m],
+                floor_installed=floor[m][1],
+                base_images=planned.bases[m],
+            )
             for m in sorted(fleet.machines)
         ),
         decisions={n: tuple(d) for n, d in sorted(decisions.items())},
@@ -209,20 +286,15 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     )
 
 
-def _packages(
-    locks: Mapping[str, Mapping[NormalizedName, Package]],
-) -> tuple[dict[NormalizedName, Package], set[NormalizedName]]:
-    """One package per name (the largest when versions diverge), and the names that diverge."""
+def _packages(locks: Mapping[str, Mapping[NormalizedName, Package]]) -> dict[NormalizedName, Package]:
+    """One package per name: the largest when versions differ (family layers are sized by it)."""
     merged: dict[NormalizedName, Package] = {}
-    diverged: set[NormalizedName] = set()
     for agent in sorted(locks):
         for name, package in sorted(locks[agent].items()):
             known = merged.get(name)
-            if known is not None and known.version != package.version:
-                diverged.add(name)
-            if known is None or package.size > known.size:
+            if known is None or (package.stored, package.version) > (known.stored, known.version):
                 merged[name] = package
-    return merged, diverged
+    return merged
 
 
 def _parents_first(fleet: Fleet) -> list[str]:
@@ -233,7 +305,6 @@ def _decide(
     view: _Fleet,
     family: str,
     inherited: set[NormalizedName],
-    diverged: set[NormalizedName],
     decisions: dict[NormalizedName, list[Decision]],
 ) -> set[NormalizedName]:
     spec = view.fleet.families[family]
@@ -242,23 +313,33 @@ def _decide(
     machines = len({m for _, m in below})
     never = {canonicalize_name(n) for n in spec.never}
     chosen = closure((canonicalize_name(n) for n in spec.always), view.packages) - inherited
-    unused = {s: view.size(chosen | inherited) - view.size((chosen | inherited) & set(view.locks[s[0]])) for s in below}
+    unused = {
+        s: view.size_in(family, chosen | inherited) - view.size_in(family, (chosen | inherited) & set(view.locks[s[0]]))
+        for s in below
+    }
     users: dict[NormalizedName, list[tuple[str, str]]] = {}
     for service in below:
         for name in view.locks[service[0]]:
             users.setdefault(name, []).append(service)
+    # One layer holds one version: a name whose services below this family lock different versions
+    # stays in their service layers (the fleet may hold torch+cpu in cpu and a CUDA torch in gpu-ada).
+    diverged = {n for n, u in users.items() if len({view.locks[a][n].version for a, _ in u}) > 1}
+    local = {n: view.locks[u[0][0]][n] for n, u in users.items()}  # dependencies as locked below the family
+    gpu_names = {  # at the versions locked below this family: torch+cpu is no GPU library
+        n for n, u in users.items() if any(in_gpu_set(n, view.locks[a][n].version) for a, _ in u)
+    } | {n for n in view.packages if n not in users and _is_gpu(n, view.packages)}
     rejected: dict[NormalizedName, tuple[str, int, int]] = {}
     while True:
         best: tuple[int, NormalizedName, set[NormalizedName], int, int] | None = None
         for name in sorted(n for n, u in users.items() if len(u) >= 2 and n not in chosen and n not in inherited):
-            unit = closure([name], view.packages) - inherited - chosen
-            saved = sum(view.size(unit & set(view.locks[a])) for a, _ in below)
-            cost = view.size(unit) * machines
-            reason = _veto(view, unit, never, gpu, diverged, unused, below)
+            unit = closure([name], local) - inherited - chosen
+            saved = sum(view.size_in(family, unit & set(view.locks[a])) for a, _ in below)
+            cost = view.size_in(family, unit) * machines
+            reason = _veto(view, family, unit, never, gpu_names if not gpu else set(), diverged, unused, below)
             if reason is None and saved - cost <= 0:
                 reason = "it would cost more bytes than it saves"
             if reason is None:
-                reason = _machine_loss(view, unit, below)
+                reason = _machine_loss(view, family, unit, below)
             if reason is not None:
                 rejected[name] = (reason, saved, cost)
                 continue
@@ -269,7 +350,7 @@ def _decide(
         _, name, unit, saved, cost = best
         chosen |= unit
         for service in below:
-            unused[service] += view.size(unit - set(view.locks[service[0]]))
+            unused[service] += view.size_in(family, unit - set(view.locks[service[0]]))
         rejected.pop(name, None)
         for member in sorted(unit - {name}):
             rejected.pop(member, None)
@@ -279,8 +360,8 @@ def _decide(
                     chosen=True,
                     reason=f"a dependency of {name}, baked in with it",
                     users=_names(users.get(member, [])),
-                    saved=sum(view.size({member} & set(view.locks[a])) for a, _ in below),
-                    cost=view.size({member}) * machines,
+                    saved=sum(view.size_in(family, {member} & set(view.locks[a])) for a, _ in below),
+                    cost=view.size_in(family, {member}) * machines,
                 )
             )
         decisions.setdefault(name, []).append(
@@ -310,22 +391,23 @@ def _decide(
 
 def _veto(
     view: _Fleet,
+    family: str,
     unit: set[NormalizedName],
     never: set[NormalizedName],
-    gpu: bool,
+    forbidden: set[NormalizedName],
     diverged: set[NormalizedName],
     unused: Mapping[tuple[str, str], int],
     below: list[tuple[str, str]],
 ) -> str | None:
     if unit & never:
         return f"the family's `never` list names {', '.join(sorted(unit & never))}"
-    if not gpu and any(_is_gpu(n) for n in unit):
+    if unit & forbidden:
         return "a GPU stack never goes into a family without gpu = true"
     if unit & diverged:
-        return f"its versions differ across the fleet ({', '.join(sorted(unit & diverged))})"
+        return f"its versions differ among the services below the family ({', '.join(sorted(unit & diverged))})"
     bound = view.fleet.layers.max_unused_bytes
     for service in below:
-        extra = view.size(unit - set(view.locks[service[0]]))
+        extra = view.size_in(family, unit - set(view.locks[service[0]]))
         if unused[service] + extra > bound:
             return (
                 f"{service[0]} on {service[1]} would carry {(unused[service] + extra) / 1e6:.1f} MB unused "
@@ -334,12 +416,12 @@ def _veto(
     return None
 
 
-def _machine_loss(view: _Fleet, unit: set[NormalizedName], below: list[tuple[str, str]]) -> str | None:
+def _machine_loss(view: _Fleet, family: str, unit: set[NormalizedName], below: list[tuple[str, str]]) -> str | None:
     """No machine may store more than it did without the move: each pays for the layer once."""
     for machine in sorted({m for _, m in below}):
-        saved = sum(view.size(unit & set(view.locks[a])) for a, m in below if m == machine)
-        if saved < view.size(unit):
-            return f"on {machine} it would cost {view.size(unit) - saved} bytes more than it saves"
+        saved = sum(view.size_in(family, unit & set(view.locks[a])) for a, m in below if m == machine)
+        if saved < view.size_in(family, unit):
+            return f"on {machine} it would cost {view.size_in(family, unit) - saved} bytes more than it saves"
     return None
 
 
@@ -372,10 +454,20 @@ def seed_families(
     return sets
 
 
-def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict[str, int], tuple[ServiceImage, ...]]:
-    per_machine = dict.fromkeys(view.fleet.machines, 0)
+@dataclass(frozen=True, slots=True)
+class _Images:
+    images: tuple[ServiceImage, ...]
+    download: dict[str, int]  # machine -> download bytes of its family layers and service layers
+    installed: dict[str, int]  # machine -> installed bytes of the same, plus its base images
+    bases: dict[str, int]  # machine -> bytes of its base images
+
+
+def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> _Images:
+    download = dict.fromkeys(view.fleet.machines, 0)
     used: dict[str, set[str]] = {m: set() for m in view.fleet.machines}
+    bases: dict[str, dict[str, int]] = {m: {} for m in view.fleet.machines}
     images: list[ServiceImage] = []
+    deltas: dict[str, int] = dict.fromkeys(view.fleet.machines, 0)
     for agent, machine in view.services:
         chain = view.chain(agent)
         baked = set().union(*(sets.get(f, set()) for f in chain))
@@ -383,6 +475,13 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict
         delta = lock - baked
         unused = baked - lock
         used[machine].update(chain)
+        image, base_bytes = view.base(agent)
+        bases[machine][image] = base_bytes
+        own = view.locks[agent]  # the delta at this agent's own versions
+        baked_download = sum(view.download_in(f, sets.get(f, set())) for f in chain)
+        baked_stored = sum(view.size_in(f, sets.get(f, set())) for f in chain)
+        delta_download = sum(own[n].size for n in delta)
+        delta_stored = sum(own[n].stored for n in delta)
         images.append(
             ServiceImage(
                 agent=agent,
@@ -390,22 +489,45 @@ def _images(view: _Fleet, sets: Mapping[str, set[NormalizedName]]) -> tuple[dict
                 family=chain[-1],
                 chain=tuple(chain),
                 delta=tuple(sorted(delta)),
-                delta_bytes=view.size(delta),
+                delta_bytes=delta_download,
                 unused=tuple(sorted(unused)),
-                unused_bytes=view.size(unused),
-                total_bytes=view.size(baked | delta),
+                unused_bytes=sum(view.size_in(f, sets.get(f, set()) - lock) for f in chain),
+                total_bytes=baked_download + delta_download,
+                installed_bytes=baked_stored + delta_stored,
+                pull_bytes=base_bytes + baked_download + delta_download,
             )
         )
-        per_machine[machine] += view.size(delta)
+        download[machine] += delta_download
+        deltas[machine] += delta_stored
+    installed = {}
     for machine, families in used.items():
-        per_machine[machine] += sum(view.size(sets.get(f, set())) for f in families)
-    return per_machine, tuple(images)
+        download[machine] += sum(view.download_in(f, sets.get(f, set())) for f in families)
+        layers = sum(view.size_in(f, sets.get(f, set())) for f in families)
+        installed[machine] = deltas[machine] + layers + sum(bases[machine].values())
+    return _Images(
+        images=tuple(images),
+        download=download,
+        installed=installed,
+        bases={m: sum(b.values()) for m, b in bases.items()},
+    )
+
+
+def _floor(view: _Fleet) -> dict[str, tuple[int, int]]:
+    """Per machine, every distribution its services lock stored once (download, installed + bases)."""
+    found = {}
+    for machine in view.fleet.machines:
+        agents = [a for a, m in view.services if m == machine]
+        pins = {(n, p.version): p for a in agents for n, p in view.locks[a].items()}  # each version once
+        bases = dict(view.base(a) for a in agents)
+        stored = sum(p.stored for p in pins.values()) + sum(bases.values())
+        found[machine] = (sum(p.size for p in pins.values()), stored)
+    return found
 
 
 def _problems(view: _Fleet) -> list[PlanProblem]:
     problems = []
     for name, family in sorted(view.fleet.families.items()):
-        gpu_always = sorted(n for n in family.always if _is_gpu(n))
+        gpu_always = sorted(n for n in family.always if _is_gpu(n, view.packages))
         if gpu_always and not view.fleet.has_gpu(name):
             message = f"family {name} has no GPU, but its `always` list bakes in {', '.join(gpu_always)}"
             problems.append(PlanProblem(agent=None, message=message))
@@ -413,10 +535,16 @@ def _problems(view: _Fleet) -> list[PlanProblem]:
         if agent not in view.fleet.agents:
             continue
         agent_family = view.fleet.agents[agent].family
-        gpu = sorted(n for n in lock if _is_gpu(n))
+        gpu = sorted(n for n in lock if in_gpu_set(n, lock[n].version))
         if gpu and not view.fleet.has_gpu(agent_family):
             more = f" and {len(gpu) - 4} more" if len(gpu) > 4 else ""
             message = f"family {agent_family} has no GPU, but its lock holds {', '.join(gpu[:4])}{more}"
+            if any(n.startswith("torch") for n in lock):
+                root = view.fleet.family_chain(agent_family)[0].name
+                message += (
+                    f'; lock the CPU build: set indexes = ["{CPU_TORCH_INDEX}"] on [families.{root}] '
+                    "and run `depmin lock --all`"
+                )
             problems.append(PlanProblem(agent=agent, message=message))
     return problems
 
@@ -424,6 +552,12 @@ def _problems(view: _Fleet) -> list[PlanProblem]:
 def _notes(view: _Fleet) -> list[str]:
     fleet = view.fleet
     notes = []
+    unmeasured = sorted(n for n, p in view.packages.items() if p.installed is None and p.size)
+    if unmeasured:
+        notes.append(
+            f"installed sizes of {len(unmeasured)} distributions are not measured, counted at their download "
+            "size (offline, or not asked); run `depmin plan --measure` to read them from the wheels"
+        )
     for name, family in sorted(fleet.families.items()):
         if not view.below(name):
             notes.append(f"family {name} has no agents")

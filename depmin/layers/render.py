@@ -14,6 +14,7 @@ from depmin.layers.plan import Plan
 from depmin.layout import PLAN_JSON, PLAN_MD, SERVICE_LOCK_NAME, family_lock
 from depmin.locking.files import Pinned, render_requirements
 from depmin.manifest import Fleet
+from depmin.requirements.tables import heavy_kind
 
 __all__ = ["drift", "explain", "explain_json", "plan_json", "render_all"]
 
@@ -34,11 +35,14 @@ def _lock_text(title: str, names: tuple[NormalizedName, ...], entries: Mapping[N
 
 def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[NormalizedName, Pinned]]) -> dict[str, str]:
     """``{path relative to locks/: text}`` for every file the plan writes."""
-    any_entry = {name: entry for agent in sorted(entries) for name, entry in entries[agent].items()}
     files: dict[str, str] = {}
     for layer in plan.families:
-        parent = fleet.families[layer.family].extends
-        title = f"family {layer.family}" + (f" (on top of family {parent})" if parent else "")
+        # The pins of the agents on this layer: the fleet may lock another version of a name elsewhere.
+        below = sorted({s.agent for s in plan.services if layer.family in s.chain} & set(entries))
+        any_entry = {name: entry for agent in below for name, entry in entries[agent].items()}
+        parent = layer.extends
+        kind = "derived layer" if layer.derived else "family"
+        title = f"{kind} {layer.family}" + (f" (on top of family {parent})" if parent else "")
         files[str(family_lock(layer.family))] = _lock_text(title, layer.packages, any_entry)
     seen: set[str] = set()
     for image in plan.services:
@@ -57,7 +61,15 @@ def plan_json(plan: Plan) -> dict[str, object]:
         "_generated": f"{MARKER} (`depmin plan`). Do not edit: run `depmin plan`.",
         "schema": "depmin.plan/1",
         "families": {
-            f.family: {"packages": list(f.packages), "bytes": f.bytes, "machines": list(f.machines)}
+            f.family: {
+                "packages": list(f.packages),
+                "bytes": f.bytes,
+                "installed_bytes": f.installed_bytes,
+                "machines": list(f.machines),
+                "extends": f.extends,
+                "derived": f.derived,
+                "agents": list(f.agents),
+            }
             for f in plan.families
         },
         "services": {
@@ -68,14 +80,29 @@ def plan_json(plan: Plan) -> dict[str, object]:
                 "unused": list(s.unused),
                 "unused_bytes": s.unused_bytes,
                 "total_bytes": s.total_bytes,
+                "installed_bytes": s.installed_bytes,
+                "pull_bytes": s.pull_bytes,
             }
             for s in plan.services
         },
         "machines": {
-            m.machine: {"planned": m.planned, "no_families": m.no_families, "seed_families": m.seed_families}
+            m.machine: {
+                "planned": m.planned,
+                "no_families": m.no_families,
+                "seed_families": m.seed_families,
+                "floor": m.floor,
+                "installed": {
+                    "planned": m.planned_installed,
+                    "no_families": m.no_families_installed,
+                    "seed_families": m.seed_families_installed,
+                    "floor": m.floor_installed,
+                    "base_images": m.base_images,
+                },
+            }
             for m in plan.machines
         },
         "problems": [str(problem) for problem in plan.problems],
+        "warnings": list(plan.warnings),
         "notes": list(plan.notes),
     }
 
@@ -86,46 +113,91 @@ def report(plan: Plan) -> str:
         f"<!-- {MARKER} (`depmin plan`). Do not edit. -->",
         "# Layer plan",
         "",
-        "Bytes are the locked wheels' sizes for the target platform. Baseline (a): no family layers, every",
-        "service installs all its locked distributions itself. Baseline (b): the seed's fixed family stacks",
-        "(section C) on the same locks.",
+        "Bytes stored per machine: the locked wheels installed (measured from each wheel's file list, else",
+        "its download size) plus the base images (`families.X.base_mb`). The plan minimises these. Baseline",
+        "(a): no family layers, every service installs all its locked distributions itself. Baseline (b): the",
+        "seed's fixed family stacks (section C) on the same locks. Floor: every locked distribution of the",
+        "machine stored once.",
         "",
-        "| machine | planned | baseline (a) | vs (a) | baseline (b) | vs (b) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| machine | planned | no families (a) | vs (a) | seed families (b) | vs (b) | floor | vs floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for m in plan.machines:
         lines.append(
-            f"| {m.machine} | {_mb(m.planned)} | {_mb(m.no_families)} | {_ratio(m.planned, m.no_families)} "
-            f"| {_mb(m.seed_families)} | {_ratio(m.planned, m.seed_families)} |"
+            f"| {m.machine} | {_mb(m.planned_installed)} | {_mb(m.no_families_installed)} "
+            f"| {_ratio(m.planned_installed, m.no_families_installed)} | {_mb(m.seed_families_installed)} "
+            f"| {_ratio(m.planned_installed, m.seed_families_installed)} | {_mb(m.floor_installed)} "
+            f"| {_ratio(m.planned_installed, m.floor_installed)} |"
         )
+    lines += [
+        "",
+        "Pulled (download bytes of the wheels, without base images):",
+        "",
+        "| machine | planned | no families (a) | seed families (b) | floor |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {m.machine} | {_mb(m.planned)} | {_mb(m.no_families)} | {_mb(m.seed_families)} | {_mb(m.floor)} |"
+        for m in plan.machines
+    ]
     lines += [
         "",
         "## Family layers",
         "",
-        "| family | machines | bytes | distributions |",
-        "| --- | --- | ---: | --- |",
+        "| family | on top of | machines | installed | download | distributions |",
+        "| --- | --- | --- | ---: | ---: | --- |",
     ]
     for f in plan.families:
+        parent = (f.extends or "-") + (" (derived by the plan)" if f.derived else "")
         lines.append(
-            f"| {f.family} | {', '.join(f.machines) or '-'} | {_mb(f.bytes)} | {', '.join(f.packages) or '-'} |"
+            f"| {f.family} | {parent} | {', '.join(f.machines) or '-'} | {_mb(f.installed_bytes)} "
+            f"| {_mb(f.bytes)} | {', '.join(f.packages) or '-'} |"
         )
     lines += [
         "",
         "## Service images",
         "",
-        "| service | machine | family | delta | unused | image |",
-        "| --- | --- | --- | ---: | ---: | ---: |",
+        "| service | machine | family | delta | unused | image installed | pull |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for s in plan.services:
         lines.append(
             f"| {s.agent} | {s.machine} | {s.family} | {_mb(s.delta_bytes)} "
-            f"| {_mb(s.unused_bytes)} | {_mb(s.total_bytes)} |"
+            f"| {_mb(s.unused_bytes)} | {_mb(s.installed_bytes)} | {_mb(s.pull_bytes)} |"
         )
-    if plan.problems or plan.notes:
+    lines += _heavy_stacks(plan)
+    if plan.problems or plan.warnings or plan.notes:
         lines += ["", "## Findings", ""]
         lines += [f"- error: {p}" for p in plan.problems]
+        lines += [f"- warning: {w}" for w in plan.warnings]
         lines += [f"- note: {n}" for n in plan.notes]
     return "\n".join(lines) + "\n"
+
+
+def _heavy_stacks(plan: Plan) -> list[str]:
+    """Per family, each heavy framework the plan baked in or kept out, why, and the bytes of the choice."""
+    rows = []
+    for name, decisions in sorted(plan.decisions.items()):
+        if heavy_kind(name) is None or name.startswith(("nvidia-", "cuda-")):
+            continue
+        for d in sorted(decisions, key=lambda d: d.family):
+            verdict = "in" if d.chosen else "out"
+            rows.append(
+                f"| {d.family} | {name} | {verdict} | {d.reason} | {len(d.users)} | {_mb(d.saved)} | {_mb(d.cost)} |"
+            )
+    if not rows:
+        return []
+    return [
+        "",
+        "## Heavy stacks: in or out, and why",
+        "",
+        "Saved: installed bytes the services below the family would not carry; cost: the layer's copies, one",
+        "per machine. A stack kept out because of the family's non-users may sit in a derived layer (above).",
+        "",
+        "| family | stack | layer | reason | services using it | saved | cost |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: |",
+        *rows,
+    ]
 
 
 def _ratio(planned: int, baseline: int) -> str:

@@ -3,8 +3,11 @@
 :func:`lock_packages` turns the committed locks into each agent's distributions with sizes and requirements.
 
 Sizes are those of the wheel the target installs (:func:`depmin.locking.wheels.target_wheel` over the
-release in ``pylock.toml``; 0 when none fits); what a distribution requires comes from pylock.toml's
-dependencies, or else from the ``# via`` lines of ``requirements.lock``.
+release in ``pylock.toml``; 0 when none fits): its download size, and its installed size from
+``locks/installed-sizes.json``, from the wheel itself when it is a local file, or (``measure``) from
+its central directory read with HTTP Range requests (:mod:`depmin.locking.installed`). What a
+distribution requires comes from pylock.toml's dependencies, or else from the ``# via`` lines of
+``requirements.lock``.
 
 :func:`write_plan` writes the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.tags import Tag
@@ -24,7 +27,8 @@ from depmin.errors import DepminError
 from depmin.layers.plan import Package, Plan, plan_layers
 from depmin.layers.render import render_all
 from depmin.layout import Layout
-from depmin.locking.files import Pinned
+from depmin.locking.files import File, Pinned
+from depmin.locking.installed import SIZES_NAME, measure, parse_sizes, render_sizes
 from depmin.locking.store import Locked, read_locks
 from depmin.locking.wheels import ranks, target_tags, target_wheel
 from depmin.manifest import Fleet
@@ -39,23 +43,46 @@ class PlanResult:
     plan: Plan
     entries: Mapping[str, Mapping[NormalizedName, Pinned]]  # agent -> its hashed lock entries
     packages: Mapping[str, Mapping[NormalizedName, Package]]  # agent -> sizes and requirements
+    installed: Mapping[str, int] = field(default_factory=dict)  # wheel sha256 -> installed bytes measured
 
 
-def plan_from_locks(layout: Layout, fleet: Fleet) -> PlanResult:
-    """Decide the family layers from every agent's committed lock; DepminError names agents without one."""
+def plan_from_locks(layout: Layout, fleet: Fleet, *, fetch: bool = False) -> PlanResult:
+    """Decide the family layers from every agent's committed lock; DepminError names agents without one.
+
+    Installed sizes come from ``locks/installed-sizes.json`` and local wheels; ``fetch`` measures the
+    others from their indexes (two small Range requests per wheel)."""
     locked = read_locks(layout, fleet.agents)
-    packages = lock_packages(fleet, locked)
-    entries = {agent: lock.pins for agent, lock in locked.items()}
-    return PlanResult(plan=plan_layers(fleet, packages), entries=entries, packages=packages)
-
-
-def lock_packages(fleet: Fleet, locked: Mapping[str, Locked]) -> dict[str, dict[NormalizedName, Package]]:
-    """``{agent: {distribution: Package}}`` for the fleet's target platform."""
     rank = ranks(target_tags(fleet.project.python, fleet.project.platform))
-    return {agent: _packages(lock, rank) for agent, lock in locked.items()}
+    wheels = {w.sha256: (w.url, w.size) for lock in locked.values() for w in _wheels(lock, rank) if w.size}
+    known = parse_sizes(_read(layout.locks / SIZES_NAME))
+    installed = measure(wheels, {d: known[d] for d in wheels if d in known}, fetch=fetch)
+    packages = lock_packages(fleet, locked, installed)
+    entries = {agent: lock.pins for agent, lock in locked.items()}
+    return PlanResult(plan=plan_layers(fleet, packages), entries=entries, packages=packages, installed=installed)
 
 
-def _packages(lock: Locked, rank: Mapping[Tag, int]) -> dict[NormalizedName, Package]:
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _wheels(lock: Locked, rank: Mapping[Tag, int]) -> list[File]:
+    found = (target_wheel(release, rank) for release in lock.releases.values())
+    return [wheel for wheel in found if wheel is not None]
+
+
+def lock_packages(
+    fleet: Fleet, locked: Mapping[str, Locked], installed: Mapping[str, int] | None = None
+) -> dict[str, dict[NormalizedName, Package]]:
+    """``{agent: {distribution: Package}}`` for the fleet's target platform; ``installed`` maps a
+    wheel's sha256 to its installed bytes."""
+    rank = ranks(target_tags(fleet.project.python, fleet.project.platform))
+    return {agent: _packages(lock, rank, installed or {}) for agent, lock in locked.items()}
+
+
+def _packages(lock: Locked, rank: Mapping[Tag, int], installed: Mapping[str, int]) -> dict[NormalizedName, Package]:
     requires: dict[NormalizedName, set[NormalizedName]] = {name: set() for name in lock.pins}
     for name, pin in lock.pins.items():
         release = lock.releases.get(name)
@@ -67,16 +94,20 @@ def _packages(lock: Locked, rank: Mapping[Tag, int]) -> dict[NormalizedName, Pac
                 requires[parent_name].add(name)
     return {
         name: Package(
-            name=name, version=str(pin.version), size=_size(lock, name, rank), requires=frozenset(requires[name])
+            name=name,
+            version=str(pin.version),
+            size=0 if wheel is None or wheel.size is None else wheel.size,
+            requires=frozenset(requires[name]),
+            installed=None if wheel is None else installed.get(wheel.sha256),
         )
         for name, pin in lock.pins.items()
+        for wheel in [_wheel(lock, name, rank)]
     }
 
 
-def _size(lock: Locked, name: NormalizedName, rank: Mapping[Tag, int]) -> int:
+def _wheel(lock: Locked, name: NormalizedName, rank: Mapping[Tag, int]) -> File | None:
     release = lock.releases.get(name)
-    wheel = None if release is None else target_wheel(release, rank)
-    return 0 if wheel is None or wheel.size is None else wheel.size
+    return None if release is None else target_wheel(release, rank)
 
 
 def write_plan(
@@ -86,10 +117,14 @@ def write_plan(
     entries: Mapping[str, Mapping[NormalizedName, Pinned]],
     *,
     force: bool = False,
+    installed: Mapping[str, int] | None = None,
 ) -> dict[Path, bool]:
-    """Write the plan's files under ``locks/``; refuses (before writing anything) to replace a file
-    depmin did not write, unless ``force``. ``{path: changed}``."""
+    """Write the plan's files under ``locks/`` (with ``installed-sizes.json`` when sizes were measured);
+    refuses (before writing anything) to replace a file depmin did not write, unless ``force``.
+    ``{path: changed}``."""
     files = {layout.locks / rel: text for rel, text in sorted(render_all(fleet, plan, entries).items())}
+    if installed:
+        files[layout.locks / SIZES_NAME] = render_sizes(installed)
     return _files.write_all(files, base=layout.base, force=force)
 
 

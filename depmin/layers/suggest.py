@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from packaging.utils import NormalizedName
 
-from depmin.layers.plan import Package, plan_layers
+from depmin.layers.plan import Package, plan_tree
 from depmin.manifest import Family, Fleet
 
 __all__ = ["Suggestion", "suggest_families"]
@@ -37,7 +37,7 @@ def suggest_families(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, P
     plan would save per machine if agents.toml had it."""
     import networkx as nx  # noqa: PLC0415 - slow to import; only this command needs it
 
-    current = plan_layers(fleet, locks)
+    current = plan_tree(fleet, locks)  # the declared tree: derived layers are what this proposes
     suggestions: list[Suggestion] = []
     for family in sorted(fleet.families):
         members = sorted(a for a, spec in fleet.agents.items() if spec.family == family and a in locks)
@@ -56,7 +56,7 @@ def suggest_families(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, P
         for index, cluster in enumerate(sorted((sorted(c) for c in clusters if len(c) >= 2), key=lambda c: c[0])):
             name = f"{family}-{index + 1}"
             trial = _with_family(fleet, name, family, cluster)
-            proposed = plan_layers(trial, locks)
+            proposed = plan_tree(trial, locks)
             saved = {
                 m.machine: b.planned - m.planned
                 for m, b in zip(proposed.machines, current.machines, strict=True)

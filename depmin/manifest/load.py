@@ -88,7 +88,7 @@ _TOP_KEYS = ("project", "policy", "mapping", "layers", "audit", "ci", "machines"
 _AUDIT_KEYS = ("url", "fail_on", "ignore")
 _IGNORE_KEYS = ("id", "reason", "until")
 _CI_KEYS = ("runner", "image_scan_fail_on", "remote_builder")
-_LAYERS_KEYS = ("max_unused_mb", "size_tolerance")
+_LAYERS_KEYS = ("max_unused_mb", "size_tolerance", "max_derived")
 _PROJECT_KEYS = (
     "name",
     "root",
@@ -103,7 +103,7 @@ _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes", "network")
 _FAMILY_KEYS = (
     "from", "extends", "machine", "tag", "apt", "gpu", "display", "indexes", "find_links",
-    "description", "notes", "uncertain", "always", "never",
+    "description", "notes", "uncertain", "always", "never", "base_mb",
 )  # fmt: skip
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
@@ -233,6 +233,7 @@ def _layers(check: Checker, table: Mapping[str, object]) -> Layers:
         size_tolerance=check.number(
             table, (*where, "size_tolerance"), default=0.05, low=0, high=10, what="a fraction of the image size"
         ),
+        max_derived=_count(check, table, (*where, "max_derived"), default=4, high=64),
     )
 
 
@@ -282,6 +283,15 @@ def _ci(check: Checker, table: Mapping[str, object]) -> Ci:
         image_scan_fail_on=check.choice(table, (*where, "image_scan_fail_on"), SEVERITIES, default="high"),
         remote_builder=check.boolean(table, (*where, "remote_builder"), default=False),
     )
+
+
+def _count(check: Checker, table: Mapping[str, object], where: KeyPath, *, default: int, high: int) -> int:
+    """A whole number in ``[0, high]``."""
+    value = check.number(table, where, default=default, low=0, high=high, what="a whole number")
+    if value != int(value):
+        check.error(where, f"expected a whole number in [0, {high}], got {value!r}; write an integer")
+        return default
+    return int(value)
 
 
 def _mapping(check: Checker, container: Mapping[str, object], where: KeyPath) -> Mapping[str, str]:
@@ -385,6 +395,9 @@ def _family(check: Checker, name: str, table: Mapping[str, object], config_direc
         uncertain=_uncertain(check, table, (*where, "uncertain")),
         always=_checked_strings(check, table, (*where, "always"), grammar.check_distribution),
         never=_checked_strings(check, table, (*where, "never"), grammar.check_distribution),
+        base_mb=check.number(
+            table, (*where, "base_mb"), default=0.0, low=0, high=1_000_000, what="megabytes of the `from` image"
+        ),
     )
 
 

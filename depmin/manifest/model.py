@@ -98,6 +98,7 @@ class Layers:
 
     max_unused_mb: float = 100.0
     size_tolerance: float = 0.05
+    max_derived: int = 4  # layers the plan may add on top of a family for the agents sharing a heavy stack
 
     @property
     def max_unused_bytes(self) -> int:
@@ -179,6 +180,7 @@ class Family:
     uncertain: Mapping[str, str] = field(default_factory=_no_strings)
     always: tuple[str, ...] = ()  # distributions always baked into this family's layer
     never: tuple[str, ...] = ()  # distributions never baked into it
+    base_mb: float = 0.0  # size of the `from` image on disk, when known (0: not counted)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -2,11 +2,18 @@
 
 FROM depmin/family-gpu-ada:current AS base
 
+FROM base AS deps
+COPY locks/ChainOfThoughtAgent/service.lock /tmp/service.lock
+RUN pip install --no-cache-dir --require-hashes --no-deps --target /opt/service -r /tmp/service.lock
+
 FROM base AS runtime
+
+COPY --from=deps /opt/service /opt/service
 
 ENV AGENT_NAME=ChainOfThoughtAgent \
     OMP_NUM_THREADS=8 \
-    PYTHONPATH=/app \
+    PATH="/opt/service/bin:/opt/venv/bin:$PATH" \
+    PYTHONPATH=/app:/opt/service \
     PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True \
     UVICORN_WORKERS=4
 

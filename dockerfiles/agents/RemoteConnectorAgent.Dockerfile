@@ -2,11 +2,18 @@
 
 FROM depmin/family-cpu:current AS base
 
+FROM base AS deps
+COPY locks/RemoteConnectorAgent/service.lock /tmp/service.lock
+RUN pip install --no-cache-dir --require-hashes --no-deps --target /opt/service -r /tmp/service.lock
+
 FROM base AS runtime
+
+COPY --from=deps /opt/service /opt/service
 
 ENV AGENT_NAME=RemoteConnectorAgent \
     OMP_NUM_THREADS=2 \
-    PYTHONPATH=/app \
+    PATH="/opt/service/bin:/opt/venv/bin:$PATH" \
+    PYTHONPATH=/app:/opt/service \
     UVICORN_WORKERS=1
 
 WORKDIR /app

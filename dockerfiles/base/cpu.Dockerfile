@@ -13,7 +13,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates ffmpeg libportaudio2 tini tzdata \
+    && apt-get install -y --no-install-recommends ca-certificates libportaudio2 tini tzdata \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
     && groupadd --gid "${APP_GID}" app \
     && useradd --uid "${APP_UID}" --gid app --no-create-home --shell /usr/sbin/nologin app \

@@ -4,7 +4,7 @@ FROM depmin/family-gpu-ada:current
 
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng ffmpeg libportaudio2 libsndfile1 \
+    && apt-get install -y --no-install-recommends espeak-ng ffmpeg libsndfile1 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
 COPY locks/_families/gpu-ada-audio/requirements.lock /tmp/family.lock

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.utils import NormalizedName, canonicalize_name
 
+from depmin.layers.derive import planned_fleet
 from depmin.layers.plan import Package, PlanProblem, closure, plan_layers
 from depmin.manifest import Fleet, parse_fleet
 
@@ -104,13 +105,19 @@ def test_unused_bound_keeps_a_shared_package_out(tmp_path: Path) -> None:
     assert zmq.reason == "w2 on A would carry 0.0 MB unused (bound: [layers] max_unused_mb = 5e-06)"
 
 
+FIX = (
+    '; lock the CPU build: set indexes = ["https://download.pytorch.org/whl/cpu"] on [families.cpu] '
+    "and run `depmin lock --all`"
+)
+
+
 def test_gpu_stack_in_a_cpu_agent_lock_is_a_problem(tmp_path: Path) -> None:
     locks = {**LOCKS, "s1": ("A", "cpu", {"pyzmq", "torch", "nvidia-cublas-cu12"})}
     plan = plan_layers(_fleet(tmp_path, locks, bound=100), _locks(locks))
     assert plan.problems == (
-        PlanProblem(agent="s1", message="family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch"),
+        PlanProblem(agent="s1", message="family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch" + FIX),
     )
-    assert str(plan.problems[0]) == "s1: family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch"
+    assert str(plan.problems[0]) == "s1: family cpu has no GPU, but its lock holds nvidia-cublas-cu12, torch" + FIX
     assert "torch" not in plan.family_set("cpu")
 
 
@@ -165,8 +172,9 @@ def test_plan_properties(
         agent: {canonicalize_name(n): _package(n, sizes[n], requires[n]) for n in names}
         for agent, (_, _, names) in locks.items()
     }
-    fleet = _fleet(tmp_path, locks, bound)
-    plan = plan_layers(fleet, packages)
+    declared = _fleet(tmp_path, locks, bound)
+    plan = plan_layers(declared, packages)
+    fleet = planned_fleet(declared, plan)  # the derived layers as families
     merged = {name: p for lock in packages.values() for name, p in lock.items()}
     for layer in plan.families:
         inherited = set().union(*(plan.family_set(f.name) for f in fleet.family_chain(layer.family)))
@@ -178,7 +186,13 @@ def test_plan_properties(
         assert image.unused_bytes <= fleet.layers.max_unused_bytes
     for machine in plan.machines:
         assert machine.planned <= machine.no_families
-    assert plan == plan_layers(fleet, packages)  # deterministic
+        assert machine.planned_installed <= machine.no_families_installed
+        on = [a for a, (m, _, _) in locks.items() if m == machine.machine]
+        floor = sum(sizes[n] for n in set().union(*(locks[a][2] for a in on)))  # computed here, not by the plan
+        bare = sum(sizes[n] for a in on for n in locks[a][2])
+        assert machine.floor_installed == floor <= machine.planned_installed
+        assert machine.no_families_installed == bare
+    assert plan == plan_layers(declared, packages)  # deterministic
 
 
 def test_suggest_families_clusters_agents_sharing_a_stack(tmp_path: Path) -> None:

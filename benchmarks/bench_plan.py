@@ -1,0 +1,147 @@
+"""Bytes stored per machine by the layer plan, against both baselines and the floor.
+
+    python3 benchmarks/bench_plan.py             # the bundled fleet (committed locks) and the synthetic one
+    python3 benchmarks/bench_plan.py --seed 2    # another synthetic fleet of the same shape
+
+Columns: planned (with derived layers), planned on agents.toml's tree only (``max_derived = 0``),
+(a) no families, (b) the seed proposal's fixed families, and the floor (every locked distribution of
+the machine stored once), all in installed bytes plus base images, as plan.md counts them.
+
+The synthetic fleet has the real fleet's shape (issue 16): two machines; GPU families on each where
+only some agents use torch (3 of 10 on MainPC's gpu-ada, 2 of 6 on PC2's gpu-ampere, two of those with
+the transformers stack too); a CPU family of 30 agents over both machines, three of which import torch
+(locked as the +cpu build); 40 small shared distributions picked with a popularity skew.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from depmin import api
+from depmin.layers.plan import Package, Plan, plan_layers, plan_tree
+from depmin.manifest import Fleet, load_fleet, parse_fleet
+
+MB = 1_000_000
+ROOT = Path(__file__).resolve().parent.parent
+
+FLEET = """\
+[project]
+root = "."
+[machines.MainPC]
+[machines.PC2]
+[families.cpu]
+from = "python:3.11-slim"
+base_mb = 150
+[families.cpu-web]
+extends = "cpu"
+[families.cuda-runtime]
+from = "nvidia/cuda:12.3.2-runtime-ubuntu22.04"
+gpu = true
+base_mb = 3400
+[families.gpu-ada]
+extends = "cuda-runtime"
+machine = "MainPC"
+[families.gpu-ampere]
+extends = "cuda-runtime"
+machine = "PC2"
+"""
+
+# Installed sizes (MB) of the heavy stacks, close to the real wheels' unpacked sizes.
+TORCH = {"torch": 1600, "triton": 420, "sympy": 75, "networkx": 17, "mpmath": 5, "jinja2": 1, "filelock": 1,
+         "fsspec": 1, "nvidia-cudnn-cu12": 1000, "nvidia-cublas-cu12": 700, "nvidia-nccl-cu12": 300,
+         "nvidia-cusparse-cu12": 280, "nvidia-cufft-cu12": 290, "nvidia-cusolver-cu12": 270}  # fmt: skip
+TORCH_REQUIRES = {"torch": set(TORCH) - {"torch"}}
+TRANSFORMERS = {"transformers": 45, "tokenizers": 9, "safetensors": 1, "huggingface-hub": 3, "regex": 3}
+CPU_TORCH = {"torch": 700, "sympy": 75, "networkx": 17, "mpmath": 5}
+
+
+def _agents(rng: random.Random) -> list[tuple[str, str, str, dict[str, int]]]:
+    small = {f"lib{i:02d}": max(1, int(rng.lognormvariate(1.0, 1.2))) for i in range(40)}
+    weights = [1 / (i + 1) for i in range(40)]
+
+    def picks() -> dict[str, int]:
+        chosen = set(rng.choices(list(small), weights=weights, k=rng.randint(4, 14)))
+        return {n: small[n] for n in chosen}
+
+    agents = []
+    for family, machine, count, torch_users in (("gpu-ada", "MainPC", 10, 3), ("gpu-ampere", "PC2", 6, 2)):
+        for i in range(count):
+            lock = picks()
+            if i < torch_users:
+                lock |= TORCH | (TRANSFORMERS if i < 2 else {})
+            agents.append((f"{family}-{i}", machine, family, lock))
+    for i in range(30):
+        family = "cpu-web" if i % 3 == 0 else "cpu"
+        lock = picks() | (CPU_TORCH if i in (4, 11, 25) else {})
+        agents.append((f"cpu-{i}", "MainPC" if i % 2 else "PC2", family, lock))
+    return agents
+
+
+def synthetic(seed: int, directory: Path) -> tuple[Fleet, dict[str, dict[NormalizedName, Package]]]:
+    rng = random.Random(seed)
+    agents = _agents(rng)
+    (directory / "e.py").write_text("")
+    text = FLEET + "".join(
+        f'[agents.{a}]\nentrypoint = "e.py"\nmachines = ["{m}"]\nfamily = "{f}"\n' for a, m, f, _ in agents
+    )
+    fleet = parse_fleet(text.encode(), path=directory / "agents.toml")
+    locks = {}
+    for agent, _, _, lock in agents:
+        torch_cpu = "torch" in lock and lock["torch"] == CPU_TORCH["torch"]
+        locks[agent] = {
+            canonicalize_name(n): Package(
+                name=canonicalize_name(n),
+                version="2.5.1+cpu" if n == "torch" and torch_cpu else "1.0",
+                size=size * MB // 3,  # the wheel: about a third of what it installs
+                installed=size * MB,
+                requires=frozenset(canonicalize_name(r) for r in TORCH_REQUIRES.get(n, ()) if r in lock),
+            )
+            for n, size in lock.items()
+        }
+    return fleet, locks
+
+
+def _table(title: str, plan: Plan, tree: Plan) -> str:
+    lines = [
+        f"**{title}**",
+        "",
+        "| machine | planned | tree only | (a) no families | (b) seed families | floor "
+        "| planned/(a) | planned/(b) | planned/floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m, t in zip(plan.machines, tree.machines, strict=True):
+        lines.append(
+            f"| {m.machine} | {m.planned_installed / MB:,.0f} MB | {t.planned_installed / MB:,.0f} MB "
+            f"| {m.no_families_installed / MB:,.0f} MB | {m.seed_families_installed / MB:,.0f} MB "
+            f"| {m.floor_installed / MB:,.0f} MB | {m.planned_installed / m.no_families_installed:.2f} "
+            f"| {m.planned_installed / m.seed_families_installed:.2f} | {m.planned_installed / m.floor_installed:.2f} |"
+        )
+    derived = [f"{f.family} ({len(f.agents)} agents)" for f in plan.families if f.derived]
+    lines += ["", f"Derived layers: {', '.join(derived) or 'none'}.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    fleet = load_fleet(ROOT / "agents.toml")
+    bundled = api.plan(fleet)
+    tree_fleet = dataclasses.replace(fleet, layers=dataclasses.replace(fleet.layers, max_derived=0))
+    print(_table("Bundled fleet (committed locks)", bundled.plan, plan_layers(tree_fleet, bundled.packages)))
+    with tempfile.TemporaryDirectory() as directory:
+        shaped, locks = synthetic(args.seed, Path(directory))
+        print(_table(f"Synthetic fleet of the real shape (seed {args.seed})", plan_layers(shaped, locks),
+                     plan_tree(shaped, locks)))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Derived layers: a heavy stack shared by some, not all, agents of a family gets its own layer.
+
+The bound on unused bytes keeps torch out of ``gpu-ada`` when most of its agents do not import it, so
+each torch user would install its own CUDA stack. A derived layer ``gpu-ada-torch`` extends
+``gpu-ada`` and only the agents that lock torch build on it. Candidates come from the plan's own
+refusals (a distribution kept out of a family because of its non-users); they are scored by how many
+images share them times their stored size (the "popularity contest" of Nix's layered images), and
+the best ones are tried as a family of the agents that lock them. A candidate is kept when the
+re-made plan stores fewer bytes on some machine and not more on any, up to
+``[layers].max_derived`` derived layers. agents.toml is never changed: the derived families exist
+only in the plan and its files (``locks/_families/<derived>/requirements.lock``, ``extends`` in
+plan.json).
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+from depmin.manifest import Family, Fleet
+
+if TYPE_CHECKING:
+    from depmin.layers.plan import Package, Plan
+
+__all__ = ["derive", "planned_fleet"]
+
+_TRIED = 6  # candidates re-planned per round: each costs one plan of the fleet
+_REASONS = ("unused", "more bytes", "on ")  # refusals caused by the family's non-users
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Candidate:
+    parent: str
+    anchor: NormalizedName
+    agents: tuple[str, ...]
+    score: int
+
+
+Planner = Callable[[Fleet, Mapping[str, Mapping[NormalizedName, "Package"]]], "Plan"]
+
+
+def derive(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], planner: Planner) -> Plan:
+    """The plan of ``planner`` with up to ``[layers].max_derived`` derived layers that save bytes."""
+    current_fleet, current = fleet, planner(fleet, locks)
+    made: dict[str, _Candidate] = {}
+    for _ in range(fleet.layers.max_derived):
+        best: tuple[int, Fleet, Plan, str, _Candidate] | None = None
+        for candidate in _candidates(current_fleet, current, locks)[:_TRIED]:
+            name = _name(current_fleet, candidate)
+            trial_fleet = _with_family(current_fleet, name, candidate.parent, candidate.agents)
+            trial = planner(trial_fleet, locks)
+            gain = _gain(current, trial)
+            if gain > 0 and (best is None or gain > best[0]):
+                best = (gain, trial_fleet, trial, name, candidate)
+        if best is None:
+            break
+        _, current_fleet, current, name, candidate = best
+        made[name] = candidate
+    return _mark(current, made, locks)
+
+
+def _candidates(fleet: Fleet, plan: Plan, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> list[_Candidate]:
+    found: dict[tuple[str, tuple[str, ...]], _Candidate] = {}
+    for anchor, decisions in plan.decisions.items():
+        for decision in decisions:
+            if decision.chosen or not any(reason in decision.reason for reason in _REASONS):
+                continue
+            direct = [a for a, spec in fleet.agents.items() if spec.family == decision.family and a in locks]
+            users = tuple(sorted(a for a in direct if anchor in locks[a]))
+            if len(users) < 2 or len(users) == len(direct):
+                continue
+            size = max(locks[a][anchor].stored for a in users)
+            candidate = _Candidate(parent=decision.family, anchor=anchor, agents=users, score=len(users) * size)
+            key = (decision.family, users)
+            if key not in found or candidate.score > found[key].score:
+                found[key] = candidate
+    return sorted(found.values(), key=lambda c: (-c.score, c.parent, c.anchor))
+
+
+def _gain(before: Plan, after: Plan) -> int:
+    """Bytes saved over all machines, or 0 when any machine would store more."""
+    pairs = list(zip(before.machines, after.machines, strict=True))
+    if any(a.planned_installed > b.planned_installed for b, a in pairs):
+        return 0
+    return sum(b.planned_installed - a.planned_installed for b, a in pairs)
+
+
+def _name(fleet: Fleet, candidate: _Candidate) -> str:
+    base = f"{candidate.parent}-{candidate.anchor}"
+    name, number = base, 1
+    while name in fleet.families:
+        number += 1
+        name = f"{base}-{number}"
+    return name
+
+
+def _with_family(fleet: Fleet, name: str, parent: str, agents: Iterable[str]) -> Fleet:
+    """``fleet`` with a family ``name`` extending ``parent`` and ``agents`` moved into it."""
+    chosen = set(agents)
+    family = Family(name=name, extends=parent, tag=name, machine=fleet.families[parent].machine)
+    families = {**fleet.families, name: family}
+    moved = {a: replace(spec, family=name) if a in chosen else spec for a, spec in fleet.agents.items()}
+    return replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(moved))
+
+
+def _mark(plan: Plan, made: Mapping[str, _Candidate], locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
+    """Flag the derived layers in ``plan`` and say in its notes why each exists."""
+    if not made:
+        return plan
+    families = tuple(
+        replace(layer, derived=True, agents=made[layer.family].agents) if layer.family in made else layer
+        for layer in plan.families
+    )
+    notes = [
+        f"derived layer {name} on top of {c.parent}: {c.anchor} and what they share, for the {len(c.agents)} "
+        f"agents of {c.parent} that lock it ({', '.join(c.agents)}); the others stay on {c.parent}"
+        for name, c in sorted(made.items())
+    ]
+    return replace(plan, families=families, notes=tuple(sorted({*plan.notes, *notes})))
+
+
+def planned_fleet(fleet: Fleet, plan: Plan) -> Fleet:
+    """``fleet`` with the plan's derived layers as families and their agents moved onto them: what a
+    renderer builds (a derived family's lock is ``locks/_families/<name>/requirements.lock``, its
+    parent ``extends``; each agent's ``service.lock`` is relative to the layer it is on)."""
+    for layer in sorted((f for f in plan.families if f.derived), key=lambda f: len(plan_chain(plan, f.family))):
+        if layer.family not in fleet.families and layer.extends is not None:
+            fleet = _with_family(fleet, layer.family, layer.extends, layer.agents)
+    return fleet
+
+
+def plan_chain(plan: Plan, family: str) -> list[str]:
+    """The derived layer and the derived layers below it, root first."""
+    parents = {f.family: f.extends for f in plan.families if f.derived}
+    chain = [family]
+    while (parent := parents.get(chain[-1])) is not None:
+        chain.append(parent)
+    return chain[::-1]

@@ -1,0 +1,105 @@
+"""Derived layers: a heavy stack shared by some agents of a family gets a layer only they build on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from depmin.layers.derive import planned_fleet
+from depmin.layers.plan import Package, plan_layers, plan_tree
+from depmin.layers.render import render_all, report
+from depmin.locking.files import Pinned
+from depmin.manifest import Fleet, parse_fleet
+
+FLEET = """\
+[project]
+root = "."
+[layers]
+max_unused_mb = 100
+max_derived = {budget}
+[machines.A]
+[families.gpu]
+from = "nvidia/cuda:12.3.2-runtime-ubuntu22.04"
+gpu = true
+machine = "A"
+base_mb = 1500
+{agents}
+"""
+MB = 1_000_000
+SIZES = {"torch": 900 * MB, "nvidia-cublas-cu12": 600 * MB, "pyzmq": 5 * MB, "numpy": 40 * MB}
+REQUIRES = {"torch": {"nvidia-cublas-cu12"}}
+# Seven agents of gpu do not import torch; three do (the real fleet's shape).
+LOCKS = {
+    **{f"plain{i}": {"pyzmq", "numpy"} for i in range(7)},
+    **{f"torch{i}": {"pyzmq", "numpy", "torch", "nvidia-cublas-cu12"} for i in range(3)},
+}
+
+
+def _fleet(tmp_path: Path, budget: int = 4) -> Fleet:
+    (tmp_path / "e.py").write_text("")
+    agents = "".join(f'[agents.{a}]\nentrypoint = "e.py"\nmachines = ["A"]\nfamily = "gpu"\n' for a in LOCKS)
+    return parse_fleet(FLEET.format(budget=budget, agents=agents).encode(), path=tmp_path / "agents.toml")
+
+
+def _locks() -> dict[str, dict[NormalizedName, Package]]:
+    def package(name: str) -> Package:
+        requires = frozenset(canonicalize_name(r) for r in REQUIRES.get(name, ()))
+        return Package(
+            name=canonicalize_name(name), version="1.0", size=SIZES[name] // 3, requires=requires, installed=SIZES[name]
+        )
+
+    return {agent: {canonicalize_name(n): package(n) for n in names} for agent, names in LOCKS.items()}
+
+
+def test_torch_shared_by_three_of_ten_agents_gets_a_derived_layer(tmp_path: Path) -> None:
+    fleet, locks = _fleet(tmp_path), _locks()
+    fixed = plan_tree(fleet, locks)
+    assert "torch" not in fixed.family_set("gpu")  # seven agents would carry 1.5 GB unused
+    plan = plan_layers(fleet, locks)
+    [derived] = [f for f in plan.families if f.derived]
+    assert (derived.family, derived.extends, derived.agents) == ("gpu-torch", "gpu", ("torch0", "torch1", "torch2"))
+    assert derived.packages == ("nvidia-cublas-cu12", "torch")
+    assert plan.family_set("gpu") == ("numpy", "pyzmq")
+    # Stored on A: base + shared layer + the torch stack once, every delta empty.
+    [machine] = plan.machines
+    assert machine.planned_installed == 1500 * MB + 45 * MB + 1500 * MB
+    assert machine.planned_installed == machine.floor_installed
+    assert machine.planned_installed < fixed.machines[0].planned_installed - 2 * 1500 * MB + 1
+    for image in plan.services:
+        assert image.delta == ()
+        assert image.family == ("gpu-torch" if image.agent.startswith("torch") else "gpu")
+        assert image.unused_bytes == 0
+    assert any("derived layer gpu-torch on top of gpu" in note for note in plan.notes)
+
+
+def test_budget_zero_keeps_the_declared_tree(tmp_path: Path) -> None:
+    fleet, locks = _fleet(tmp_path, budget=0), _locks()
+    plan = plan_layers(fleet, locks)
+    assert plan == plan_tree(fleet, locks)
+    assert not any(f.derived for f in plan.families)
+
+
+def test_derived_layer_files_say_what_a_renderer_builds(tmp_path: Path) -> None:
+    fleet, locks = _fleet(tmp_path), _locks()
+    plan = plan_layers(fleet, locks)
+    entries = {
+        agent: {
+            name: Pinned(name=name, version=Version(package.version), hashes=("sha256:" + "0" * 64,))
+            for name, package in lock.items()
+        }
+        for agent, lock in locks.items()
+    }
+    files = render_all(fleet, plan, entries)
+    lock = files["_families/gpu-torch/requirements.lock"]
+    assert "derived layer gpu-torch (on top of family gpu)" in lock
+    assert "torch==1.0" in lock and "numpy" not in lock
+    text = report(plan)
+    assert "gpu-torch | gpu (derived by the plan)" in text
+    assert "| gpu | torch | out | plain0 on A would carry 1500.0 MB unused" in text
+    assert "| gpu-torch | torch | in | shared by 3 services | 3 | 4,500.0 MB | 1,500.0 MB |" in text
+    built = planned_fleet(fleet, plan)
+    assert built.agents["torch1"].family == "gpu-torch" and built.agents["plain1"].family == "gpu"
+    assert [f.name for f in built.family_chain("gpu-torch")] == ["gpu", "gpu-torch"]
+    assert built.has_gpu("gpu-torch")

@@ -1,0 +1,109 @@
+"""Properties on generated fleets of the real fleet's shape: GPU families where only some agents use
+torch, CPU agents that import torch (its +cpu build), many small shared distributions, among them the
+seed's own stacks, so that both baselines are real competitors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from packaging.utils import NormalizedName, canonicalize_name
+
+from depmin.layers.derive import planned_fleet
+from depmin.layers.gpu import in_gpu_set
+from depmin.layers.plan import Package, plan_layers
+from depmin.manifest import parse_fleet
+
+FLEET = """\
+[project]
+root = "."
+[machines.MainPC]
+[machines.PC2]
+[families.cpu]
+from = "python:3.11-slim"
+base_mb = 150
+[families.cpu-web]
+extends = "cpu"
+[families.cuda-runtime]
+from = "nvidia/cuda:12.3.2-runtime-ubuntu22.04"
+gpu = true
+[families.gpu-ada]
+extends = "cuda-runtime"
+machine = "MainPC"
+{agents}
+"""
+MB = 1_000_000
+TORCH = {"torch": 1600, "triton": 420, "sympy": 75, "nvidia-cudnn-cu12": 1000, "nvidia-cublas-cu12": 700}
+TRANSFORMERS = {"transformers": 45, "tokenizers": 9}
+SMALL = ["pyzmq", "redis", "pydantic", "orjson", "fastapi", "uvicorn", "numpy", "requests", "pyyaml", "grpcio"]
+SMALL += [f"lib{i}" for i in range(10)]
+
+
+@st.composite
+def shaped(draw: st.DrawFn) -> tuple[dict[str, tuple[str, str, dict[str, tuple[str, int]]]], float]:
+    sizes = {n: draw(st.integers(1, 60)) for n in SMALL}
+    agents: dict[str, tuple[str, str, dict[str, tuple[str, int]]]] = {}
+    gpu_count = draw(st.integers(3, 8))
+    torch_users = draw(st.integers(0, gpu_count))
+    for i in range(gpu_count):
+        lock = {n: ("1.0", sizes[n]) for n in draw(st.sets(st.sampled_from(SMALL), max_size=8))}
+        if i < torch_users:
+            lock |= {n: ("2.5.1+cu121" if n == "torch" else "1.0", s) for n, s in TORCH.items()}
+            if draw(st.booleans()):
+                lock |= {n: ("1.0", s) for n, s in TRANSFORMERS.items()}
+        agents[f"g{i}"] = ("MainPC", "gpu-ada", lock)
+    for i in range(draw(st.integers(2, 8))):
+        lock = {n: ("1.0", sizes[n]) for n in draw(st.sets(st.sampled_from(SMALL), max_size=8))}
+        if draw(st.integers(0, 4)) == 0:
+            lock |= {"torch": ("2.5.1+cpu", 700), "sympy": ("1.0", 75)}
+        agents[f"c{i}"] = (draw(st.sampled_from(["MainPC", "PC2"])), draw(st.sampled_from(["cpu", "cpu-web"])), lock)
+    return agents, draw(st.sampled_from([20.0, 100.0, 500.0]))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(shaped())
+def test_planned_never_above_either_baseline_and_no_gpu_in_cpu(
+    tmp_path: Path, drawn: tuple[dict[str, tuple[str, str, dict[str, tuple[str, int]]]], float]
+) -> None:
+    agents, bound = drawn
+    (tmp_path / "e.py").write_text("")
+    text = FLEET.format(
+        agents="".join(
+            f'[agents.{a}]\nentrypoint = "e.py"\nmachines = ["{m}"]\nfamily = "{f}"\n'
+            for a, (m, f, _) in agents.items()
+        )
+    ).replace("[project]", f"[layers]\nmax_unused_mb = {bound}\n[project]")
+    fleet = parse_fleet(text.encode(), path=tmp_path / "agents.toml")
+    locks: dict[str, dict[NormalizedName, Package]] = {
+        a: {
+            canonicalize_name(n): Package(
+                name=canonicalize_name(n),
+                version=v,
+                size=s * MB // 3,
+                installed=s * MB,
+                requires=frozenset(canonicalize_name(r) for r in TORCH if n == "torch" and r != n and r in lock),
+            )
+            for n, (v, s) in lock.items()
+        }
+        for a, (_, _, lock) in agents.items()
+    }
+    plan = plan_layers(fleet, locks)
+    for machine in plan.machines:
+        assert machine.planned_installed <= machine.no_families_installed
+        assert machine.planned_installed <= machine.seed_families_installed
+        assert machine.floor_installed <= machine.planned_installed
+    built = planned_fleet(fleet, plan)
+    for layer in plan.families:
+        if not built.has_gpu(layer.family):
+            versions = {n: p.version for lock in locks.values() for n, p in lock.items() if "+cu" not in p.version}
+            assert not any(in_gpu_set(n, versions.get(n, "1.0")) for n in layer.packages), layer
+    for image in plan.services:
+        assert image.unused_bytes <= fleet.layers.max_unused_bytes
+        chain = set().union(*(plan.family_set(f.name) for f in built.family_chain(image.family)))
+        assert (chain & set(locks[image.agent])) | set(image.delta) == set(locks[image.agent])
