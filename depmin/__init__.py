@@ -1,6 +1,6 @@
 """depmin: minimal, reproducible container builds for a Python monorepo of services.
 
-The stages (manifest → scanning → requirements → locking → layers → dockerfiles) are sub-packages,
+The stages (manifest → scanning → requirements → locking → layers → dockerfiles → verification) are sub-packages,
 and this facade (:mod:`depmin.api`) composes them; ``depmin`` on the command line drives the same functions::
 
     import depmin
@@ -44,6 +44,7 @@ from depmin.api import (
     scan,
     select_agents,
     suggest_families,
+    verify,
     wheelhouse,
     why,
     write_dockerfiles,
@@ -56,6 +57,7 @@ from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pin
 from depmin.manifest import Agent, Family, Fleet, Layers, Machine, Policy, Project
 from depmin.requirements import AgentRequirements, BundledTable, Declared, Mapper, RequirementLine, Resolution
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
+from depmin.verification import AgentVerification, ImportFailure, Verification
 
 # The one list of depmin's public names; tests/test_api.py checks it against what the functions return.
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "AgentLock",
     "AgentRequirements",
     "AgentScan",
+    "AgentVerification",
     "BundledTable",
     "Check",
     "ConfigError",
@@ -78,6 +81,7 @@ __all__ = [
     "FleetScan",
     "Generated",
     "Hop",
+    "ImportFailure",
     "ImportRecord",
     "Layers",
     "LockInput",
@@ -104,6 +108,7 @@ __all__ = [
     "Target",
     "ToolError",
     "Unresolved",
+    "Verification",
     "WheelhouseResult",
     "__version__",
     "check",
@@ -121,6 +126,7 @@ __all__ = [
     "scan",
     "select_agents",
     "suggest_families",
+    "verify",
     "wheelhouse",
     "why",
     "write_dockerfiles",
