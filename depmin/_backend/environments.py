@@ -25,35 +25,55 @@ __all__ = ["create_venv", "find_python", "pip_check", "pip_install", "probe_impo
 _VERSION = re.compile(r"^\d+\.\d+$")
 
 # Runs inside the verified environment with -I in an empty directory: imports each dotted name it
-# is given, one at a time, and prints {name: null | "the error's last line"} as JSON.
+# is given (after putting the directories of its first argument, a JSON list, in front of sys.path,
+# as the image's PYTHONPATH puts /opt/service), one at a time, and prints {name: null | "the
+# error's last line"} as JSON.
 _PROBE = """\
 import importlib, json, sys, traceback
+sys.path[0:0] = json.loads(sys.argv[1])
 found = {}
-for name in sys.argv[1:]:
+
+def attribute(name, exc):
+    # `from pkg import detect` is scanned as pkg.detect: a function or class of pkg is what that
+    # import gets when no submodule has the name, as the import system itself does.
+    parent, _, leaf = name.rpartition(".")
+    if not parent or not isinstance(exc, ModuleNotFoundError) or exc.name != name:
+        return False
+    try:
+        return hasattr(importlib.import_module(parent), leaf)
+    except BaseException:
+        return False
+
+for name in sys.argv[2:]:
     try:
         importlib.import_module(name)
         found[name] = None
     except BaseException as exc:
+        if attribute(name, exc):
+            found[name] = None
+            continue
         lines = traceback.format_exception_only(type(exc), exc)
         found[name] = (lines[-1] if lines else type(exc).__name__).strip()
 sys.stdout.write("\\n" + json.dumps(found) + "\\n")
 """
 
 
-def _clean_env() -> dict[str, str]:
+def _clean_env(paths: Sequence[Path] = ()) -> dict[str, str]:
     """The environment for pip and the probe: no PIP_* or PYTHON* setting of the caller leaks in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
     return env
 
 
 def _run(
-    command: Sequence[str], *, what: str, timeout: float, cwd: Path | None = None
+    command: Sequence[str], *, what: str, timeout: float, cwd: Path | None = None, paths: Sequence[Path] = ()
 ) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            list(command), capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd, env=_clean_env()
+            list(command), capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd, env=_clean_env(paths)
         )
     except FileNotFoundError:
         raise ToolError(f"cannot run {command[0]}: no such file ({what})") from None
@@ -107,12 +127,15 @@ def pip_install(
     find_links: Sequence[Path] = (),
     indexes: Sequence[str] = (),
     offline: bool = False,
+    target: Path | None = None,
     timeout: float = 1800.0,
 ) -> str | None:
-    """``pip install --require-hashes --no-deps -r LOCK`` for each lock in order, as the images do;
+    """``pip install --require-hashes --no-deps -r LOCK`` for each lock in order, as the images do
+    (into the directory ``target`` when given, as a service image's ``--target /opt/service``);
     None when all installed, else pip's last error line (credentials redacted)."""
     options = ["--no-index"] if offline else [f"--extra-index-url={url}" for url in indexes]
     options += [f"--find-links={path}" for path in find_links]
+    options += [f"--target={target}"] if target is not None else []
     for lock in locks:
         command = [str(python), "-I", "-m", "pip", "install", "--require-hashes", "--no-deps", "--no-input"]
         done = _run([*command, *options, "-r", str(lock)], what=f"pip install -r {lock.name}", timeout=timeout)
@@ -121,33 +144,43 @@ def pip_install(
     return None
 
 
-def pip_check(python: Path, *, timeout: float = 300.0) -> tuple[str, ...]:
-    """``pip check``'s complaints (a locked distribution whose requirement is missing), one per line."""
-    done = _run([str(python), "-I", "-m", "pip", "check"], what="pip check", timeout=timeout)
+def pip_check(python: Path, *, paths: Sequence[Path] = (), timeout: float = 300.0) -> tuple[str, ...]:
+    """``pip check``'s complaints (a locked distribution whose requirement is missing), one per line;
+    ``paths`` (a service layer) are on its ``PYTHONPATH``, so pip sees them as the image's Python does."""
+    with tempfile.TemporaryDirectory(prefix="depmin-verify-") as empty:
+        flags = [] if paths else ["-I"]  # -I would drop PYTHONPATH
+        command = [str(python), *flags, "-m", "pip", "check"]
+        done = _run(command, what="pip check", timeout=timeout, cwd=Path(empty), paths=paths)
     if done.returncode == 0:
         return ()
-    return tuple(line.strip() for line in done.stdout.splitlines() if line.strip()) or (last_line(done.stderr),)
+    return tuple(redact(line.strip()) for line in done.stdout.splitlines() if line.strip()) or (last_line(done.stderr),)
 
 
-def probe_imports(python: Path, modules: Sequence[str], *, timeout: float = 600.0) -> Mapping[str, str | None]:
+def probe_imports(
+    python: Path, modules: Sequence[str], *, paths: Sequence[Path] = (), timeout: float = 600.0
+) -> Mapping[str, str | None]:
     """Import each of ``modules`` with the environment's ``python -I`` in an empty directory:
     ``{module: None}`` when it imports, else the error's last line. A module that kills the
-    interpreter (a crash, ``os._exit``) is then tried alone, so it is the only one blamed."""
+    interpreter (a crash, ``os._exit``) is then tried alone, so it is the only one blamed. ``paths``
+    go in front of ``sys.path``."""
     if not modules:
         return {}
     with tempfile.TemporaryDirectory(prefix="depmin-verify-") as empty:
-        found = _probe(python, modules, Path(empty), timeout)
+        found = _probe(python, modules, paths, Path(empty), timeout)
         if found is not None:
             return found
         alone: dict[str, str | None] = {}
         for module in modules:
-            one = _probe(python, [module], Path(empty), timeout)
+            one = _probe(python, [module], paths, Path(empty), timeout)
             alone[module] = one[module] if one is not None else "the interpreter died while importing it"
         return alone
 
 
-def _probe(python: Path, modules: Sequence[str], cwd: Path, timeout: float) -> dict[str, str | None] | None:
-    done = _run([str(python), "-I", "-c", _PROBE, *modules], what="the import check", timeout=timeout, cwd=cwd)
+def _probe(
+    python: Path, modules: Sequence[str], paths: Sequence[Path], cwd: Path, timeout: float
+) -> dict[str, str | None] | None:
+    front = json.dumps([str(path) for path in paths])
+    done = _run([str(python), "-I", "-c", _PROBE, front, *modules], what="the import check", timeout=timeout, cwd=cwd)
     lines = done.stdout.strip().splitlines()
     try:
         found = json.loads(lines[-1]) if done.returncode == 0 and lines else None

@@ -24,7 +24,7 @@ from depmin.locking.wheels import ranks, target_tags, target_wheel
 from depmin.manifest import Agent, Fleet
 from depmin.scanning import AgentScan
 
-__all__ = ["Modules", "environment_key", "install_locks", "modules_to_import", "sdist_only"]
+__all__ = ["Modules", "environment_key", "has_entries", "install_locks", "modules_to_import", "sdist_only"]
 
 _CHECKED_KINDS = ("required", "lazy")
 
@@ -47,11 +47,18 @@ def install_locks(layout: Layout, fleet: Fleet, agent: Agent) -> tuple[Path, ...
 def environment_key(python_version: str, texts: Sequence[str]) -> str:
     """The cache key of an environment: the interpreter's version and the locks' entries (comments,
     which name the agent, left out), so agents with identical locks share one environment."""
-    bodies = [
-        "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#")) for text in texts
-    ]
+    bodies = ["".join(_entries(text)) for text in texts]
     document = json.dumps([python_version, bodies], separators=(",", ":"))
     return hashlib.sha256(document.encode()).hexdigest()[:20]
+
+
+def has_entries(text: str) -> bool:
+    """Whether a lock installs anything (a service with nothing on top of its family has none)."""
+    return any(line.strip() for line in _entries(text))
+
+
+def _entries(text: str) -> list[str]:
+    return [line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#")]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,9 +1,13 @@
 """The edge of the verification stage: environments made from the locks, cached, and the imports
 tried in them (through :mod:`depmin._backend.environments`).
 
-An environment lives in ``<cache>/venvs/<key>`` (:func:`~depmin.verification.plan.environment_key`):
-built under a temporary name, it is renamed into place only once every lock installed, so a run
-killed half-way never leaves an environment that looks complete, and a second run reuses it.
+Environments are layered like the images: a virtual environment of the family chain's locks in
+``<cache>/venvs/<key>`` (shared by every agent of the family), and each agent's ``service.lock``
+installed with ``pip install --target`` into ``<cache>/services/<key>``, put in front of
+``sys.path`` as the image's ``PYTHONPATH`` puts ``/opt/service`` (keys:
+:func:`~depmin.verification.plan.environment_key`). Each is built under a temporary name and
+renamed into place only once its locks installed, so a run killed half-way never leaves one that
+looks complete, and a second run reuses it.
 """
 
 from __future__ import annotations
@@ -16,13 +20,13 @@ from pathlib import Path
 
 from depmin._backend import environments
 from depmin.errors import ConfigError, Problem
-from depmin.layout import Layout
+from depmin.layout import SERVICE_LOCK_NAME, Layout
 from depmin.locking.listing import parse_files
 from depmin.manifest import Agent, Fleet
 from depmin.scanning import AgentScan
 from depmin.verification.diagnosis import classify
 from depmin.verification.model import AgentVerification, ImportFailure, Verification
-from depmin.verification.plan import environment_key, install_locks, modules_to_import, sdist_only
+from depmin.verification.plan import environment_key, has_entries, install_locks, modules_to_import, sdist_only
 
 __all__ = ["Sources", "choose_python", "verify_agents"]
 
@@ -107,30 +111,45 @@ def _verify(
             f"{', '.join(without_wheel)}: pip builds it from its sdist, and a C extension cannot build there "
             "(the family image has no compiler)"
         )
-    key = environment_key(version, [path.read_text(encoding="utf-8") for path in locks])
-    environment = cache_dir / "venvs" / key
-    reused = (environment / _READY).is_file()
-    links = _links(fleet, layout, agent, sources)
-    install_error = None if reused else _build(python, environment, locks, links, sources, _indexes(fleet, agent))
+    texts = [path.read_text(encoding="utf-8") for path in locks]
+    family = [(path, text) for path, text in zip(locks, texts, strict=True) if path.name != SERVICE_LOCK_NAME]
+    base = [path for path, text in family if has_entries(text)]
+    environment = cache_dir / "venvs" / environment_key(version, [text for _, text in family])
+    layered = locks[-1].name == SERVICE_LOCK_NAME and has_entries(texts[-1])
+    layer = cache_dir / "services" / environment_key(version, texts) if layered else None
+    venv_python = environment / "bin" / "python"
+    reused = _ready(environment) and (layer is None or _ready(layer))
+    links, indexes = _links(fleet, layout, agent, sources), _indexes(fleet, agent)
+
+    def install(into: Path, wanted: Sequence[Path], target: Path | None) -> str | None:
+        return environments.pip_install(
+            into, wanted, find_links=links, indexes=indexes, offline=sources.offline, target=target
+        )
+
+    install_error = None
+    if not _ready(environment):
+        install_error = _build(environment, lambda d: install(environments.create_venv(python, d), base, None))
+    if install_error is None and layer is not None and not _ready(layer):
+        install_error = _build(layer, lambda d: install(venv_python, locks[-1:], d))
     modules = modules_to_import(scan, target, fleet.project.platform)
     failures: tuple[ImportFailure, ...] = ()
     checked: tuple[str, ...] = ()
     if install_error is None:
-        venv_python = environment / "bin" / "python"
-        imported = environments.probe_imports(venv_python, modules.checked)
+        paths = [layer] if layer is not None else []
+        imported = environments.probe_imports(venv_python, modules.checked, paths=paths)
         failures = tuple(
             classify(module, error, imported, agent=agent.name, family=agent.family)
             for module, error in sorted(imported.items())
             if error is not None
         )
-        checked = environments.pip_check(venv_python)
+        checked = environments.pip_check(venv_python, paths=paths)
     return AgentVerification(
         agent=agent.name,
         python=str(python),
         python_version=version,
         target_version=target,
         locks=tuple(_relative(path, layout.base) for path in locks),
-        environment=key,
+        environment=(layer or environment).name,
         reused=reused,
         modules=modules.checked,
         skipped=modules.skipped,
@@ -141,26 +160,23 @@ def _verify(
     )
 
 
-def _build(
-    python: Path,
-    environment: Path,
-    locks: Sequence[Path],
-    links: Sequence[Path],
-    sources: Sources,
-    indexes: Sequence[str],
-) -> str | None:
-    """Make the environment under a temporary name, install the locks, rename it into place."""
-    environment.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f"{environment.name}.", dir=environment.parent))
+def _ready(directory: Path) -> bool:
+    return (directory / _READY).is_file()
+
+
+def _build(directory: Path, fill: Callable[[Path], str | None]) -> str | None:
+    """Fill ``directory`` under a temporary name (``fill`` returns pip's error or None) and rename
+    it into place only when it succeeded, marked ready."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f"{directory.name}.", dir=directory.parent))
     try:
-        venv_python = environments.create_venv(python, building)
-        error = environments.pip_install(venv_python, locks, find_links=links, indexes=indexes, offline=sources.offline)
+        error = fill(building)
         if error is not None:
             return error
         (building / _READY).write_text("installed from the locks\n", encoding="utf-8")
-        if environment.exists():  # another run finished the same environment first
-            shutil.rmtree(environment, ignore_errors=True)
-        building.rename(environment)
+        if directory.exists():  # another run finished the same environment first
+            shutil.rmtree(directory, ignore_errors=True)
+        building.rename(directory)
         return None
     finally:
         if building.exists():

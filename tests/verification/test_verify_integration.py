@@ -36,6 +36,7 @@ platform = "x86_64-manylinux_2_28"
 widget = "py-widget"
 alpha = "alpha"
 needy = "needy"
+tooly = "tooly"
 
 [machines.M]
 
@@ -53,10 +54,11 @@ family = "cpu"
 
 # `needy` imports a module no locked distribution provides (what a missing extra looks like).
 NEEDY = Wheel("needy", "1.0", modules={"needy/__init__.py": "import helperlib\n"})
+TOOLY = Wheel("tooly", "1.0", modules={"tooly/__init__.py": "def detect():\n    return 1\n"})
 
 
 def make_fleet(root: Path, sources: dict[str, str]) -> Path:
-    build_wheelhouse(root / "wheels", (*WHEELS, NEEDY))
+    build_wheelhouse(root / "wheels", (*WHEELS, NEEDY, TOOLY))
     text = FLEET
     for name, source in sources.items():
         path = root / "repo" / "agents" / f"{name.lower()}.py"
@@ -99,13 +101,17 @@ def verify(config: Path, *args: str) -> tuple[int, dict[str, dict[str, object]],
 
 
 def test_a_complete_lock_verifies_and_the_second_run_reuses_the_environment(tmp_path: Path) -> None:
-    config = make_fleet(tmp_path, {"A": "import alpha\nimport widget.parts\n\ndef later():\n    import beta\n"})
+    source = (
+        "import alpha\nimport widget.parts\nfrom tooly import detect\n\ndef later():\n    import beta\n    detect()\n"
+    )
+    config = make_fleet(tmp_path, {"A": source})
     locked(config, "A")
     code, agents, err = verify(config, "--agent", "A")
     assert code == 0, err
     agent = agents["A"]
     assert agent["ok"] is True
-    assert agent["modules"] == ["alpha", "beta", "widget.parts"]  # the lazy import is tried too
+    # the lazy import is tried too; tooly.detect is a function, which `from tooly import detect` gets
+    assert agent["modules"] == ["alpha", "beta", "tooly", "tooly.detect", "widget.parts"]
     assert agent["locks"] == ["locks/A/requirements.lock"]
     assert agent["reused"] is False
     assert agent["pip_check"] == [] and agent["failures"] == []
@@ -147,6 +153,12 @@ def test_after_a_plan_the_family_lock_and_the_service_lock_are_installed(tmp_pat
     assert code == 0, err
     assert agents["A"]["locks"] == ["locks/_families/cpu/requirements.lock", "locks/A/service.lock"]
     assert agents["A"]["ok"] is True and agents["D"]["ok"] is True
+    # like the images: one environment of the family's lock, and A's service lock as a layer on top
+    cache = tmp_path / "depmin-cache" / "verify"
+    assert len(list((cache / "venvs").iterdir())) == 1
+    [layer] = (cache / "services").iterdir()
+    assert agents["A"]["environment"] == layer.name
+    assert sorted(p.name for p in layer.glob("*.dist-info")) == ["gamma-1.0.dist-info", "py_widget-1.0.dist-info"]
 
 
 def test_the_text_report_names_the_interpreter_and_the_locks(tmp_path: Path) -> None:
