@@ -167,3 +167,22 @@ def test_the_text_report_names_the_interpreter_and_the_locks(tmp_path: Path) -> 
     code, out, err = run(config, "verify", "--offline", "--python", sys.executable, "--agent", "A")
     assert code == 0, err
     assert out.startswith(f"A: ok: 1 modules imported from locks/A/requirements.lock (python {PYTHON}, environment ")
+
+
+def test_a_lock_that_does_not_install_fails_and_leaves_no_environment_behind(tmp_path: Path) -> None:
+    config = make_fleet(tmp_path, {"A": "import alpha\n"})
+    locked(config, "A")
+    wheel = next((tmp_path / "wheels").glob("alpha-1.0-*.whl"))
+    kept = wheel.read_bytes()
+    wheel.unlink()
+    code, agents, err = verify(config, "--agent", "A")
+    assert code == 1
+    assert str(agents["A"]["install_error"]).startswith("requirements.lock: ")
+    assert "alpha" in str(agents["A"]["install_error"])
+    assert agents["A"]["modules"] == ["alpha"] and agents["A"]["failures"] == []
+    assert "error: A: locks do not install: requirements.lock: " in err
+    assert list((tmp_path / "depmin-cache" / "verify" / "venvs").iterdir()) == []
+    wheel.write_bytes(kept)
+    code, agents, err = verify(config, "--agent", "A")
+    assert code == 0, err
+    assert agents["A"]["reused"] is False
