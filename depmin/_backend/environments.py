@@ -58,22 +58,33 @@ sys.stdout.write("\\n" + json.dumps(found) + "\\n")
 """
 
 
-def _clean_env(paths: Sequence[Path] = ()) -> dict[str, str]:
-    """The environment for pip and the probe: no PIP_* or PYTHON* setting of the caller leaks in."""
+def _clean_env(paths: Sequence[Path] = (), indexes: Sequence[str] = ()) -> dict[str, str]:
+    """The environment for pip and the probe: no PIP_* or PYTHON* setting of the caller leaks in.
+    Indexes go in ``PIP_EXTRA_INDEX_URL``, not the command line, where any local user could read a
+    token in the process list."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    if indexes:
+        env["PIP_EXTRA_INDEX_URL"] = " ".join(indexes)
     if paths:
         env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
     return env
 
 
 def _run(
-    command: Sequence[str], *, what: str, timeout: float, cwd: Path | None = None, paths: Sequence[Path] = ()
+    command: Sequence[str],
+    *,
+    what: str,
+    timeout: float,
+    cwd: Path | None = None,
+    paths: Sequence[Path] = (),
+    indexes: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
+    env = _clean_env(paths, indexes)
     try:
         return subprocess.run(
-            list(command), capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd, env=_clean_env(paths)
+            list(command), capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd, env=env
         )
     except FileNotFoundError:
         raise ToolError(f"cannot run {command[0]}: no such file ({what})") from None
@@ -133,12 +144,17 @@ def pip_install(
     """``pip install --require-hashes --no-deps -r LOCK`` for each lock in order, as the images do
     (into the directory ``target`` when given, as a service image's ``--target /opt/service``);
     None when all installed, else pip's last error line (credentials redacted)."""
-    options = ["--no-index"] if offline else [f"--extra-index-url={url}" for url in indexes]
+    options = ["--no-index"] if offline else []
     options += [f"--find-links={path}" for path in find_links]
     options += [f"--target={target}"] if target is not None else []
     for lock in locks:
         command = [str(python), "-I", "-m", "pip", "install", "--require-hashes", "--no-deps", "--no-input"]
-        done = _run([*command, *options, "-r", str(lock)], what=f"pip install -r {lock.name}", timeout=timeout)
+        done = _run(
+            [*command, *options, "-r", str(lock)],
+            what=f"pip install -r {lock.name}",
+            timeout=timeout,
+            indexes=() if offline else indexes,
+        )
         if done.returncode != 0:
             return f"{lock.name}: " + redact(last_line(done.stderr or done.stdout))
     return None

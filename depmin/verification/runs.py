@@ -174,9 +174,14 @@ def _build(directory: Path, fill: Callable[[Path], str | None]) -> str | None:
         if error is not None:
             return error
         (building / _READY).write_text("installed from the locks\n", encoding="utf-8")
-        if directory.exists():  # another run finished the same environment first
-            shutil.rmtree(directory, ignore_errors=True)
-        building.rename(directory)
+        try:
+            building.rename(directory)
+        except OSError:
+            # Another run finished the same environment first (and may be using it): keep
+            # theirs; a directory there that is not ready is a leftover, replaced.
+            if not _ready(directory):
+                shutil.rmtree(directory, ignore_errors=True)
+                building.rename(directory)
         return None
     finally:
         if building.exists():
