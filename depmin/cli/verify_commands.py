@@ -75,7 +75,8 @@ def _print_agent(output: Output, agent: AgentVerification) -> None:
     env = f"environment {agent.environment}" + (" reused" if agent.reused else "")
     skipped = f", {len(agent.skipped)} skipped (marker false on the target)" if agent.skipped else ""
     output.print(
-        f"{agent.agent}: {state}: {len(agent.modules)} modules imported from {', '.join(agent.locks)}"
+        f"{agent.agent}: {state}: {len(agent.modules)} module{'' if len(agent.modules) == 1 else 's'} "
+        f"imported from {', '.join(agent.locks)}"
         f"{skipped} (python {agent.python_version}, {env})"
     )
 

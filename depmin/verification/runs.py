@@ -131,6 +131,11 @@ def _verify(
         install_error = _build(environment, lambda d: install(environments.create_venv(python, d), base, None))
     if install_error is None and layer is not None and not _ready(layer):
         install_error = _build(layer, lambda d: install(venv_python, locks[-1:], d))
+    if install_error is not None and without_wheel:
+        install_error += (
+            f" ({', '.join(without_wheel)} have no wheel for the target and are built from source: pin a "
+            "release with a wheel in project.constraints, or build the wheel in a builder stage)"
+        )
     modules = modules_to_import(scan, target, fleet.project.platform)
     failures: tuple[ImportFailure, ...] = ()
     checked: tuple[str, ...] = ()

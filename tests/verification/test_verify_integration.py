@@ -166,7 +166,7 @@ def test_the_text_report_names_the_interpreter_and_the_locks(tmp_path: Path) -> 
     locked(config, "A")
     code, out, err = run(config, "verify", "--offline", "--python", sys.executable, "--agent", "A")
     assert code == 0, err
-    assert out.startswith(f"A: ok: 1 modules imported from locks/A/requirements.lock (python {PYTHON}, environment ")
+    assert out.startswith(f"A: ok: 1 module imported from locks/A/requirements.lock (python {PYTHON}, environment ")
 
 
 def test_a_lock_that_does_not_install_fails_and_leaves_no_environment_behind(tmp_path: Path) -> None:
