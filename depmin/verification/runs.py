@@ -47,6 +47,10 @@ def choose_python(target: str, given: Path | None) -> tuple[Path, str]:
     """The interpreter for a ``target`` ("3.11") lock: ``given``, else ``python3.11`` on PATH; exit 2
     with the fix when there is none (a lock for 3.11 proves nothing on 3.12)."""
     if given is not None:
+        if not given.is_file():
+            problem = f"{given} is not a file; pass the path of a Python {target} interpreter, "
+            problem += f"e.g. /usr/bin/python{target}"
+            raise ConfigError([Problem("--python", problem)])
         return given, environments.python_version(given)
     found = environments.find_python(target)
     if found is None:

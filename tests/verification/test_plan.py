@@ -131,6 +131,17 @@ def test_no_interpreter_of_the_target_is_exit_2_with_the_fix(tmp_path: Path, mon
     )
 
 
+def test_a_python_that_is_not_there_is_exit_2(tmp_path: Path) -> None:
+    fleet = _fleet(tmp_path, "import os\n")
+    err = io.StringIO()
+    argv = ["--config", str(fleet.path), "verify", "--agent", "A", "--python", str(tmp_path / "nope")]
+    assert main(argv, out=io.StringIO(), err=err) == 2
+    assert err.getvalue() == (
+        f"error: --python: {tmp_path / 'nope'} is not a file; pass the path of a Python 3.11 interpreter, "
+        "e.g. /usr/bin/python3.11\n"
+    )
+
+
 def test_verify_needs_a_choice_of_agents(tmp_path: Path) -> None:
     fleet = _fleet(tmp_path, "import os\n")
     err = io.StringIO()
