@@ -3,7 +3,9 @@
 ``ModuleNotFoundError: No module named 'greenlet'`` while importing ``sqlalchemy.ext.asyncio`` is a
 dependency the lock lacks (usually an extra); ``No module named 'plugp100.new'`` when ``plugp100``
 itself imports is a submodule absent from the locked release; a missing top-level is a mapping to
-the wrong distribution; ``libportaudio.so.2: cannot open shared object file`` a missing shared library.
+the wrong distribution; ``libportaudio.so.2: cannot open shared object file`` (or ``PortAudio
+library not found``) a missing shared library: the environment is on this machine, so a library the
+image installs may still be missing here.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from depmin.verification.model import ImportFailure
 __all__ = ["classify"]
 
 _NOT_FOUND = re.compile(r"^ModuleNotFoundError: No module named '([A-Za-z0-9_.]+)'")
-_SHARED = re.compile(r"([A-Za-z0-9_+.-]+\.so[0-9.]*): cannot open shared object file")
+_SHARED = re.compile(
+    r"([A-Za-z0-9_+.-]+\.so[0-9.]*): cannot open shared object file|([A-Za-z0-9_+.-]+) library not found"
+)
 
 
 def classify(module: str, error: str, imported: Mapping[str, str | None], *, agent: str, family: str) -> ImportFailure:
@@ -28,9 +32,11 @@ def classify(module: str, error: str, imported: Mapping[str, str | None], *, age
     if missing is not None:
         return ImportFailure(module=module, error=error, fix=_not_found(module, missing.group(1), imported, agent))
     if library is not None:
+        name = library.group(1) or library.group(2)
         fix = (
-            f"a shared library is missing from the image: add the Debian package that ships {library.group(1)} "
-            f"to families.{family}.apt"
+            f"the shared library {name} is missing where the check ran: the image gets its Debian packages from "
+            f"families.{family}.apt and depmin's table (depmin/data/apt_packages.toml); add the package that "
+            f"ships it there, or, when the image has it already, install it on this machine too"
         )
         return ImportFailure(module=module, error=error, fix=fix)
     return ImportFailure(module=module, error=error, fix=f"`depmin why {agent} {top}` shows where it is imported")

@@ -34,3 +34,11 @@ def test_a_missing_shared_library_names_the_family_apt_key() -> None:
     error = "OSError: libportaudio.so.2: cannot open shared object file: No such file or directory"
     failure = classify("sounddevice", error, {"sounddevice": error}, agent="Mic", family="cpu-audio")
     assert "libportaudio.so.2" in failure.fix and "families.cpu-audio.apt" in failure.fix
+
+
+def test_a_library_found_with_ctypes_is_a_missing_shared_library_too() -> None:
+    # sounddevice's own message when ctypes.util.find_library("portaudio") finds nothing
+    error = "OSError: PortAudio library not found"
+    failure = classify("sounddevice", error, {"sounddevice": error}, agent="TTS", family="cpu")
+    assert failure.fix.startswith("the shared library PortAudio is missing where the check ran")
+    assert "families.cpu.apt" in failure.fix
