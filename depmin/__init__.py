@@ -1,6 +1,6 @@
 """depmin: minimal, reproducible container builds for a Python monorepo of services.
 
-The stages (manifest → scanning → requirements → locking → layers → dockerfiles) are sub-packages,
+The stages (manifest → scanning → requirements → locking → layers → dockerfiles → verification) are sub-packages,
 and this facade (:mod:`depmin.api`) composes them; ``depmin`` on the command line drives the same functions::
 
     import depmin
@@ -46,6 +46,7 @@ from depmin.api import (
     select_agents,
     suggest_families,
     unclassified,
+    verify,
     wheelhouse,
     why,
     write_dockerfiles,
@@ -67,6 +68,7 @@ from depmin.requirements import (
     Resolution,
 )
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
+from depmin.verification import AgentVerification, ImportFailure, Verification
 
 # The one list of depmin's public names; tests/test_api.py checks it against what the functions return.
 __all__ = [
@@ -77,6 +79,7 @@ __all__ = [
     "Audit",
     "AuditIgnore",
     "AuditResult",
+    "AgentVerification",
     "BundledTable",
     "Check",
     "Ci",
@@ -94,6 +97,7 @@ __all__ = [
     "FleetScan",
     "Generated",
     "Hop",
+    "ImportFailure",
     "ImportRecord",
     "Layers",
     "LockInput",
@@ -121,6 +125,7 @@ __all__ = [
     "Target",
     "ToolError",
     "Unresolved",
+    "Verification",
     "WheelhouseResult",
     "__version__",
     "audit",
@@ -140,6 +145,7 @@ __all__ = [
     "select_agents",
     "suggest_families",
     "unclassified",
+    "verify",
     "wheelhouse",
     "why",
     "write_dockerfiles",

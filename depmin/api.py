@@ -15,10 +15,11 @@ and never prints or exits::
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from depmin import _backend, auditing, layers, locking, requirements, staleness
+from depmin import _backend, auditing, layers, locking, requirements, staleness, verification
 from depmin.auditing import AuditResult
 from depmin.dockerfiles import DEFAULT_REGISTRY, build_tree, write_tree
 from depmin.errors import DepminError
@@ -31,7 +32,9 @@ from depmin.manifest import load_fleet as _load_fleet
 from depmin.requirements import Generated, Mapper, NeedsReport
 from depmin.scanning import AgentScan, FleetScan, Hop, scan_fleet
 from depmin.scanning import why as _why
+from depmin.scanning.cache import default_cache_dir
 from depmin.staleness import Stale
+from depmin.verification import Verification
 
 # Called as progress(name, done, total) after each agent, for a progress bar; never required.
 Progress = Callable[[str, int, int], None]
@@ -45,6 +48,7 @@ __all__ = [
     "NeedsReport",
     "PlanResult",
     "Stale",
+    "Verification",
     "WheelhouseResult",
     "audit",
     "check",
@@ -63,6 +67,7 @@ __all__ = [
     "select_agents",
     "suggest_families",
     "unclassified",
+    "verify",
     "wheelhouse",
     "why",
     "write_dockerfiles",
@@ -303,3 +308,43 @@ def check(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | None = N
     if scanned is not None and {a.agent for a in scanned.agents} != set(fleet.agents):
         raise DepminError("check needs a scan of every agent of the fleet; call scan(fleet) without agents")
     return staleness.find_stale(fleet, use_cache=use_cache, scanned=scanned)
+
+
+def verify(
+    fleet: Fleet,
+    scanned: FleetScan,
+    agents: Iterable[str] | None = None,
+    *,
+    python: Path | None = None,
+    cache_dir: Path | None = None,
+    offline: bool = False,
+    find_links: Iterable[Path] = (),
+    progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Verification:
+    """Build each agent's environment from its locks as its image does (family locks then
+    ``service.lock``, else ``requirements.lock``; ``pip install --require-hashes --no-deps``) in a
+    fresh virtual environment of the target Python (or ``python``), then import every required and
+    lazy third-party module of ``scanned`` there with ``python -I`` in an empty directory and run
+    ``pip check``. Environments are cached under ``cache_dir`` (default: depmin's cache directory,
+    ``verify/``) by the locks' contents. Raises :class:`~depmin.errors.ConfigError` when no
+    interpreter of the target Python is found."""
+    chosen = list(fleet.agents) if agents is None else [fleet.agent(name).name for name in agents]
+    base = cache_dir if cache_dir is not None else default_cache_dir()
+    sources = verification.Sources(find_links=tuple(Path(p).resolve() for p in find_links), offline=offline)
+    scans = {scan.agent: scan for scan in scanned.agents}
+    if base is None:  # no home directory: environments for this run only
+        with tempfile.TemporaryDirectory(prefix="depmin-verify-") as scratch:
+            return verification.verify_agents(
+                fleet,
+                scans,
+                chosen,
+                python=python,
+                cache_dir=Path(scratch),
+                sources=sources,
+                progress=progress,
+                warn=warn,
+            )
+    return verification.verify_agents(
+        fleet, scans, chosen, python=python, cache_dir=base / "verify", sources=sources, progress=progress, warn=warn
+    )

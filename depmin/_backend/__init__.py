@@ -3,7 +3,8 @@
 Each function takes typed arguments, runs one subprocess with a timeout, parses its output and
 turns every failure into a one-line :class:`~depmin.errors.ToolError` that names the program and
 the fix. ``interpreters`` asks a user's Python what it has installed, ``resolvers`` runs uv and
-pip-compile, ``downloads`` fetches locked files.
+pip-compile, ``downloads`` fetches locked files, ``environments`` makes virtual
+environments from locks and tries imports in them.
 """
 
 from depmin._backend.downloads import fetch

@@ -41,6 +41,7 @@ __all__ = [
     "plan_document",
     "scan_pieces",
     "suggest_document",
+    "verify_document",
     "wheelhouse_document",
     "why_document",
     "workflow_document",
@@ -410,3 +411,32 @@ def audit_document(result: AuditResult) -> dict[str, Any]:
 def workflow_document(path: Path, changed: bool) -> dict[str, object]:
     """``depmin.workflow/1``: the workflow file written, and whether its text changed."""
     return {"schema": "depmin.workflow/1", "path": str(path), "changed": changed}
+
+
+def verify_document(result: api.Verification) -> dict[str, object]:
+    """``depmin.verify/1``: per agent, the interpreter and locks its environment was made from, the
+    modules imported, and every failure (pip's install error, an import's last error line with its
+    fix, ``pip check``'s complaints), plus the distributions without a wheel for the target."""
+    return {
+        "schema": "depmin.verify/1",
+        "ok": result.ok,
+        "agents": [
+            {
+                "agent": agent.agent,
+                "ok": agent.ok,
+                "python": agent.python,
+                "python_version": agent.python_version,
+                "target_python": agent.target_version,
+                "locks": list(agent.locks),
+                "environment": agent.environment,
+                "reused": agent.reused,
+                "modules": list(agent.modules),
+                "skipped": list(agent.skipped),
+                "install_error": agent.install_error,
+                "failures": [{"module": f.module, "error": f.error, "fix": f.fix} for f in agent.failures],
+                "pip_check": list(agent.pip_check),
+                "sdist_only": list(agent.sdist_only),
+            }
+            for agent in result.agents
+        ],
+    }

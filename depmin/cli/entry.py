@@ -3,7 +3,8 @@
 The exit codes are :data:`depmin.errors.EXIT_CODES` (``depmin --help`` lists them).
 
 The commands live in one module per group (:mod:`~depmin.cli.scan_commands`,
-:mod:`~depmin.cli.lock_commands`, :mod:`~depmin.cli.build_commands`); this module only assembles them.
+:mod:`~depmin.cli.lock_commands`, :mod:`~depmin.cli.build_commands`,
+:mod:`~depmin.cli.verify_commands`); this module only assembles them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TextIO
 
 from depmin._secrets import redact
 from depmin._version import __version__
-from depmin.cli import build_commands, ci_commands, init_commands, lock_commands, scan_commands
+from depmin.cli import build_commands, ci_commands, init_commands, lock_commands, scan_commands, verify_commands
 from depmin.cli.options import Command, Handler
 from depmin.cli.output import Output, label
 from depmin.errors import EXIT_CODES, EXIT_CONFIG, EXIT_FINDINGS, EXIT_TOOL, ConfigError, DepminError, Problem
@@ -42,6 +43,7 @@ COMMANDS: tuple[Command, ...] = (
     lock_commands.WHEELHOUSE,
     ci_commands.AUDIT,
     ci_commands.WORKFLOW,
+    verify_commands.VERIFY,
 )
 
 
