@@ -100,7 +100,11 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
 
 
 def _start(walk: Walk, module_name: str | None, roots: tuple[Path, ...]) -> None:
-    """Queue the entrypoint; ``python -m pkg.app`` imports the packages above it first."""
+    """Queue the entrypoint; ``python -m pkg.app`` imports the packages above it first. ``python -m
+    pkg`` runs ``pkg/__main__.py`` as ``pkg.__main__`` (its relative imports are relative to ``pkg``)
+    after importing ``pkg``."""
+    if module_name and walk.entry.name == "__main__.py" and module_name.rpartition(".")[2] != "__main__":
+        module_name = f"{module_name}.__main__"
     walk.push(State(file=walk.entry, module=module_name or "__main__", roots=roots), 0, None)
     if module_name and "." in module_name:
         parents, _ = walk.finder.resolve(module_name.rpartition(".")[0], roots)
