@@ -7,8 +7,9 @@ agent per console script (run as `python -m MODULE`), runs `depmin generate` twi
 `project.repository_hints = false`, then on) and compares the distributions listed in every
 agent's requirements.generated.txt (their union per project) with the project's own declared
 run-time dependencies: the sdist's PKG-INFO `Requires-Dist` lines without an `extra` marker whose
-marker holds for the target (CPython 3.11 on Linux x86_64). The downloaded code is only read by
-depmin's scanner, never imported or run.
+marker holds for the target (CPython 3.11 on Linux x86_64). A generated line whose marker (from an
+import's `sys.version_info`/`sys.platform` guard) does not hold for the target is not counted
+either. The downloaded code is only read by depmin's scanner, never imported or run.
 
     python3 benchmarks/bench_accuracy.py [--cache DIR] [--json] [--keep]
 
@@ -195,6 +196,9 @@ def listed(tree: Path, project: Project) -> tuple[dict[str, str], str, int]:
         for line in path.read_text(encoding="utf-8").splitlines():
             match = LINE.match(line)
             if match:
+                requirement = Requirement(line.partition("#")[0].strip())
+                if requirement.marker is not None and not requirement.marker.evaluate(TARGET):
+                    continue  # the line carries the import's guard (`if sys.version_info < (3, 10)`): not on 3.11
                 found.setdefault(canonicalize_name(match["dist"]), match["comment"].strip())
     return found, run.stderr, run.returncode
 
