@@ -193,8 +193,13 @@ def _not_found(
         missing(walk, site, hop, eff, "not on sys.path when run as a module")
     elif top in walk.first_party_names:
         missing(walk, site, hop, eff, f"{top} is first-party but {site.module} does not exist")
-    elif (sibling := walk.finder.find(top, top, (here,))) is not None and sibling.file is not None:
+    elif (
+        (sibling := walk.finder.find(top, top, (here,))) is not None
+        and sibling.file is not None
+        and walk.rel(sibling.file) != hop.file
+    ):
         # Beside the importing file (generated gRPC code's `import x_pb2`): meant first-party, not a dependency.
+        # A file that imports its own name (`import yaml` in utils/yaml.py, a wrapper) means the dependency.
         reason = (
             f"not on this agent's sys.path, but first-party {walk.rel(sibling.file)} has that name; "
             "add its directory to project.source_roots or fix the sys.path edit"

@@ -210,3 +210,23 @@ def test_python_m_package_runs_its_main_with_relative_imports(tmp_path: Path) ->
     assert [u.module for u in got.unresolved] == []
     assert [m.module for m in got.missing] == []
     assert sorted(e.module for e in got.third_party) == ["click", "yaml"]
+
+
+def test_a_file_importing_its_own_name_means_the_dependency(tmp_path: Path) -> None:
+    # mkdocs/utils/yaml.py does `import yaml`: under Python 3 that is PyYAML, not the file itself. A
+    # different file beside it importing the same name stays unclassified (the gRPC `import x_pb2` case).
+    (tmp_path / "tool" / "utils").mkdir(parents=True)
+    (tmp_path / "tool" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "tool" / "utils" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "tool" / "__main__.py").write_text("from .utils import yaml, meta\n", encoding="utf-8")
+    (tmp_path / "tool" / "utils" / "yaml.py").write_text("import yaml\n", encoding="utf-8")
+    (tmp_path / "tool" / "utils" / "meta.py").write_text("import yaml\n", encoding="utf-8")
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "."\npython = "3.11"\n\n[machines.Box]\n\n[families.cpu]\nfrom = "python:3.11-slim"\n\n'
+        '[agents.Tool]\nentrypoint = "tool/__main__.py"\ncmd = ["python", "-m", "tool"]\nmachines = ["Box"]\n'
+        'family = "cpu"\nports = [9000]\n',
+        encoding="utf-8",
+    )
+    got = api.scan(api.load_fleet(tmp_path / "agents.toml"), use_cache=False).agent("Tool")
+    assert [(e.module, [s.file for s in e.sites]) for e in got.third_party] == [("yaml", ["tool/utils/yaml.py"])]
+    assert [(u.module, u.site.file) for u in got.unresolved] == [("yaml", "tool/utils/meta.py")]
