@@ -102,7 +102,11 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
 
 
 def _start(walk: Walk, module_name: str | None, roots: tuple[Path, ...]) -> None:
-    """Queue the entrypoint; ``python -m pkg.app`` imports the packages above it first."""
+    """Queue the entrypoint; ``python -m pkg.app`` imports the packages above it first. ``python -m
+    pkg`` runs ``pkg/__main__.py`` as ``pkg.__main__`` (its relative imports are relative to ``pkg``)
+    after importing ``pkg``."""
+    if module_name and walk.entry.name == "__main__.py" and module_name.rpartition(".")[2] != "__main__":
+        module_name = f"{module_name}.__main__"
     walk.push(State(file=walk.entry, module=module_name or "__main__", roots=roots), 0, None)
     if module_name and "." in module_name:
         parents, _ = walk.finder.resolve(module_name.rpartition(".")[0], roots)
@@ -191,8 +195,13 @@ def _not_found(
         missing(walk, site, hop, eff, "not on sys.path when run as a module")
     elif top in walk.first_party_names:
         missing(walk, site, hop, eff, f"{top} is first-party but {site.module} does not exist")
-    elif (sibling := walk.finder.find(top, top, (here,))) is not None and sibling.file is not None:
+    elif (
+        (sibling := walk.finder.find(top, top, (here,))) is not None
+        and sibling.file is not None
+        and walk.rel(sibling.file) != hop.file
+    ):
         # Beside the importing file (generated gRPC code's `import x_pb2`): meant first-party, not a dependency.
+        # A file that imports its own name (`import yaml` in utils/yaml.py, a wrapper) means the dependency.
         reason = (
             f"not on this agent's sys.path, but first-party {walk.rel(sibling.file)} has that name; "
             "add its directory to project.source_roots or fix the sys.path edit"

@@ -190,3 +190,43 @@ def test_streamed_scan_json_equals_the_whole_document() -> None:
     text = out.getvalue()
     assert text.endswith("}\n")
     assert _render.dumps(json.loads(text)) + "\n" == text
+
+
+def test_python_m_package_runs_its_main_with_relative_imports(tmp_path: Path) -> None:
+    # `python -m tool` runs tool/__main__.py as tool.__main__: `from .cli import main` is tool.cli, and
+    # tool/__init__.py is imported first (as in flask 3.1's src/flask/__main__.py).
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "__init__.py").write_text("import yaml\n", encoding="utf-8")
+    (tmp_path / "tool" / "__main__.py").write_text("from .cli import main\nmain()\n", encoding="utf-8")
+    (tmp_path / "tool" / "cli.py").write_text("import click\n", encoding="utf-8")
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "."\npython = "3.11"\n\n[machines.Box]\n\n[families.cpu]\nfrom = "python:3.11-slim"\n\n'
+        '[agents.Tool]\nentrypoint = "tool/__main__.py"\ncmd = ["python", "-m", "tool"]\nmachines = ["Box"]\n'
+        'family = "cpu"\nports = [9000]\n',
+        encoding="utf-8",
+    )
+    got = api.scan(api.load_fleet(tmp_path / "agents.toml"), use_cache=False).agent("Tool")
+    assert sorted(got.files) == ["tool/__init__.py", "tool/__main__.py", "tool/cli.py"]
+    assert [u.module for u in got.unresolved] == []
+    assert [m.module for m in got.missing] == []
+    assert sorted(e.module for e in got.third_party) == ["click", "yaml"]
+
+
+def test_a_file_importing_its_own_name_means_the_dependency(tmp_path: Path) -> None:
+    # mkdocs/utils/yaml.py does `import yaml`: under Python 3 that is PyYAML, not the file itself. A
+    # different file beside it importing the same name stays unclassified (the gRPC `import x_pb2` case).
+    (tmp_path / "tool" / "utils").mkdir(parents=True)
+    (tmp_path / "tool" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "tool" / "utils" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "tool" / "__main__.py").write_text("from .utils import yaml, meta\n", encoding="utf-8")
+    (tmp_path / "tool" / "utils" / "yaml.py").write_text("import yaml\n", encoding="utf-8")
+    (tmp_path / "tool" / "utils" / "meta.py").write_text("import yaml\n", encoding="utf-8")
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "."\npython = "3.11"\n\n[machines.Box]\n\n[families.cpu]\nfrom = "python:3.11-slim"\n\n'
+        '[agents.Tool]\nentrypoint = "tool/__main__.py"\ncmd = ["python", "-m", "tool"]\nmachines = ["Box"]\n'
+        'family = "cpu"\nports = [9000]\n',
+        encoding="utf-8",
+    )
+    got = api.scan(api.load_fleet(tmp_path / "agents.toml"), use_cache=False).agent("Tool")
+    assert [(e.module, [s.file for s in e.sites]) for e in got.third_party] == [("yaml", ["tool/utils/yaml.py"])]
+    assert [(u.module, u.site.file) for u in got.unresolved] == [("yaml", "tool/utils/meta.py")]
