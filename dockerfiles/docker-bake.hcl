@@ -31,20 +31,20 @@ target "family-cpu-audio" {
 }
 
 target "family-cpu-audio-scipy" {
-  context = ".."
+  context = "${CONTEXT}"
   dockerfile = "dockerfiles/base/cpu-audio-scipy.Dockerfile"
-  tags = ["${REGISTRY}/ai-base:cpu-audio-scipy"]
-  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-audio-scipy"]
-  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-audio-scipy,mode=max"]
+  tags = ["${REGISTRY}/ai-system-base:cpu-audio-scipy"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-cpu-audio-scipy"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-cpu-audio-scipy,mode=max"]
   contexts = { "depmin/family-cpu-audio:current" = "target:family-cpu-audio" }
 }
 
 target "family-cpu-scipy" {
-  context = ".."
+  context = "${CONTEXT}"
   dockerfile = "dockerfiles/base/cpu-scipy.Dockerfile"
-  tags = ["${REGISTRY}/ai-base:cpu-scipy"]
-  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-scipy"]
-  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-cpu-scipy,mode=max"]
+  tags = ["${REGISTRY}/ai-system-base:cpu-scipy"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-cpu-scipy"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-cpu-scipy,mode=max"]
   contexts = { "depmin/family-cpu:current" = "target:family-cpu" }
 }
 
@@ -84,20 +84,20 @@ target "family-gpu-ada-audio" {
 }
 
 target "family-gpu-ada-audio-ctranslate2" {
-  context = ".."
+  context = "${CONTEXT}"
   dockerfile = "dockerfiles/base/gpu-ada-audio-ctranslate2.Dockerfile"
-  tags = ["${REGISTRY}/ai-base:gpu-ada-audio-ctranslate2"]
-  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-audio-ctranslate2"]
-  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-audio-ctranslate2,mode=max"]
+  tags = ["${REGISTRY}/ai-system-base:gpu-ada-audio-ctranslate2"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-audio-ctranslate2"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-audio-ctranslate2,mode=max"]
   contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
 }
 
 target "family-gpu-ada-scipy" {
-  context = ".."
+  context = "${CONTEXT}"
   dockerfile = "dockerfiles/base/gpu-ada-scipy.Dockerfile"
-  tags = ["${REGISTRY}/ai-base:gpu-ada-scipy"]
-  cache-from = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-scipy"]
-  cache-to = ["type=registry,ref=${REGISTRY}/ai-base:buildcache-family-gpu-ada-scipy,mode=max"]
+  tags = ["${REGISTRY}/ai-system-base:gpu-ada-scipy"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-scipy"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-scipy,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
