@@ -7,6 +7,10 @@ changed to parse on demand, on the bundled fleet and on a small synthetic tree f
 ``files_parsed`` / ``cache_hits`` and the text report's last line (counts and seconds); and the
 schema, ``depmin.scan/1`` then, ``depmin.scan/2`` since the per-site lists need ``--detail``: the
 detailed document is the old one, the default one is it without those lists.
+
+Re-recorded once, when repository hints (issue 13) became a mapping source: the only differences
+from the first recording were imports the hand-written requirement files answer (``jwt`` declared
+as ``pyjwt`` beside the code: ``source`` "repository" and no longer ambiguous); each was checked.
 """
 
 from __future__ import annotations
