@@ -57,8 +57,8 @@ def test_generate_names_the_first_agents_of_a_long_warning(tmp_path: Path) -> No
     assert brief == [
         "warning: 5 import(s) are provided by several distributions and were picked by depmin's rule "
         "(A0: jwt -> pyjwt (of pyjwt, jwt); A1: jwt -> pyjwt (of pyjwt, jwt); A2: jwt -> pyjwt (of pyjwt, jwt); "
-        "and 2 more agents: -v or --format json lists all); to choose another, set it under [mapping] in "
-        "agents.toml for every agent, or under agents.<agent>.mapping for one agent"
+        "and 2 more agents: -v or --format json lists all); to confirm or choose another, set it under [mapping] in "
+        'agents.toml (e.g. jwt = "jwt") for every agent, or under agents.<agent>.mapping for one agent'
     ]
     every = [line for line in _stderr("--config", config, "-v", "generate", "--no-cache") if "several" in line]
     assert len(every) == 1 and "A4: jwt -> pyjwt" in every[0] and "agents.A4.mapping" in every[0]
