@@ -53,7 +53,8 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("docs")
     for name in ("examples", "locks", "dockerfiles"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".depmin.lock"))
-    shutil.copy(REPO / "agents.toml", root / "agents.toml")
+    for name in ("agents.toml", ".dockerignore"):  # the build context root's ignore file is generated too
+        shutil.copy(REPO / name, root / name)
     return root
 
 
