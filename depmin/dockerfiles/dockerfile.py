@@ -223,6 +223,9 @@ def _build_wheels(fleet: Fleet, agent: Agent, copy_lock: str, mounts: str, optio
     without the compiler. A CPU base is a python image whose headers are its own; a GPU base gets the
     project's python3.N-dev from the distribution, like its python3.N."""
     tools = ["build-essential"]
+    for family in fleet.family_chain(agent.family):
+        where = key(fleet.path.name, "families", family.name, "build_apt")
+        tools += [shell_word(package, where) for package in family.build_apt]
     if fleet.has_gpu(agent.family):
         dev = f"python{fleet.project.python}-dev"
         tools.append(shell_word(dev, key(fleet.path.name, "project", "python")))

@@ -13,6 +13,7 @@ from dockerfile_parse import DockerfileParser
 from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin.dockerfiles import render as dockerfiles
+from depmin.errors import ConfigError
 from depmin.layers.plan import Package, Plan, plan_layers
 from depmin.manifest import Fleet, load_fleet, parse_fleet
 from tests.conftest import EXAMPLE_CONFIG
@@ -223,3 +224,27 @@ def test_families_and_machines_with_capitals_and_dots_get_valid_image_and_projec
     assert "FROM depmin/family-cpu-main:current" in tree["agents/NLUAgent.Dockerfile"]
     assert tree["compose/Main.PC.yaml"].count('name: "ai-system-main-pc"') == 1
     assert 'target "family-cpu-main"' in tree["docker-bake.hcl"]
+
+
+def test_build_apt_of_the_family_chain_lands_only_in_the_build_wheels_stage() -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("[families.gpu-ada-vision]\n", '[families.gpu-ada-vision]\nbuild_apt = ["cmake"]\n', 1)
+    text = text.replace("[families.cuda-runtime]\n", '[families.cuda-runtime]\nbuild_apt = ["libopenblas-dev"]\n', 1)
+    fleet = parse_fleet(text.encode("utf-8"), path=EXAMPLE_CONFIG)
+    inputs = dockerfiles.BuildInputs(files={}, apt={}, root="examples/ai_system", sdists=SDISTS)
+    tree = dockerfiles.render_tree(fleet, _example_plan(fleet), inputs)
+    face = tree["agents/FaceRecognitionAgent.Dockerfile"]
+    builder, rest = face.split("FROM base AS deps\n")
+    assert "build-essential cmake libopenblas-dev python3.11-dev" in builder
+    assert "cmake" not in rest
+    assert [path for path, body in tree.items() if "cmake" in body] == ["agents/FaceRecognitionAgent.Dockerfile"]
+
+
+def test_build_apt_that_is_not_a_debian_package_is_refused_at_load() -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace(
+        "[families.gpu-ada-vision]\n", '[families.gpu-ada-vision]\nbuild_apt = ["cmake; rm -rf /"]\n', 1
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_fleet(text.encode("utf-8"), path=EXAMPLE_CONFIG)
+    assert "families.gpu-ada-vision.build_apt" in str(caught.value)
