@@ -51,6 +51,7 @@ _BASE_APT = ("ca-certificates", "tini", "tzdata")
 # package versions by hand breaks every security update.
 _IGNORE = "# hadolint ignore=DL3008\n"
 _PIP = "pip install --no-cache-dir --require-hashes --no-deps"
+_WHEEL = "pip wheel --no-cache-dir --require-hashes --no-deps"
 _SECRET_MOUNT = f"--mount=type=secret,id={PIP_SECRET},target=/etc/pip.conf,required=true "
 
 
@@ -185,11 +186,14 @@ def service_dockerfile(fleet: Fleet, plan: Plan, agent: Agent, machine: str | No
         secret = _SECRET_MOUNT if agent_uses_indexes(fleet, agent) else ""
         mounts, options = _pip_sources(config, *agent_pip_sources(fleet, agent))
         lock = copy_path(f"locks/{agent.name}/service.lock", where)
-        lines.append(
-            "FROM base AS deps\n"
-            + copy([lock], "/tmp/service.lock")
-            + f"\nRUN {secret}{mounts}{_PIP}{options} --target /opt/service -r /tmp/service.lock\n"
-        )
+        if inputs.sdists.get(agent.name):
+            lines.append(_build_wheels(fleet, agent, copy([lock], "/tmp/service.lock"), secret + mounts, options))
+        else:
+            lines.append(
+                "FROM base AS deps\n"
+                + copy([lock], "/tmp/service.lock")
+                + f"\nRUN {secret}{mounts}{_PIP}{options} --target /opt/service -r /tmp/service.lock\n"
+            )
     lines.append("FROM base AS runtime\n")
     if delta:
         lines.append("COPY --from=deps /opt/service /opt/service\n")
@@ -211,6 +215,31 @@ def service_dockerfile(fleet: Fleet, plan: Plan, agent: Agent, machine: str | No
     lines.append("# hadolint ignore=DL3066\nUSER app\n")
     lines.append("CMD " + exec_form(agent.cmd or ("python", agent.entrypoint)) + "\n")
     return "\n".join(lines)
+
+
+def _build_wheels(fleet: Fleet, agent: Agent, copy_lock: str, mounts: str, options: str) -> str:
+    """The ``build-wheels`` stage (the family image plus a compiler) that turns every line of the
+    service lock into a wheel, hash-checked, and the ``deps`` stage that installs those wheels
+    without the compiler. A CPU base is a python image whose headers are its own; a GPU base gets the
+    project's python3.N-dev from the distribution, like its python3.N."""
+    tools = ["build-essential"]
+    for family in fleet.family_chain(agent.family):
+        where = key(fleet.path.name, "families", family.name, "build_apt")
+        tools += [shell_word(package, where) for package in family.build_apt]
+    if fleet.has_gpu(agent.family):
+        dev = f"python{fleet.project.python}-dev"
+        tools.append(shell_word(dev, key(fleet.path.name, "project", "python")))
+    return (
+        "FROM base AS build-wheels\n"
+        + _IGNORE
+        + _apt_run(tools)
+        + "\n"
+        + copy_lock
+        + f"\nRUN {mounts}{_WHEEL}{options} --wheel-dir /wheels -r /tmp/service.lock\n\n"
+        + "FROM base AS deps\n"
+        + "RUN --mount=type=bind,from=build-wheels,source=/wheels,target=/tmp/wheels \\\n"
+        + "    pip install --no-cache-dir --no-deps --no-index --target /opt/service /tmp/wheels/*.whl\n"
+    )
 
 
 def _runtime_env(config: str, agent: Agent, machine: Machine, has_delta: bool, *, gpu: bool) -> dict[str, str]:

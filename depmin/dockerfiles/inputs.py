@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from depmin._secrets import has_credentials
 from depmin.dockerfiles.escape import bake_name, image_ref, key, refuse, registry_problem, shown
@@ -58,6 +58,9 @@ class BuildInputs:
     apt: Mapping[str, tuple[str, ...]]  # family -> run-time apt packages its own distributions need
     root: str  # the project root relative to the build context ("examples/ai_system")
     registry: str = DEFAULT_REGISTRY
+    # agent -> the ``name==version`` pins of its service lock that have only an sdist for the target:
+    # its Dockerfile builds the lock's wheels in a stage with a compiler (``build-wheels``).
+    sdists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def checked_registry(inputs: BuildInputs) -> str:

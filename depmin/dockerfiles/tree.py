@@ -21,26 +21,54 @@ from depmin.locking.listing import parse_files
 from depmin.manifest import Fleet
 from depmin.requirements.tables import apt_packages
 
-__all__ = ["build_tree", "context_root", "no_wheel_warnings", "write_tree"]
+__all__ = ["build_tree", "context_root", "no_wheel_warnings", "sdist_only", "write_tree"]
 
 
-def no_wheel_warnings(layout: Layout, fleet: Fleet) -> list[str]:
-    """One line per locked release that has no wheel for the target (its lock lists only the sdist):
-    the image build would compile it, and no family image carries a compiler. Agents without a
-    lock yet are passed over (``depmin lock`` reports them)."""
-    found: dict[str, list[str]] = {}
+def sdist_only(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
+    """``{agent: (name==version, ...)}``: the locked releases of each agent that have no wheel for
+    the target (its pylock lists only the sdist). Agents without a lock yet are passed over
+    (``depmin lock`` reports them)."""
+    found: dict[str, tuple[str, ...]] = {}
     for name in sorted(fleet.agents):
         path = layout.pylock(name)
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
-        for release in parse_files(text, base=path.parent, where=str(path)).values():
-            if not any(f.is_wheel for f in release.files):
-                found.setdefault(f"{release.name} {release.version}", []).append(name)
+        releases = parse_files(text, base=path.parent, where=str(path)).values()
+        pins = sorted(f"{r.name}=={r.version}" for r in releases if not any(f.is_wheel for f in r.files))
+        if pins:
+            found[name] = tuple(pins)
+    return found
+
+
+def _service_sdists(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
+    """The sdist-only pins of :func:`sdist_only` that are in each agent's service lock (its delta
+    over the family image), which its Dockerfile's ``build-wheels`` stage compiles."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name, pins in sdist_only(layout, fleet).items():
+        path = layout.locks / name / "service.lock"
+        if not path.is_file():
+            continue
+        lines = {line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line[:1].isalnum()}
+        inside = tuple(pin for pin in pins if pin in lines)
+        if inside:
+            found[name] = inside
+    return found
+
+
+def no_wheel_warnings(layout: Layout, fleet: Fleet) -> list[str]:
+    """One line per locked release that has no wheel for the target and that no ``build-wheels``
+    stage compiles (it is in a family lock, whose image carries no compiler)."""
+    built = _service_sdists(layout, fleet)
+    found: dict[str, list[str]] = {}
+    for name, pins in sdist_only(layout, fleet).items():
+        for pin in pins:
+            if pin not in built.get(name, ()):
+                found.setdefault(pin.replace("==", " "), []).append(name)
     return [
-        f"{what} has no wheel for the target in the lock of {', '.join(agents)}: the image build builds it "
-        "from the sdist, and no family image has a compiler (a C extension fails with 'gcc: No such file'); "
-        "build the wheel once into a find_links wheelhouse (pip wheel), or lock a release with wheels"
+        f"{what} has no wheel for the target in the lock of {', '.join(agents)}: the family image build "
+        "builds it from the sdist, and no family image has a compiler (a C extension fails with 'gcc: No "
+        "such file'); build the wheel once into a find_links wheelhouse (pip wheel), or lock a release with wheels"
         for what, agents in sorted(found.items())
     ]
 
@@ -73,7 +101,8 @@ def build_tree(
         deltas = [n for s in plan.services if s.family == layer.family for n in s.delta]
         apt[layer.family] = apt_packages([*layer.packages, *deltas])
     root = context_root(fleet)
-    inputs = BuildInputs(files=files, apt=apt, root=root, registry=registry)
+    sdists = _service_sdists(Layout.beside(fleet.path), fleet)
+    inputs = BuildInputs(files=files, apt=apt, root=root, registry=registry, sdists=sdists)
     return render_tree(fleet, plan, inputs)
 
 

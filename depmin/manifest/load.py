@@ -103,7 +103,7 @@ _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes", "network")
 _FAMILY_KEYS = (
     "from", "extends", "machine", "tag", "apt", "gpu", "display", "indexes", "find_links",
-    "description", "notes", "uncertain", "always", "never", "base_mb",
+    "description", "build_apt", "notes", "uncertain", "always", "never", "base_mb",
 )  # fmt: skip
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
@@ -386,6 +386,7 @@ def _family(check: Checker, name: str, table: Mapping[str, object], config_direc
         machine=check.optional_string(table, (*where, "machine")),
         tag=tag,
         apt=_checked_strings(check, table, (*where, "apt"), grammar.check_apt),
+        build_apt=_checked_strings(check, table, (*where, "build_apt"), grammar.check_apt),
         gpu=check.boolean(table, (*where, "gpu"), default=False),
         display=check.boolean(table, (*where, "display"), default=False),
         indexes=_checked_strings(check, table, (*where, "indexes"), grammar.check_url),

@@ -171,6 +171,7 @@ class Family:
     machine: str | None = None
     tag: str = ""
     apt: tuple[str, ...] = ()
+    build_apt: tuple[str, ...] = ()  # only in the build-wheels stage that compiles sdist-only releases
     gpu: bool = False
     display: bool = False
     indexes: tuple[str, ...] = ()

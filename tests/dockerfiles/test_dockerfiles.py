@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from dockerfile_parse import DockerfileParser
 from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin.dockerfiles import render as dockerfiles
+from depmin.errors import ConfigError
 from depmin.layers.plan import Package, Plan, plan_layers
 from depmin.manifest import Fleet, load_fleet, parse_fleet
 from tests.conftest import EXAMPLE_CONFIG
@@ -22,6 +25,8 @@ SIZES = {
     "torch": 800_000_000,
     "opencv-python-headless": 50_000_000,
 }
+
+SDISTS = {"FaceRecognitionAgent": ("opencv-python-headless==1",)}  # a GPU agent whose delta has an sdist
 
 
 def _example_plan(fleet: Fleet) -> Plan:
@@ -49,6 +54,7 @@ def tree() -> dict[str, str]:
         files={"NLUAgent": ("main_pc_code/agents/nlu_agent.py", "common/__init__.py", "common/config.py")},
         apt={"cpu": ("libsndfile1",)},
         root="examples/ai_system",
+        sdists=SDISTS,  # so hadolint sees a build-wheels stage too
     )
     return dockerfiles.render_tree(fleet, _example_plan(fleet), inputs)
 
@@ -89,6 +95,38 @@ def test_service_dockerfile_shape(tree: dict[str, str]) -> None:
     assert "OMP_NUM_THREADS=8" in text
     assert text.rstrip().endswith('CMD ["python", "main_pc_code/agents/nlu_agent.py"]')
     assert "USER app" in text
+
+
+def test_sdist_only_delta_is_built_in_a_stage_with_a_compiler(tree: dict[str, str]) -> None:
+    """The stage structure as a Dockerfile parser sees it: build-wheels (family image + compiler) turns
+    the hash-checked lock into wheels, deps installs them from it, runtime copies only the result."""
+    parsed = DockerfileParser(fileobj=io.BytesIO(tree["agents/FaceRecognitionAgent.Dockerfile"].encode()))
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current = ""
+    for item in parsed.structure:
+        if item["instruction"] == "FROM":
+            current = item["value"].split()[-1]
+            stages[current] = [("FROM", item["value"])]
+        elif current and item["instruction"] != "COMMENT":
+            stages[current].append((item["instruction"], item["value"]))
+    assert list(stages) == ["base", "build-wheels", "deps", "runtime"]
+    build = stages["build-wheels"]
+    assert [i for i, _ in build] == ["FROM", "RUN", "COPY", "RUN"]
+    assert build[0][1] == "base AS build-wheels"
+    apt = build[1][1].split()
+    assert "build-essential" in apt and "python3.11-dev" in apt  # a GPU base: Debian's python, its headers
+    wheel = stages["build-wheels"][-1][1]
+    assert wheel.startswith("pip wheel ") and "--require-hashes" in wheel and "--no-deps" in wheel
+    assert "-r /tmp/service.lock" in wheel and "--wheel-dir /wheels" in wheel
+    deps = stages["deps"][1:]
+    assert [i for i, _ in deps] == ["RUN"]
+    assert deps[0][1].startswith("--mount=type=bind,from=build-wheels,source=/wheels,target=/tmp/wheels ")
+    assert "--no-index --target /opt/service /tmp/wheels/*.whl" in deps[0][1]
+    runtime = stages["runtime"]
+    assert ("COPY", "--from=deps /opt/service /opt/service") in runtime
+    assert not any("build-wheels" in v or "build-essential" in v for _, v in runtime)
+    plain = tree["agents/NLUAgent.Dockerfile"]  # no sdist: no compiler stage
+    assert "build-wheels" not in plain and "build-essential" not in plain
 
 
 def test_family_dockerfiles(tree: dict[str, str]) -> None:
@@ -153,6 +191,7 @@ def test_rendering_is_deterministic(tree: dict[str, str]) -> None:
         files={"NLUAgent": ("main_pc_code/agents/nlu_agent.py", "common/__init__.py", "common/config.py")},
         apt={"cpu": ("libsndfile1",)},
         root="examples/ai_system",
+        sdists=SDISTS,
     )
     assert dockerfiles.render_tree(fleet, _example_plan(fleet), inputs) == tree
 
@@ -185,3 +224,27 @@ def test_families_and_machines_with_capitals_and_dots_get_valid_image_and_projec
     assert "FROM depmin/family-cpu-main:current" in tree["agents/NLUAgent.Dockerfile"]
     assert tree["compose/Main.PC.yaml"].count('name: "ai-system-main-pc"') == 1
     assert 'target "family-cpu-main"' in tree["docker-bake.hcl"]
+
+
+def test_build_apt_of_the_family_chain_lands_only_in_the_build_wheels_stage() -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("[families.gpu-ada-vision]\n", '[families.gpu-ada-vision]\nbuild_apt = ["cmake"]\n', 1)
+    text = text.replace("[families.cuda-runtime]\n", '[families.cuda-runtime]\nbuild_apt = ["libopenblas-dev"]\n', 1)
+    fleet = parse_fleet(text.encode("utf-8"), path=EXAMPLE_CONFIG)
+    inputs = dockerfiles.BuildInputs(files={}, apt={}, root="examples/ai_system", sdists=SDISTS)
+    tree = dockerfiles.render_tree(fleet, _example_plan(fleet), inputs)
+    face = tree["agents/FaceRecognitionAgent.Dockerfile"]
+    builder, rest = face.split("FROM base AS deps\n")
+    assert "build-essential cmake libopenblas-dev python3.11-dev" in builder
+    assert "cmake" not in rest
+    assert [path for path, body in tree.items() if "cmake" in body] == ["agents/FaceRecognitionAgent.Dockerfile"]
+
+
+def test_build_apt_that_is_not_a_debian_package_is_refused_at_load() -> None:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = text.replace(
+        "[families.gpu-ada-vision]\n", '[families.gpu-ada-vision]\nbuild_apt = ["cmake; rm -rf /"]\n', 1
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_fleet(text.encode("utf-8"), path=EXAMPLE_CONFIG)
+    assert "families.gpu-ada-vision.build_apt" in str(caught.value)
