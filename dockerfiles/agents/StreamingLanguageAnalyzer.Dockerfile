@@ -2,9 +2,17 @@
 
 FROM depmin/family-cpu:current AS base
 
-FROM base AS deps
+FROM base AS build-wheels
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY locks/StreamingLanguageAnalyzer/service.lock /tmp/service.lock
-RUN pip install --no-cache-dir --require-hashes --no-deps --target /opt/service -r /tmp/service.lock
+RUN pip wheel --no-cache-dir --require-hashes --no-deps --wheel-dir /wheels -r /tmp/service.lock
+
+FROM base AS deps
+RUN --mount=type=bind,from=build-wheels,source=/wheels,target=/tmp/wheels \
+    pip install --no-cache-dir --no-deps --no-index --target /opt/service /tmp/wheels/*.whl
 
 FROM base AS runtime
 
