@@ -42,6 +42,7 @@ from depmin.dockerfiles.probes import GPU_PROBE_PATH, HEALTH_PROBE_PATH, healthc
 from depmin.layers.plan import Plan
 from depmin.layout import family_lock
 from depmin.manifest import Agent, Fleet, Machine
+from depmin.requirements.tables import build_apt_packages
 
 __all__ = ["family_dockerfile", "header", "service_dockerfile"]
 
@@ -187,7 +188,10 @@ def service_dockerfile(fleet: Fleet, plan: Plan, agent: Agent, machine: str | No
         mounts, options = _pip_sources(config, *agent_pip_sources(fleet, agent))
         lock = copy_path(f"locks/{agent.name}/service.lock", where)
         if inputs.sdists.get(agent.name):
-            lines.append(_build_wheels(fleet, agent, copy([lock], "/tmp/service.lock"), secret + mounts, options))
+            built = inputs.sdists[agent.name]
+            lines.append(
+                _build_wheels(fleet, agent, built, copy([lock], "/tmp/service.lock"), secret + mounts, options)
+            )
         else:
             lines.append(
                 "FROM base AS deps\n"
@@ -217,12 +221,15 @@ def service_dockerfile(fleet: Fleet, plan: Plan, agent: Agent, machine: str | No
     return "\n".join(lines)
 
 
-def _build_wheels(fleet: Fleet, agent: Agent, copy_lock: str, mounts: str, options: str) -> str:
+def _build_wheels(
+    fleet: Fleet, agent: Agent, sdists: tuple[str, ...], copy_lock: str, mounts: str, options: str
+) -> str:
     """The ``build-wheels`` stage (the family image plus a compiler) that turns every line of the
     service lock into a wheel, hash-checked, and the ``deps`` stage that installs those wheels
     without the compiler. A CPU base is a python image whose headers are its own; a GPU base gets the
-    project's python3.N-dev from the distribution, like its python3.N."""
-    tools = ["build-essential"]
+    project's python3.N-dev from the distribution, like its python3.N. The build packages the sdists
+    need beyond the compiler come from depmin's table (``dlib`` runs CMake), then ``build_apt``."""
+    tools = ["build-essential", *build_apt_packages(pin.split("==")[0] for pin in sdists)]
     for family in fleet.family_chain(agent.family):
         where = key(fleet.path.name, "families", family.name, "build_apt")
         tools += [shell_word(package, where) for package in family.build_apt]

@@ -3,6 +3,8 @@
 * ``import_names.toml``: import key -> distribution candidates, in preference order (:class:`BundledTable`);
 * ``known_distributions.txt``: the 5,000 most downloaded PyPI distributions (:func:`load_known`);
 * ``apt_packages.toml``: distribution -> Debian run-time packages (:class:`AptTable`, :func:`apt_packages`);
+* ``build_packages.toml``: distribution -> Debian packages its sdist build needs beyond a compiler
+  (:func:`build_apt_packages`);
 * ``heavy.toml``: the heavy stacks (GPU, ML, vision, NLP, audio) by name and prefix
   (:class:`HeavyTable`, :func:`heavy_kind`);
 * ``namespaces.toml``: namespace packages, the family rules under them, stub-only names
@@ -36,6 +38,7 @@ __all__ = [
     "HeavyTable",
     "NamespaceTable",
     "apt_packages",
+    "build_apt_packages",
     "heavy_kind",
     "is_heavy",
     "load_apt",
@@ -187,6 +190,12 @@ def load_apt() -> AptTable:
 
 
 @functools.cache
+def load_build_apt() -> AptTable:
+    """The bundled distribution -> apt packages its sdist build needs (``build_packages.toml``)."""
+    return parse_apt(_read_data("build_packages.toml"))
+
+
+@functools.cache
 def load_heavy() -> HeavyTable:
     """The bundled heavy-stack classification, read once per process."""
     return parse_heavy(_read_data("heavy.toml"))
@@ -326,6 +335,14 @@ def apt_packages(distributions: Iterable[str], table: AptTable | None = None) ->
     table = table or load_apt()
     needed = {package for dist in distributions for package in table.packages.get(canonicalize_name(dist), ())}
     return tuple(sorted(needed))
+
+
+def build_apt_packages(distributions: Iterable[str], table: AptTable | None = None) -> tuple[str, ...]:
+    """The Debian packages beyond a compiler that building the given sdists needs, sorted and unique.
+
+    ``build_apt_packages(["dlib", "docopt"]) == ("cmake",)``
+    """
+    return apt_packages(distributions, table or load_build_apt())
 
 
 def heavy_kind(distribution: str, table: HeavyTable | None = None) -> str | None:

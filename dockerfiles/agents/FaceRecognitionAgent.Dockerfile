@@ -5,7 +5,7 @@ FROM depmin/family-gpu-ada-vision:current AS base
 FROM base AS build-wheels
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends build-essential python3.11-dev \
+    && apt-get install -y --no-install-recommends build-essential cmake python3.11-dev \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY locks/FaceRecognitionAgent/service.lock /tmp/service.lock
 RUN pip wheel --no-cache-dir --require-hashes --no-deps --wheel-dir /wheels -r /tmp/service.lock

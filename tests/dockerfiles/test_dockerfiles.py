@@ -248,3 +248,25 @@ def test_build_apt_that_is_not_a_debian_package_is_refused_at_load() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_fleet(text.encode("utf-8"), path=EXAMPLE_CONFIG)
     assert "families.gpu-ada-vision.build_apt" in str(caught.value)
+
+
+def test_the_build_packages_an_sdist_needs_come_from_the_bundled_table() -> None:
+    """dlib's sdist runs CMake and PyAudio's compiles against portaudio.h: depmin's build table adds
+    them to the build-wheels stage of the agent whose lock has them, and to nothing else."""
+    fleet = load_fleet(EXAMPLE_CONFIG)
+    sdists = {"FaceRecognitionAgent": ("dlib==20.0.1", "face-recognition-models==0.3.0")}
+    tree = dockerfiles.render_tree(
+        fleet, _example_plan(fleet), dockerfiles.BuildInputs(files={}, apt={}, root="examples/ai_system", sdists=sdists)
+    )
+    builder, rest = tree["agents/FaceRecognitionAgent.Dockerfile"].split("FROM base AS deps\n")
+    assert "install -y --no-install-recommends build-essential cmake python3.11-dev" in builder
+    assert "cmake" not in rest
+    assert [path for path, body in tree.items() if "cmake" in body] == ["agents/FaceRecognitionAgent.Dockerfile"]
+    plain = dockerfiles.render_tree(
+        fleet,
+        _example_plan(fleet),
+        dockerfiles.BuildInputs(
+            files={}, apt={}, root="examples/ai_system", sdists={"FaceRecognitionAgent": ("x==1",)}
+        ),
+    )
+    assert "build-essential python3.11-dev" in plain["agents/FaceRecognitionAgent.Dockerfile"]
