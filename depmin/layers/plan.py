@@ -230,12 +230,87 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     from depmin.layers.derive import derive  # noqa: PLC0415 - derive re-plans through this module
 
     plan = derive(fleet, locks, plan_tree)
+    plan, fallbacks = _no_worse_than_baselines(fleet, locks, plan)
     versions = {agent: {name: p.version for name, p in lock.items()} for agent, lock in locks.items()}
-    return replace(plan, warnings=tuple(cuda_warnings(fleet, versions)))
+    return replace(plan, warnings=(*fallbacks, *cuda_warnings(fleet, versions)))
 
 
-def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
-    """Decide every family layer of agents.toml's tree of families, without derived layers."""
+_BASELINES = {"none": "no families (baseline a)", "seed": "the proposal's families (baseline b)"}
+
+
+def _no_worse_than_baselines(
+    fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], plan: Plan
+) -> tuple[Plan, list[str]]:
+    """The greedy ``plan``, except that the machines where a baseline stores fewer bytes take that
+    baseline's arrangement. Machines sharing a family layer fall back together (one layer cannot hold
+    two contents), with the first baseline no worse than both on each of them; the warnings say which
+    baseline won where and by how much."""
+    by_name = {m.machine: m for m in plan.machines}
+
+    def best(m: MachineBytes) -> int:
+        return min(m.no_families_installed, m.seed_families_installed)
+
+    if all(m.planned_installed <= best(m) for m in plan.machines):
+        return plan, []
+    groups: dict[str, set[str]] = {m: {m} for m in by_name}  # machines joined by a shared family layer
+    for layer in plan.families:
+        joined = set().union(*(groups[m] for m in layer.machines)) if layer.machines else set()
+        for machine in joined:
+            groups[machine] = joined
+    from depmin.layers.derive import planned_fleet  # noqa: PLC0415 - derive imports this module
+
+    built = planned_fleet(fleet, plan)
+    seed = plan_tree(built, locks, arrangement=dict.fromkeys(built.families, "seed"))
+    bound = fleet.layers.max_unused_bytes
+    arrangement: dict[str, str] = {}
+    warnings = []
+    for group in sorted({tuple(sorted(g)) for g in groups.values()}):
+        machines = [by_name[m] for m in group]
+        if all(m.planned_installed <= best(m) for m in machines):
+            continue
+        installed = {
+            "planned": {m.machine: m.planned_installed for m in machines},
+            "none": {m.machine: m.no_families_installed for m in machines},
+            "seed": {m.machine: m.seed_families_installed for m in machines},
+        }
+        # The proposal's families may bake more unused bytes into an image than [layers].max_unused_mb allows.
+        over = any(i.unused_bytes > bound for i in seed.services if i.machine in group)
+        allowed = ["planned", "none"] + ([] if over else ["seed"])
+        fits = [k for k in allowed if all(installed[k][m.machine] <= best(m) for m in machines)]
+        chosen = fits[0] if fits else min(allowed, key=lambda k: (sum(installed[k].values()), allowed.index(k)))
+        why = "" if fits else "; no arrangement within [layers].max_unused_mb is below both baselines here"
+        if chosen == "planned":
+            for m in machines:
+                warnings.append(
+                    f"machine {m.machine}: the planned layers store "
+                    f"{(m.planned_installed - best(m)) / 1_000_000:.1f} MB more than the smaller baseline, "
+                    f"which would exceed [layers].max_unused_mb{why}"
+                )
+            continue
+        for layer in plan.families:
+            if set(layer.machines) & set(group):
+                arrangement[layer.family] = chosen
+        for m in machines:
+            saved = m.planned_installed - installed[chosen][m.machine]
+            warnings.append(
+                f"machine {m.machine}: the planned layers stored {saved / 1_000_000:+.1f} MB more than "
+                f"{_BASELINES[chosen]}; its family layers take that baseline's contents{why}"
+            )
+    if not arrangement:
+        return plan, warnings
+    fallen = plan_tree(built, locks, arrangement=arrangement)
+    derived = {f.family: f for f in plan.families if f.derived}
+    families = tuple(
+        replace(f, derived=True, agents=derived[f.family].agents) if f.family in derived else f for f in fallen.families
+    )
+    return replace(fallen, families=families, notes=plan.notes), warnings
+
+
+def plan_tree(
+    fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], *, arrangement: Mapping[str, str] | None = None
+) -> Plan:
+    """Decide every family layer of agents.toml's tree of families, without derived layers;
+    ``arrangement`` gives families a baseline's contents instead ("none": empty, "seed": the proposal's)."""
     packages = _packages(locks)
     view = _Fleet(
         fleet=fleet,
@@ -248,8 +323,14 @@ def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]
     for family in _parents_first(fleet):
         inherited = set().union(*(sets[f.name] for f in fleet.family_chain(family)[:-1]))
         sets[family] = _decide(view, family, inherited, decisions)
+    seed_sets = seed_families(fleet, packages, view)
+    for family, how in (arrangement or {}).items():
+        if family in sets:
+            sets[family] = set() if how == "none" else set(seed_sets.get(family, set()))
+            for name in list(decisions):  # the greedy reasons no longer hold for this family
+                decisions[name] = [d for d in decisions[name] if d.family != family]
     planned = _images(view, sets)
-    seed = _images(view, seed_families(fleet, packages, view))
+    seed = _images(view, seed_sets)
     bare = _images(view, {f: set() for f in fleet.families})
     floor = _floor(view)
     return Plan(
@@ -280,7 +361,7 @@ def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]
             )
             for m in sorted(fleet.machines)
         ),
-        decisions={n: tuple(d) for n, d in sorted(decisions.items())},
+        decisions={n: tuple(d) for n, d in sorted(decisions.items()) if d},
         problems=tuple(_problems(view)),
         notes=tuple(_notes(view)),
     )
