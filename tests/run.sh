@@ -11,8 +11,10 @@ python3 -m pip install --quiet --disable-pip-version-check -c tests/constraints.
 # they fail without them).
 if [ "$(id -u)" = 0 ] && ! { command -v buildah && command -v debootstrap; } >/dev/null 2>&1; then
     apt_log="$(mktemp)"
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends buildah debootstrap debian-archive-keyring; } >"$apt_log" 2>&1; then
+    # Another apt on the machine (an unattended upgrade) holds the dpkg lock for a while: wait for it.
+    apt_wait=(-o DPkg::Lock::Timeout=600)
+    if ! { apt-get "${apt_wait[@]}" update -qq && DEBIAN_FRONTEND=noninteractive apt-get "${apt_wait[@]}" \
+        install -y -qq --no-install-recommends buildah debootstrap debian-archive-keyring; } >"$apt_log" 2>&1; then
         cat "$apt_log" >&2
         echo "tests/run.sh: installing buildah and debootstrap failed" >&2
         exit 1
