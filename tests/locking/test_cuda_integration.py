@@ -231,7 +231,9 @@ def test_plan_and_check_fail_on_the_mismatch_and_the_acknowledging_key_makes_it_
         assert code == 0, err  # the acknowledgement is no input of the locks: they stay as they are
         assert _errors(err) == []
         [warning] = [w for w in _errors(err, "warning") if "CUDA mismatch" in w]
-        assert warning.endswith(f"which need another driver; accepted by families.cuda13.accept_cuda_mismatch: {REASON}")
+        assert warning.endswith(
+            f"which need another driver; accepted by families.cuda13.accept_cuda_mismatch: {REASON}"
+        )
         assert _run(config, "plan")[0] == 0
         code, out, err = _run(config, "check")
     plan = json.loads((tmp_path / "locks" / "plan.json").read_text(encoding="utf-8"))
