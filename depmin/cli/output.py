@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from depmin.layers import CudaCheck
+from depmin.layers.cuda import accepted_warnings
 
 __all__ = ["SHOWN_WARNINGS", "Output", "dumps", "label", "mb", "pct", "shortened", "shown", "table"]
 
@@ -74,8 +75,8 @@ class Output:
         for check in checks:
             if check.status == "mismatch":
                 self.error(check.message)
-            elif check.status == "accepted":
-                self.warn(check.message)
+        for warning in accepted_warnings(checks):
+            self.warn(warning)
         return any(check.status == "mismatch" for check in checks)
 
     def progress(self, what: str) -> Callable[[str, int, int], None] | None:

@@ -36,6 +36,7 @@ __all__ = [
     "BaseDuplicate",
     "CudaCheck",
     "CudaStatus",
+    "accepted_warnings",
     "base_duplicates",
     "cuda_checks",
     "cuda_of_image",
@@ -173,6 +174,26 @@ class CudaCheck:
             f'"{wheels if "." in wheels else wheels + ".0"}" on {owner} (and a from image of that CUDA); or accept '
             f'it with accept_cuda_mismatch = "<reason>" on {owner}'
         )
+
+
+def accepted_warnings(checks: Iterable[CudaCheck]) -> list[str]:
+    """One warning per acknowledgement: the accepted mismatches of the families one
+    ``accept_cuda_mismatch`` covers (with the same CUDA and the same wheels) are listed together."""
+    groups: dict[tuple[str | None, str | None, tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for check in checks:
+        if check.status == "accepted":
+            groups.setdefault((check.accepted_by, check.cuda, check.wrong_cuda, check.wrong), []).append(check.family)
+    found = []
+    for check in checks:
+        key = (check.accepted_by, check.cuda, check.wrong_cuda, check.wrong)
+        families = groups.pop(key, None) if check.status == "accepted" else None
+        if families is not None and len(families) == 1:
+            found.append(check.message)
+        elif families is not None:
+            text = check.message.replace(f"family {check.family}:", f"families {', '.join(families)}:", 1)
+            text = text.replace(": its CUDA is", ": their CUDA is", 1)
+            found.append(text.replace("but its agents", "but their agents", 1))
+    return found
 
 
 def cuda_checks(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, str]]) -> tuple[CudaCheck, ...]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin.layers.cuda import BaseDuplicate, CudaCheck, base_duplicates, cuda_checks
+from depmin.layers.cuda import BaseDuplicate, CudaCheck, accepted_warnings, base_duplicates, cuda_checks
 from depmin.layers.gpu import in_gpu_set
 from depmin.manifest import Fleet
 
@@ -241,7 +241,7 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     return replace(
         plan,
         problems=(*plan.problems, *mismatches),
-        warnings=(*fallbacks, *(c.message for c in checks if c.status == "accepted"), *(b.message for b in bases)),
+        warnings=(*fallbacks, *accepted_warnings(checks), *(b.message for b in bases)),
         notes=(*plan.notes, *(c.message for c in checks if c.status == "undeclared")),
         cuda=checks,
         bases=bases,

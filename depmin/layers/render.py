@@ -241,7 +241,8 @@ def _cuda(plan: Plan) -> list[str]:
     ]
     verdicts = {"ok": "agree", "mismatch": "error: disagree", "accepted": "disagree (accepted)", "undeclared": "-"}
     for c in plan.cuda:
-        verdict = verdicts[c.status] + (f": {c.accepted}" if c.accepted and c.status == "accepted" else "")
+        accepted = f" by families.{c.accepted_by}.accept_cuda_mismatch" if c.status == "accepted" else ""
+        verdict = verdicts[c.status].replace("(accepted)", f"(accepted{accepted})")
         wheels = ", ".join(c.wheels) or "no CUDA wheels"
         lines.append(f"| {c.family} | {c.cuda or '-'} | {c.source} | {wheels} | {verdict} |")
     if plan.bases:

@@ -214,3 +214,12 @@ def test_bad_cuda_settings_are_one_line_errors_naming_the_key(tmp_path: Path, li
     [problem] = caught.value.problems
     assert message in str(problem)
     assert "\n" not in str(problem) and "\x1b" not in str(problem)
+
+
+def test_one_acknowledgement_is_one_warning_for_the_families_it_covers(tmp_path: Path) -> None:
+    fleet = _fleet(tmp_path, {"r1": "cuda", "g1": "gpu"}, cuda='accept_cuda_mismatch = "no cu121 index here"')
+    plan = plan_layers(fleet, {"r1": _packages(CU13), "g1": _packages(CU13)})
+    assert [c.status for c in plan.cuda] == ["accepted", "accepted"]
+    [warning] = [w for w in plan.warnings if "CUDA mismatch" in w]
+    assert warning.startswith("CUDA mismatch in families cuda, gpu: their CUDA is 12.3 (guessed from ")
+    assert warning.endswith("accepted by families.cuda.accept_cuda_mismatch: no cu121 index here")
