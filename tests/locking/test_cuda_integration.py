@@ -5,7 +5,7 @@ local version tag.
 Three package indexes on loopback (:mod:`tests.locking.local_index`) serve small stand-in wheels
 with the names, versions and dependencies of the real ones:
 
-    cu121 index   torch 2.5.1+cu121 -> nvidia-cuda-runtime-cu12 12.1.105, nvidia-cublas-cu12 12.1.3.1
+    cu121 index   torch 2.5.1+cu121 and 2.6.0+cu121 -> nvidia-cuda-runtime-cu12 12.1.105, nvidia-cublas-cu12 12.1.3.1
     cpu index     torch 2.5.1+cpu (no CUDA library)
     cu13 index    torch 2.5.1 -> nvidia-cuda-runtime 13.2.86, nvidia-cudnn-cu13 9.26.0.51 (what PyPI serves)
 
@@ -55,6 +55,7 @@ def _library(name: str, version: str) -> Wheel:
 INDEXES = {
     "cu121": (
         _torch("2.5.1+cu121", "nvidia-cuda-runtime-cu12==12.1.105", "nvidia-cublas-cu12==12.1.3.1"),
+        _torch("2.6.0+cu121", "nvidia-cuda-runtime-cu12==12.1.105", "nvidia-cublas-cu12==12.1.3.1"),
         _library("nvidia-cuda-runtime-cu12", "12.1.105"),
         _library("nvidia-cublas-cu12", "12.1.3.1"),
         FILELOCK,
@@ -171,7 +172,8 @@ def test_each_family_locks_its_torch_variant_and_a_cuda_13_family_is_an_error(tm
         "torch": "2.5.1",
     }
     assert "/simple/torch/" in asked["cpu"] and "/simple/torch/" in asked["cu13"]
-    # One release built for three targets is no divergence: its local tags differ by index.
+    # One release built for three targets is no divergence: its local tags differ by index. The cpu
+    # index has no 2.6.0: the cu121 family takes the release the cpu family locked, not its newest.
     assert document["divergences"] == {}
     assert code == 1
     [error] = _errors(err)
