@@ -31,6 +31,7 @@ from depmin.api import (
     WheelhouseResult,
     audit,
     check,
+    cuda_checks,
     explain_plan,
     generate,
     infer_needs,
@@ -55,7 +56,18 @@ from depmin.api import (
 )
 from depmin.auditing import AuditResult, Finding
 from depmin.errors import ConfigError, DepminError, Problem, ToolError
-from depmin.layers import Decision, FamilyLayer, MachineBytes, Package, Plan, PlanProblem, ServiceImage, Suggestion
+from depmin.layers import (
+    BaseDuplicate,
+    CudaCheck,
+    Decision,
+    FamilyLayer,
+    MachineBytes,
+    Package,
+    Plan,
+    PlanProblem,
+    ServiceImage,
+    Suggestion,
+)
 from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
 from depmin.manifest import Agent, Audit, AuditIgnore, Ci, Family, Fleet, Layers, Machine, Policy, Project
 from depmin.requirements import (
@@ -80,11 +92,13 @@ __all__ = [
     "Audit",
     "AuditIgnore",
     "AuditResult",
+    "BaseDuplicate",
     "BundledTable",
     "Check",
     "Ci",
     "ConfigError",
     "Conflict",
+    "CudaCheck",
     "Decision",
     "Declared",
     "DepminError",
@@ -130,6 +144,7 @@ __all__ = [
     "__version__",
     "audit",
     "check",
+    "cuda_checks",
     "explain_plan",
     "generate",
     "infer_needs",

@@ -23,7 +23,7 @@ from depmin import _backend, auditing, layers, locking, requirements, staleness,
 from depmin.auditing import AuditResult
 from depmin.dockerfiles import DEFAULT_REGISTRY, build_tree, write_tree
 from depmin.errors import DepminError
-from depmin.layers import PlanResult, Suggestion
+from depmin.layers import CudaCheck, PlanResult, Suggestion
 from depmin.layers import render as render_plan
 from depmin.layout import Layout
 from depmin.locking import LockInput, LockRun, Options, WheelhouseResult
@@ -52,6 +52,7 @@ __all__ = [
     "WheelhouseResult",
     "audit",
     "check",
+    "cuda_checks",
     "explain_plan",
     "generate",
     "infer_needs",
@@ -261,6 +262,18 @@ def explain_plan(fleet: Fleet, planned: PlanResult, scanned: FleetScan | None = 
         chain = chains.get(problem.agent) if problem.agent is not None else None
         out.append(str(problem) + ("; via " + " -> ".join(str(hop) for hop in chain) if chain else ""))
     return tuple(out)
+
+
+def cuda_checks(fleet: Fleet, agents: Iterable[str] | None = None) -> tuple[CudaCheck, ...]:
+    """Each family's CUDA against the CUDA wheels its agents' current locks hold (read offline): the
+    families of ``agents`` (None: every family). A check whose ``status`` is ``"mismatch"`` is an error."""
+    existing = locking.read_existing(_layout(fleet), fleet.agents)
+    versions = {agent: {name: str(v) for name, v in lock.pins.items()} for agent, lock in existing.items()}
+    checks = layers.cuda_checks(fleet, versions)
+    if agents is None:
+        return checks
+    families = {fleet.agent(name).family for name in agents}
+    return tuple(check for check in checks if check.family in families)
 
 
 def plan_drift(fleet: Fleet, planned: PlanResult) -> tuple[str, ...]:

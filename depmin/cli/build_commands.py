@@ -133,14 +133,16 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
     unclassified = api.unclassified(fleet, scanned)
     for line in unclassified:
         output.warn(line)
+    cuda = api.cuda_checks(fleet)
+    mismatch = output.cuda(cuda)
     if output.json:
-        output.print(dumps(documents.check_document(stale)))
+        output.print(dumps(documents.check_document(stale, cuda)))
     else:
         for item in stale:
             output.print(f"stale: {shown(item.path)}: {item.reason}; run `{item.command}`")
         if not stale:
             output.print("all generated files are current")
-    return EXIT_FINDINGS if stale or unclassified else EXIT_OK
+    return EXIT_FINDINGS if stale or unclassified or mismatch else EXIT_OK
 
 
 def _check_options(parser: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ from depmin.auditing import AuditResult
 from depmin.auditing.report import one_line
 from depmin.cli.output import dumps
 from depmin.drafting import Draft, Found
-from depmin.layers import Plan, Suggestion
+from depmin.layers import CudaCheck, Plan, Suggestion
 from depmin.layers import render as plan_render
 from depmin.locking import AgentLock
 from depmin.manifest import Fleet
@@ -263,10 +263,16 @@ def suggest_document(suggestions: Sequence[Suggestion]) -> dict[str, object]:
     return {"schema": "depmin.suggest/1", "suggestions": items}
 
 
-def check_document(stale: Sequence[api.Stale]) -> dict[str, object]:
-    """``depmin.check/1``: each stale generated file, why, and the command that fixes it."""
+def check_document(stale: Sequence[api.Stale], cuda: Sequence[CudaCheck] = ()) -> dict[str, object]:
+    """``depmin.check/1``: each stale generated file, why, and the command that fixes it; CUDA mismatches."""
     items = [{"path": str(s.path), "reason": s.reason, "command": s.command} for s in stale]
-    return {"schema": "depmin.check/1", "stale": items}
+    return {"schema": "depmin.check/1", "stale": items, "cuda": cuda_document(cuda)}
+
+
+def cuda_document(checks: Sequence[CudaCheck]) -> list[dict[str, object]]:
+    """The CUDA checks that are not clean: ``family``, ``status`` (mismatch, accepted), ``message``."""
+    shown = [c for c in checks if c.status in ("mismatch", "accepted")]
+    return [{"family": c.family, "status": c.status, "cuda": c.cuda, "message": c.message} for c in shown]
 
 
 def dockerfiles_document(written: Mapping[Path, bool]) -> dict[str, object]:
@@ -275,10 +281,12 @@ def dockerfiles_document(written: Mapping[Path, bool]) -> dict[str, object]:
     return {"schema": "depmin.dockerfiles/1", "files": items}
 
 
-def lock_document(done: api.LockResult) -> dict[str, object]:
-    """``depmin.lock/1``: each agent's outcome and pins, the conflicts, divergences and files written."""
+def lock_document(done: api.LockResult, cuda: Sequence[CudaCheck] = ()) -> dict[str, object]:
+    """``depmin.lock/1``: each agent's outcome and pins, the conflicts, divergences and files written;
+    the CUDA mismatches of the locked families."""
     result = done.result
     return {
+        "cuda": cuda_document(cuda),
         "schema": "depmin.lock/1",
         "backend": result.backend,
         "agents": [_agent_lock(agent) for agent in result.agents],

@@ -49,8 +49,10 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
             output.warn(warning)
     done = _lock(args, output, fleet, generated, selected)
     result = done.result
+    # The families' CUDA against every current lock of theirs, fresh ones too: never silently wrong.
+    cuda = api.cuda_checks(fleet, selected)
     if output.json:
-        output.print(dumps(documents.lock_document(done)))
+        output.print(dumps(documents.lock_document(done, cuda)))
     else:
         _print_lock(output, result)
     # One line per problem: a missing distribution or a family's conflict fails several agents
@@ -62,8 +64,9 @@ def cmd_lock(args: argparse.Namespace, output: Output) -> int:
     ]
     for problem in dict.fromkeys(problems):
         output.error(redact(problem))
+    mismatch = output.cuda(cuda)
     diverged = bool(result.divergences) and not args.allow_divergence
-    return EXIT_OK if result.ok and not diverged else EXIT_FINDINGS
+    return EXIT_OK if result.ok and not diverged and not mismatch else EXIT_FINDINGS
 
 
 def _lock(

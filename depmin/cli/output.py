@@ -15,6 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from depmin.layers import CudaCheck
+from depmin.layers.cuda import accepted_warnings
+
 __all__ = ["SHOWN_WARNINGS", "Output", "dumps", "label", "mb", "pct", "shortened", "shown", "table"]
 
 SHOWN_WARNINGS = 10  # warnings of one kind shown without -v; the rest are counted
@@ -66,6 +69,15 @@ class Output:
     def error(self, text: str) -> None:
         """An error always shows, even with --quiet; the exit code says the command failed."""
         self.err.write(f"{label('error', self.err)} {text}\n")
+
+    def cuda(self, checks: Sequence[CudaCheck]) -> bool:
+        """Each CUDA mismatch as an error, each accepted one as a warning; True when one is an error."""
+        for check in checks:
+            if check.status == "mismatch":
+                self.error(check.message)
+        for warning in accepted_warnings(checks):
+            self.warn(warning)
+        return any(check.status == "mismatch" for check in checks)
 
     def progress(self, what: str) -> Callable[[str, int, int], None] | None:
         """A one-line progress bar on stderr, only on a terminal and without --quiet; it erases

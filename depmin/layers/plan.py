@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from depmin.layers.gpu import cuda_warnings, in_gpu_set
+from depmin.layers.cuda import BaseDuplicate, CudaCheck, accepted_warnings, base_duplicates, cuda_checks
+from depmin.layers.gpu import in_gpu_set
 from depmin.manifest import Fleet
 
 __all__ = [
@@ -143,7 +144,9 @@ class Plan:
     decisions: Mapping[NormalizedName, tuple[Decision, ...]] = field(repr=False)
     problems: tuple[PlanProblem, ...]  # errors: GPU stacks where they must not be
     notes: tuple[str, ...]  # unused families, families on another machine, derived layers
-    warnings: tuple[str, ...] = ()  # a family's CUDA and its wheels' CUDA disagree, or duplicate each other
+    warnings: tuple[str, ...] = ()  # fallbacks to a baseline, accepted CUDA mismatches, base images' duplicates
+    cuda: tuple[CudaCheck, ...] = ()  # each GPU family's CUDA against its locked wheels
+    bases: tuple[BaseDuplicate, ...] = ()  # base images whose CUDA libraries the wheels install again
 
     def family_set(self, family: str) -> tuple[NormalizedName, ...]:
         return next((f.packages for f in self.families if f.family == family), ())
@@ -232,7 +235,17 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     plan = derive(fleet, locks, plan_tree)
     plan, fallbacks = _no_worse_than_baselines(fleet, locks, plan)
     versions = {agent: {name: p.version for name, p in lock.items()} for agent, lock in locks.items()}
-    return replace(plan, warnings=(*fallbacks, *cuda_warnings(fleet, versions)))
+    checks = cuda_checks(fleet, versions)
+    bases = base_duplicates(fleet, locks)
+    mismatches = [PlanProblem(agent=None, message=c.message) for c in checks if c.status == "mismatch"]
+    return replace(
+        plan,
+        problems=(*plan.problems, *mismatches),
+        warnings=(*fallbacks, *accepted_warnings(checks), *(b.message for b in bases)),
+        notes=(*plan.notes, *(c.message for c in checks if c.status == "undeclared")),
+        cuda=checks,
+        bases=bases,
+    )
 
 
 _BASELINES = {"none": "no families (baseline a)", "seed": "the proposal's families (baseline b)"}

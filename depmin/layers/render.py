@@ -101,6 +101,30 @@ def plan_json(plan: Plan) -> dict[str, object]:
             }
             for m in plan.machines
         },
+        "cuda": {
+            c.family: {
+                "cuda": c.cuda,
+                "source": c.source,
+                "status": c.status,
+                "wheels": {version: list(pins) for version, pins in c.wheels.items()},
+                "disagreeing": list(c.wrong),
+                "index": c.index,
+                "accepted": c.accepted or None,
+            }
+            for c in plan.cuda
+        },
+        "base_duplicates": {
+            b.family: {
+                "image": b.image,
+                "flavours": list(b.flavours),
+                "machines": list(b.machines),
+                "duplicated": list(b.duplicated),
+                "duplicated_bytes": b.duplicated_bytes,
+                "slimmer": b.slimmer,
+                "saving_bytes": b.saving_bytes,
+            }
+            for b in plan.bases
+        },
         "problems": [str(problem) for problem in plan.problems],
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
@@ -166,6 +190,7 @@ def report(plan: Plan) -> str:
             f"| {_mb(s.unused_bytes)} | {_mb(s.installed_bytes)} | {_mb(s.pull_bytes)} |"
         )
     lines += _heavy_stacks(plan)
+    lines += _cuda(plan)
     if plan.problems or plan.warnings or plan.notes:
         lines += ["", "## Findings", ""]
         lines += [f"- error: {p}" for p in plan.problems]
@@ -198,6 +223,45 @@ def _heavy_stacks(plan: Plan) -> list[str]:
         "| --- | --- | --- | --- | ---: | ---: | ---: |",
         *rows,
     ]
+
+
+def _cuda(plan: Plan) -> list[str]:
+    """Each GPU family's CUDA against its wheels', and the base images whose CUDA libraries they duplicate."""
+    if not plan.cuda and not plan.bases:
+        return []
+    lines = [
+        "",
+        "## CUDA",
+        "",
+        "A family's CUDA (`families.X.cuda`, else guessed from its `nvidia/cuda` image) against the CUDA its",
+        "agents' locked wheels are built for (torch's `+cuXYZ`, the runtime wheels' versions, `-cuNN` names).",
+        "",
+        "| family | CUDA | from | wheels' CUDA | verdict |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    verdicts = {"ok": "agree", "mismatch": "error: disagree", "accepted": "disagree (accepted)", "undeclared": "-"}
+    for c in plan.cuda:
+        accepted = f" by families.{c.accepted_by}.accept_cuda_mismatch" if c.status == "accepted" else ""
+        verdict = verdicts[c.status].replace("(accepted)", f"(accepted{accepted})")
+        wheels = ", ".join(c.wheels) or "no CUDA wheels"
+        lines.append(f"| {c.family} | {c.cuda or '-'} | {c.source} | {wheels} | {verdict} |")
+    if plan.bases:
+        lines += [
+            "",
+            "Base images that ship CUDA libraries the wheels install again (installed bytes of those wheels;",
+            "the saving is the base image's copy of the libraries its `-base` flavour leaves out, estimated by",
+            "the same wheels and at most `families.X.base_mb`, once per machine):",
+            "",
+            "| family | from | duplicated by | duplicated | slimmer base | saves per machine | machines |",
+            "| --- | --- | --- | ---: | --- | ---: | --- |",
+        ]
+        for b in plan.bases:
+            names = ", ".join(pin.split("==")[0] for pin in b.duplicated)
+            lines.append(
+                f"| {b.family} | {b.image} | {names} | {_mb(b.duplicated_bytes)} | {b.slimmer or '-'} "
+                f"| {_mb(b.saving_bytes)} | {', '.join(b.machines)} |"
+            )
+    return lines
 
 
 def _ratio(planned: int, baseline: int) -> str:

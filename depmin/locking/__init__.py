@@ -11,7 +11,7 @@ from depmin.locking.engine import lock_fleet, lock_inputs
 from depmin.locking.files import Pinned, Target
 from depmin.locking.model import AgentLock, Conflict, FleetLock, LockInput, LockState, Options
 from depmin.locking.runs import LockRun, check_targets, lock_status, run_lock, wheelhouses
-from depmin.locking.store import Locked, read_locks
+from depmin.locking.store import Locked, read_existing, read_locks
 from depmin.locking.verify import Check
 from depmin.locking.wheelhouse import WheelhouseResult, fill_wheelhouse
 
@@ -33,6 +33,7 @@ __all__ = [
     "lock_fleet",
     "lock_inputs",
     "lock_status",
+    "read_existing",
     "read_locks",
     "run_lock",
     "wheelhouses",

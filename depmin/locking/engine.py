@@ -364,8 +364,10 @@ def _versions(
 def _divergences(
     inputs: Mapping[str, LockInput], results: Mapping[str, AgentLock], existing: Mapping[str, Existing]
 ) -> dict[NormalizedName, Mapping[str, tuple[str, ...]]]:
+    """Distributions locked at more than one release. ``2.5.1+cpu`` and ``2.5.1+cu121`` are one release
+    built for two targets (each family's index serves its own build): no divergence."""
     return {
         name: {version: tuple(agents) for version, agents in sorted(versions.items())}
         for name, versions in sorted(_versions(inputs, results, existing).items())
-        if len(versions) > 1
+        if len({Version(version).public for version in versions}) > 1
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from packaging.utils import NormalizedName
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from depmin._backend import Backend, Compile, UnsatisfiableError, Uv
 from depmin._secrets import redact
@@ -69,6 +69,23 @@ def minimal_conflict(items: Sequence[T], fails: Callable[[Sequence[T]], bool]) -
         core.append(rest[high - 1])
         rest = rest[: high - 1]
     return tuple(core)
+
+
+def _other_builds(pins: Mapping[NormalizedName, Version], preferences: Mapping[str, str]) -> tuple[str, ...]:
+    """``name==release`` for each pin of another release than its preference, where either carries a
+    local tag (a build of one index): ``torch==2.5.1`` when 2.6.0+cu121 came out against 2.5.1+cpu."""
+    found = []
+    for name, version in sorted(pins.items()):
+        wanted = preferences.get(name)
+        try:
+            preferred = Version(wanted) if wanted is not None else None
+        except InvalidVersion:
+            continue
+        if preferred is None or preferred.public == version.public:
+            continue
+        if preferred.local is not None or version.local is not None:
+            found.append(f"{name}=={preferred.public}")
+    return tuple(found)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -159,8 +176,22 @@ class Engine:
         self, target: Target, requirements: Iterable[str], preferences: Mapping[str, str]
     ) -> dict[NormalizedName, Version]:
         prefer = tuple(f"{name}=={version}" for name, version in sorted(preferences.items()))
+        request = self.request(target, requirements, hashes=False, preferences=prefer)
+        found = self._pins(request)
+        public = _other_builds(found, preferences)
+        if not public:
+            return found
+        # A preference at another index's build (torch 2.5.1+cpu, for an index of +cu121 builds) cannot
+        # be kept as the resolvers keep preferences (exactly), but its release can: `torch==2.5.1`
+        # matches 2.5.1+cu121 (PEP 440 ignores the local tag). Where that cannot be, the versions differ.
         try:
-            text = self.backend.compile(self.request(target, requirements, hashes=False, preferences=prefer))
+            return self._pins(replace(request, constraints=(*request.constraints, *public)))
+        except UnsatisfiableError:
+            return found
+
+    def _pins(self, request: Compile) -> dict[NormalizedName, Version]:
+        try:
+            text = self.backend.compile(request)
         except ToolError as exc:
             raise redacted(exc) from None
         pins = _read(lambda: _pylock.parse_requirements(text, fix=_TOOL_FIX))

@@ -26,6 +26,7 @@ __all__ = [
     "check_advisory",
     "check_apt",
     "check_cuda_arch",
+    "check_cuda_version",
     "check_distribution",
     "check_env_name",
     "check_env_value",
@@ -73,6 +74,7 @@ _PYTHON = re.compile(r"3\.[0-9]+")
 _PLATFORM = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+){0,3}")  # x86_64-manylinux_2_28, aarch64-apple-darwin
 _CUDA = r"[0-9]{1,2}\.[0-9]"  # 8.9, 12.0: the GPU probe reads each as a number (no +PTX, no 9.0a)
 _CUDA_ARCH = re.compile(rf"{_CUDA}(?:[; ]{_CUDA})*")
+_CUDA_VERSION = re.compile(r"[1-9][0-9]?\.[0-9]{1,2}")  # 12.1, 11.8: a family's CUDA toolkit version
 # RFC 3986 pchar (unreserved, pct-encoded, sub-delims but the quote, ':' and '@'), '/' and a query.
 _PCHAR = r"(?:[A-Za-z0-9._~!$&()*+,;=:@/-]|%[0-9A-Fa-f]{2})"
 _HEALTH = re.compile(rf"http:/(?!/){_PCHAR}*(?:\?(?:{_PCHAR}|\?)*)?")
@@ -198,6 +200,13 @@ def check_cuda_arch(value: str) -> str | None:
     if len(value) <= 128 and _CUDA_ARCH.fullmatch(value):
         return None
     return f'{shown(value)} is not a CUDA compute capability; write MAJOR.MINOR, e.g. "8.9" or "8.6;8.9"'
+
+
+def check_cuda_version(value: str) -> str | None:
+    """``families.*.cuda``: the CUDA version a family's wheels are built for, ``MAJOR.MINOR`` (``"12.1"``)."""
+    if len(value) <= 8 and _CUDA_VERSION.fullmatch(value):
+        return None
+    return f'{shown(value)} is not a CUDA version; write MAJOR.MINOR, e.g. "12.1" (the PyTorch index cu121)'
 
 
 def check_health(value: str) -> str | None:

@@ -103,7 +103,8 @@ _POLICY_KEYS = ("optional", "lazy", "type_only")
 _MACHINE_KEYS = ("description", "cuda_arch", "env", "notes", "network")
 _FAMILY_KEYS = (
     "from", "extends", "machine", "tag", "apt", "gpu", "display", "indexes", "find_links",
-    "description", "build_apt", "notes", "uncertain", "always", "never", "base_mb",
+    "description", "build_apt", "notes", "uncertain", "always", "never", "base_mb", "cuda",
+    "accept_cuda_mismatch",
 )  # fmt: skip
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
@@ -379,6 +380,9 @@ def _family(check: Checker, name: str, table: Mapping[str, object], config_direc
     tag = check.string(table, (*where, "tag"), default=name)
     check.rule((*where, "tag"), tag, grammar.check_tag)
     link_rule: Rule = functools.partial(_find_link, base=config_directory)
+    cuda = check.optional_string(table, (*where, "cuda"))
+    if not check.rule((*where, "cuda"), cuda, grammar.check_cuda_version):
+        cuda = None
     return Family(
         name=name,
         from_image=from_image,
@@ -399,7 +403,18 @@ def _family(check: Checker, name: str, table: Mapping[str, object], config_direc
         base_mb=check.number(
             table, (*where, "base_mb"), default=0.0, low=0, high=1_000_000, what="megabytes of the `from` image"
         ),
+        cuda=cuda,
+        accept_cuda_mismatch=_acceptance(check, table, (*where, "accept_cuda_mismatch")),
     )
+
+
+def _acceptance(check: Checker, table: Mapping[str, object], where: KeyPath) -> str:
+    """``accept_cuda_mismatch``: why the family's CUDA wheels may disagree with its CUDA, on one line."""
+    reason = check.string(table, where, default="")
+    if where[-1] in table and isinstance(table[where[-1]], str) and not reason.strip():
+        check.error(where, 'is empty; say why the mismatch is accepted (e.g. "the cu121 index is not reachable")')
+        return ""
+    return reason if check.rule(where, reason, grammar.check_label) else ""
 
 
 def _find_link(link: str, *, base: Path) -> str | None:

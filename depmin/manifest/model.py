@@ -182,6 +182,8 @@ class Family:
     always: tuple[str, ...] = ()  # distributions always baked into this family's layer
     never: tuple[str, ...] = ()  # distributions never baked into it
     base_mb: float = 0.0  # size of the `from` image on disk, when known (0: not counted)
+    cuda: str | None = None  # the CUDA version its wheels are built for ("12.1"); None: guessed from the image
+    accept_cuda_mismatch: str = ""  # why locked CUDA wheels may disagree with ``cuda`` (a warning, not an error)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -260,6 +262,20 @@ class Fleet:
         root = self.family_chain(family)[0]
         assert root.from_image is not None  # guaranteed by validation
         return root.from_image
+
+    def cuda_setting(self, family: str) -> tuple[Family, str] | None:
+        """The family of the chain that declares ``cuda`` (the nearest to ``family``) and its value."""
+        for member in reversed(self.family_chain(family)):
+            if member.cuda is not None:
+                return member, member.cuda
+        return None
+
+    def cuda_acceptance(self, family: str) -> tuple[Family, str] | None:
+        """The family of the chain whose ``accept_cuda_mismatch`` applies (the nearest) and its reason."""
+        for member in reversed(self.family_chain(family)):
+            if member.accept_cuda_mismatch:
+                return member, member.accept_cuda_mismatch
+        return None
 
     def apt_packages(self, family: str) -> tuple[str, ...]:
         """Apt packages of the family and its ancestors, in order, without repeats."""
