@@ -94,9 +94,13 @@ def test_planned_never_above_either_baseline_and_no_gpu_in_cpu(
         for a, (_, _, lock) in agents.items()
     }
     plan = plan_layers(fleet, locks)
+    # docs/layers.md: the plan keeps its layers where only the proposal's families (b) store less and
+    # they would bake more than [layers].max_unused_mb into an image; a warning names the machine.
+    kept = {w.split(":")[0] for w in plan.warnings if "would exceed [layers].max_unused_mb" in w}
     for machine in plan.machines:
         assert machine.planned_installed <= machine.no_families_installed
-        assert machine.planned_installed <= machine.seed_families_installed
+        if f"machine {machine.machine}" not in kept:
+            assert machine.planned_installed <= machine.seed_families_installed
         assert machine.floor_installed <= machine.planned_installed
     built = planned_fleet(fleet, plan)
     for layer in plan.families:
