@@ -11,14 +11,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(HERE))
 from tests.locking.local_index import serve  # noqa: E402
-from tests.locking.test_lock_lookups_integration import AGENT, FLEET, SOURCES, WHEELS  # noqa: E402
+from tests.locking.test_lock_lookups_integration import FLEET, SOURCES, WHEELS  # noqa: E402
+from tests.offline import write_fleet  # noqa: E402
 
 results = {}
 for label, src in (("old", sys.argv[1]), ("new", str(HERE))):
@@ -26,12 +26,7 @@ for label, src in (("old", sys.argv[1]), ("new", str(HERE))):
     for _rep in range(3):
         tmp = Path(tempfile.mkdtemp(prefix=f"lkb-{label}-"))
         with serve(tmp / "index", WHEELS) as index:
-            text = FLEET.format(index=index.url)
-            (tmp / "repo").mkdir()
-            for name, source in SOURCES.items():
-                (tmp / "repo" / f"{name}.py").write_text(source)
-                text += AGENT.format(name=name)
-            (tmp / "agents.toml").write_text(textwrap.dedent(text))
+            write_fleet(tmp, FLEET.format(index=index.url), {name: ("cpu", s) for name, s in SOURCES.items()})
             (tmp / "constraints.txt").write_text("dmtplug<2\n")
             env = {
                 **os.environ,

@@ -22,36 +22,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 
 from depmin import api
 from depmin.layers.plan import Package, Plan, plan_layers, plan_tree
-from depmin.manifest import Fleet, load_fleet, parse_fleet
+from depmin.manifest import Fleet, load_fleet
 
-MB = 1_000_000
 ROOT = Path(__file__).resolve().parent.parent
-
-FLEET = """\
-[project]
-root = "."
-[machines.MainPC]
-[machines.PC2]
-[families.cpu]
-from = "python:3.11-slim"
-base_mb = 150
-[families.cpu-web]
-extends = "cpu"
-[families.cuda-runtime]
-from = "nvidia/cuda:12.3.2-runtime-ubuntu22.04"
-gpu = true
-base_mb = 3400
-[families.gpu-ada]
-extends = "cuda-runtime"
-machine = "MainPC"
-[families.gpu-ampere]
-extends = "cuda-runtime"
-machine = "PC2"
-"""
+sys.path.insert(0, str(ROOT))
+from tests.layers.shaped_fleet import MB, shaped_fleet, shaped_locks  # noqa: E402
 
 # Installed sizes (MB) of the heavy stacks, close to the real wheels' unpacked sizes.
 TORCH = {"torch": 1600, "triton": 420, "sympy": 75, "networkx": 17, "mpmath": 5, "jinja2": 1, "filelock": 1,
@@ -85,27 +64,14 @@ def _agents(rng: random.Random) -> list[tuple[str, str, str, dict[str, int]]]:
 
 
 def synthetic(seed: int, directory: Path) -> tuple[Fleet, dict[str, dict[NormalizedName, Package]]]:
-    rng = random.Random(seed)
-    agents = _agents(rng)
-    (directory / "e.py").write_text("")
-    text = FLEET + "".join(
-        f'[agents.{a}]\nentrypoint = "e.py"\nmachines = ["{m}"]\nfamily = "{f}"\n' for a, m, f, _ in agents
-    )
-    fleet = parse_fleet(text.encode(), path=directory / "agents.toml")
-    locks = {}
-    for agent, _, _, lock in agents:
-        torch_cpu = "torch" in lock and lock["torch"] == CPU_TORCH["torch"]
-        locks[agent] = {
-            canonicalize_name(n): Package(
-                name=canonicalize_name(n),
-                version="2.5.1+cpu" if n == "torch" and torch_cpu else "1.0",
-                size=size * MB // 3,  # the wheel: about a third of what it installs
-                installed=size * MB,
-                requires=frozenset(canonicalize_name(r) for r in TORCH_REQUIRES.get(n, ()) if r in lock),
-            )
-            for n, size in lock.items()
-        }
-    return fleet, locks
+    agents = _agents(random.Random(seed))
+    fleet = shaped_fleet(directory, {agent: (machine, family) for agent, machine, family, _ in agents})
+    locks = {agent: {n: (_version(n, lock), size) for n, size in lock.items()} for agent, _, _, lock in agents}
+    return fleet, shaped_locks(locks, TORCH_REQUIRES)
+
+
+def _version(name: str, lock: dict[str, int]) -> str:
+    return "2.5.1+cpu" if name == "torch" and lock["torch"] == CPU_TORCH["torch"] else "1.0"
 
 
 def _table(title: str, plan: Plan, tree: Plan) -> str:

@@ -49,6 +49,17 @@ def test_new_import_makes_requirements_and_lock_stale_not_yet_the_plan(example: 
     assert stale["locks/TieredResponder/requirements.lock"].command == "depmin lock --agent TieredResponder"
 
 
+def test_a_new_submodule_of_a_locked_import_makes_only_the_lock_stale(example: Path) -> None:
+    """`import zmq.asyncio` beside `import zmq`: the same requirement and [mapping] key, but a module the
+    lock has not verified in the locked pyzmq."""
+    entry = example.parent / "examples" / "ai_system" / "pc2_code" / "agents" / "tiered_responder.py"
+    entry.write_text(entry.read_text() + "\nimport zmq.asyncio\n")
+    stale = depmin.check(depmin.load_fleet(example), use_cache=False)
+    assert [(str(s.path.relative_to(example.parent)), s.reason, s.command) for s in stale] == [
+        ("locks/TieredResponder/requirements.lock", "inputs changed", "depmin lock --agent TieredResponder")
+    ]
+
+
 def test_machine_setting_makes_dockerfiles_stale(example: Path) -> None:
     text = example.read_text().replace('OMP_NUM_THREADS = "2"', 'OMP_NUM_THREADS = "3"')
     example.write_text(text)

@@ -18,13 +18,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import urllib.parse
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CUDA_WHEELS", "WHEELS", "Wheel", "build_simple_index", "build_wheel", "build_wheelhouse"]
+from packaging.utils import canonicalize_name
+
+__all__ = [
+    "CUDA_WHEELS",
+    "WHEELS",
+    "Wheel",
+    "build_simple_index",
+    "build_wheel",
+    "build_wheelhouse",
+    "write_simple_index",
+]
 
 _DATE = (2024, 1, 1, 0, 0, 0)
 
@@ -105,20 +116,31 @@ def build_wheelhouse(directory: Path, wheels: Sequence[Wheel] = WHEELS) -> Path:
     return directory
 
 
-def build_simple_index(directory: Path, wheels: Sequence[Wheel] = CUDA_WHEELS) -> str:
-    """A PEP 503 "simple" index on disk (like the CUDA torch index) serving ``wheels``; returns
-    its ``file://`` URL."""
-    files = directory / "files"
-    projects: dict[str, list[str]] = {}
+def write_simple_index(directory: Path, wheels: Sequence[Wheel]) -> Path:
+    """``wheels`` as a PEP 503 / PEP 691 simple index on disk: ``files/`` holds the wheels and
+    ``simple/<name>/`` an ``index.html`` and an ``index.json`` page listing them with their sha256;
+    ``simple/index.html`` lists the projects. Returns ``directory / "simple"``."""
+    projects: dict[str, list[Path]] = {}
     for wheel in wheels:
-        path = build_wheel(files, wheel)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        href = f"../../files/{urllib.parse.quote(path.name)}#sha256={digest}"
-        projects.setdefault(wheel.name, []).append(f'<a href="{href}">{path.name}</a>')
-    for name, links in projects.items():
-        page = directory / "simple" / name / "index.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text("<!DOCTYPE html><html><body>" + "".join(links) + "</body></html>\n")
+        projects.setdefault(canonicalize_name(wheel.name), []).append(build_wheel(directory / "files", wheel))
+    for name, paths in projects.items():
+        page = directory / "simple" / name
+        page.mkdir(parents=True, exist_ok=True)
+        files = []
+        for path in sorted(paths):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            files.append({"filename": path.name, "url": f"../../files/{urllib.parse.quote(path.name)}",
+                          "hashes": {"sha256": digest}})  # fmt: skip
+        links = "".join(f'<a href="{f["url"]}#sha256={f["hashes"]["sha256"]}">{f["filename"]}</a>' for f in files)
+        (page / "index.html").write_text(f"<!DOCTYPE html><html><body>{links}</body></html>\n", encoding="utf-8")
+        document = {"meta": {"api-version": "1.0"}, "name": name, "files": files}
+        (page / "index.json").write_text(json.dumps(document), encoding="utf-8")
     names = "".join(f'<a href="{name}/">{name}</a>' for name in sorted(projects))
     (directory / "simple" / "index.html").write_text(f"<!DOCTYPE html><html><body>{names}</body></html>\n")
-    return (directory / "simple").resolve().as_uri()
+    return directory / "simple"
+
+
+def build_simple_index(directory: Path, wheels: Sequence[Wheel] = CUDA_WHEELS) -> str:
+    """A simple index on disk (like the CUDA torch index) serving ``wheels``; returns its
+    ``file://`` URL."""
+    return write_simple_index(directory, wheels).resolve().as_uri()

@@ -12,6 +12,7 @@ import ast
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from depmin import _toml
@@ -93,13 +94,40 @@ class UnreadableError(Exception):
     """A source file that cannot be read or parsed; :func:`read_source` reports it as skipped."""
 
 
-def _text(tree: Tree, path: Path) -> str | None:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _File:
+    """A source file as its reader sees it: the path relative to the root and the text."""
+
+    rel: PurePosixPath  # agents/nlu/Dockerfile
+    text: str
+
+    @property
+    def here(self) -> str:
+        """The file's directory relative to the root; ``""`` at the root."""
+        return "" if self.rel.parent.as_posix() == "." else self.rel.parent.as_posix()
+
+    @property
+    def bases(self) -> list[str]:
+        """Where a path the file names is looked up: its own directory, then the root."""
+        return [self.here, ""] if self.here else [""]
+
+
+def _bytes(tree: Tree, path: Path) -> bytes:
+    """The bytes of a bounded regular file under the root (:meth:`Tree.read`), or
+    :class:`UnreadableError` saying why not, which :func:`read_source` reports."""
     try:
-        return tree.read(path).decode("utf-8")
+        return tree.read(path)
     except OSError as exc:
         raise UnreadableError(str(exc)) from None
+
+
+def _file(tree: Tree, path: Path) -> _File:
+    """:func:`_bytes` decoded as UTF-8 (else :class:`UnreadableError`), with the path relative to the root."""
+    try:
+        text = _bytes(tree, path).decode("utf-8")
     except UnicodeDecodeError:
         raise UnreadableError("not UTF-8 text") from None
+    return _File(rel=PurePosixPath(tree.rel(path)), text=text)
 
 
 def _optional_text(tree: Tree, path: Path) -> str | None:
@@ -108,7 +136,7 @@ def _optional_text(tree: Tree, path: Path) -> str | None:
     if not (tree.inside(path) and path.is_file()):
         return None
     try:
-        return _text(tree, path)
+        return _file(tree, path).text
     except UnreadableError:
         return None
 
@@ -242,14 +270,10 @@ def _set_command(
 
 def read_dockerfile(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
     del load_yaml
-    text = _text(tree, path)
-    if text is None:
-        return []
-    rel = PurePosixPath(tree.rel(path))
-    directory = rel.parent.as_posix() if rel.parent.as_posix() != "." else ""
-    bases = [directory, ""] if directory else [""]
-    stem = rel.parent.name if path.name == "Dockerfile" else f"{rel.parent.name}-{path.name.replace('Dockerfile', '')}"
-    return [_dockerfile_service(tree, path, text, bases=bases, name=_service_name(stem or "app"))]
+    read = _file(tree, path)
+    parent = read.rel.parent.name
+    stem = parent if path.name == "Dockerfile" else f"{parent}-{path.name.replace('Dockerfile', '')}"
+    return [_dockerfile_service(tree, path, read.text, bases=read.bases, name=_service_name(stem or "app"))]
 
 
 # -- YAML: startup configuration, compose, Kubernetes ------------------------------------------------
@@ -276,10 +300,8 @@ def _load(load_yaml: _YamlLoad | None, text: str) -> list[object]:
 
 def read_startup(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
     """``agent_groups: {GROUP: {Name: {script_path, port, health_check_port}}}`` (or a list of such)."""
-    text = _text(tree, path)
-    if text is None:
-        return []
-    rel = tree.rel(path)
+    read = _file(tree, path)
+    text, rel = read.text, read.rel.as_posix()
     services: list[Service] = []
     for document in _load(load_yaml, text):
         groups = document.get("agent_groups") if isinstance(document, dict) else None
@@ -351,11 +373,8 @@ def _env_items(value: object) -> list[tuple[str, str | None]]:
 
 
 def read_compose(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:  # noqa: PLR0915
-    text = _text(tree, path)
-    if text is None:
-        return []
-    rel = PurePosixPath(tree.rel(path))
-    here = rel.parent.as_posix() if rel.parent.as_posix() != "." else ""
+    read = _file(tree, path)
+    text, rel, here = read.text, read.rel, read.here
     found: list[Service] = []
     for document in _load(load_yaml, text):
         services = document.get("services") if isinstance(document, dict) else None
@@ -365,7 +384,7 @@ def read_compose(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Se
             line = _line_of(text, f"{name}:")
             cited = Source(file=rel.as_posix(), line=line, text=f"service {_quote(name)}")
             service = Service(kind="compose", name=name, origin=cited, network="bridge")
-            bases = [here, ""] if here else [""]
+            bases = read.bases
             build = spec.get("build")
             context = build.get("context") if isinstance(build, dict) else build if isinstance(build, str) else None
             if isinstance(context, str):
@@ -446,10 +465,8 @@ def _k8s_port(value: object, named: Mapping[str, int]) -> int | None:
 
 
 def read_kubernetes(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
-    text = _text(tree, path)
-    if text is None:
-        return []
-    rel = tree.rel(path)
+    read = _file(tree, path)
+    text, rel = read.text, read.rel.as_posix()
     found: list[Service] = []
     for document in _load(load_yaml, text):
         if not isinstance(document, dict) or document.get("kind") not in (
@@ -544,21 +561,17 @@ def read_kubernetes(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list
 
 def read_procfile(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
     del load_yaml
-    text = _text(tree, path)
-    if text is None:
-        return []
-    rel = PurePosixPath(tree.rel(path))
-    here = rel.parent.as_posix() if rel.parent.as_posix() != "." else ""
+    read = _file(tree, path)
     found: list[Service] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(read.text.splitlines(), 1):
         name, colon, command = line.partition(":")
         if not colon or not re.fullmatch(r"[A-Za-z0-9_-]+", name.strip()):
             continue
-        cited = Source(file=rel.as_posix(), line=number, text=_quote(line.strip()))
+        cited = Source(file=read.rel.as_posix(), line=number, text=_quote(line.strip()))
         service = Service(kind="procfile", name=name.strip(), origin=cited)
         words = split_shell(command.strip())
         if words:
-            _set_command(tree, service, words, cited, [here, ""] if here else [""])
+            _set_command(tree, service, words, cited, read.bases)
         port = re.search(r"--port[= ]([0-9]{1,5})", command)
         if port is not None and _port(port.group(1)) is not None:
             service.ports.append(Found(value=int(port.group(1)), source=cited))
@@ -570,15 +583,12 @@ def read_procfile(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[S
 
 def read_pyproject(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
     del load_yaml
-    text = _text(tree, path)
-    if text is None:
-        return []
+    read = _file(tree, path)
+    text, rel, here = read.text, read.rel, read.here
     try:
         document = _toml.loads(text)
     except _toml.TOMLDecodeError:
         return []
-    rel = PurePosixPath(tree.rel(path))
-    here = rel.parent.as_posix() if rel.parent.as_posix() != "." else ""
     project = document.get("project")
     scripts = project.get("scripts") if isinstance(project, dict) else None
     found: list[Service] = []
@@ -623,10 +633,7 @@ def _has_main_block(text: str | bytes) -> int:
 
 def read_main(tree: Tree, path: Path, load_yaml: _YamlLoad | None) -> list[Service]:
     del load_yaml
-    try:
-        data = tree.read(path)  # bytes: ast.parse honours the file's PEP 263 coding declaration
-    except OSError as exc:
-        raise UnreadableError(str(exc)) from None
+    data = _bytes(tree, path)  # bytes: ast.parse honours the file's PEP 263 coding declaration
     if b"__main__" not in data:
         return []
     line = _has_main_block(data)

@@ -44,9 +44,11 @@ class LockInput:
         document = {
             "schema": SCHEMA,
             "requirements": sorted(self.requirements),
-            # The mapping keys, not every dotted module: a new submodule import re-verifies at the
-            # next lock or `depmin wheelhouse`, it does not change what resolves.
             "imports": sorted({f"{c.mapping_key}={c.distribution}" for c in self.checks}),
+            # The dotted modules checked through a parent's key (`widget.parts` through `widget`): a lock
+            # is current only for the modules it was verified to provide, and a fresh lock is not
+            # verified again, so `import widget.parts` -> `import widget.gone` makes it stale.
+            "modules": sorted({f"{c.module}={c.distribution}" for c in self.checks if c.module != c.mapping_key}),
             "constraints": list(self.constraints),
             "python": self.target.python,
             "platform": self.target.platform,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 from hypothesis import given
@@ -121,3 +122,19 @@ def test_a_script_in_a_declared_encoding_is_read(tmp_path: Path) -> None:
     code, _, err = run("--root", str(tmp_path), "--config", str(config), "init", "--no-needs")
     assert code == 0, err
     assert [agent.entrypoint for agent in load_fleet(config).agents.values()] == ["svc/legacy.py"]
+
+
+def test_a_source_that_is_not_text_or_not_a_regular_file_is_reported_and_the_rest_drafted(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "ok.py").write_text('if __name__ == "__main__":\n    pass\n', encoding="utf-8")
+    (tmp_path / "Procfile").write_bytes(b"web: python svc/ok.py --port \xff\xfe\n")
+    os.mkfifo(tmp_path / "svc" / "Dockerfile")  # reading it would block: the reader never opens it for that
+    code, out, _ = run("--root", str(tmp_path), "--config", str(tmp_path / "agents.toml"), "init", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert sorted(document["skipped"]) == [
+        "Procfile: Procfile: skipped: not UTF-8 text",
+        "svc/Dockerfile: Dockerfile: skipped: a FIFO (named pipe), not a regular file; "
+        "remove it or replace it with a regular file",
+    ]
+    assert [agent["name"] for agent in document["agents"]] == ["ok"]

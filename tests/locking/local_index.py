@@ -1,8 +1,8 @@
 """A package index on loopback: a directory of real wheels served as a PEP 691 / PEP 503 simple index.
 
-:func:`serve` builds ``simple/<name>/`` pages (JSON for a client that asks for
-``application/vnd.pypi.simple.v1+json``, HTML otherwise) and ``files/`` for ``wheels``
-(:func:`tests.wheelhouse.build_wheel`), serves them from ``http://127.0.0.1:<port>/`` in a thread,
+:func:`serve` writes the pages and files of ``wheels`` (:func:`tests.wheelhouse.write_simple_index`)
+and serves them (a ``simple/<name>/`` page as JSON to a client that asks for
+``application/vnd.pypi.simple.v1+json``, HTML otherwise) from ``http://127.0.0.1:<port>/`` in a thread,
 and records every request (path and headers) in :attr:`Index.requests`. A project it does not
 have answers 404, as PyPI does.
 """
@@ -10,18 +10,13 @@ have answers 404, as PyPI does.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import http.server
-import json
 import threading
-import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
-from tests.wheelhouse import Wheel, build_wheel
+from tests.wheelhouse import Wheel, write_simple_index
 
 __all__ = ["Index", "serve"]
 
@@ -38,28 +33,10 @@ class Index:
         return [path for path, _ in self.requests if path.startswith(prefix)]
 
 
-def _pages(root: Path, wheels: Sequence[Wheel]) -> None:
-    projects: dict[str, list[Path]] = {}
-    for wheel in wheels:
-        projects.setdefault(canonicalize_name(wheel.name), []).append(build_wheel(root / "files", wheel))
-    for name, paths in projects.items():
-        page = root / "simple" / name
-        page.mkdir(parents=True, exist_ok=True)
-        files = []
-        for path in sorted(paths):
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            files.append({"filename": path.name, "url": f"../../files/{urllib.parse.quote(path.name)}",
-                          "hashes": {"sha256": digest}})  # fmt: skip
-        links = "".join(f'<a href="{f["url"]}#sha256={f["hashes"]["sha256"]}">{f["filename"]}</a>' for f in files)
-        (page / "index.html").write_text(f"<!DOCTYPE html><html><body>{links}</body></html>\n", encoding="utf-8")
-        document = {"meta": {"api-version": "1.0"}, "name": name, "files": files}
-        (page / "index.json").write_text(json.dumps(document), encoding="utf-8")
-
-
 @contextlib.contextmanager
 def serve(root: Path, wheels: Sequence[Wheel]) -> Iterator[Index]:
     """Serve ``wheels`` as a simple index on loopback while the context lasts."""
-    _pages(root, wheels)
+    write_simple_index(root, wheels)
     index = Index(url="", root=root)
 
     class Handler(http.server.SimpleHTTPRequestHandler):

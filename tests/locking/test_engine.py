@@ -17,10 +17,10 @@ from packaging.utils import canonicalize_name
 from depmin._backend import Compile
 from depmin.errors import ToolError
 from depmin.layout import Layout
-from depmin.locking import AgentLock, Check, FleetLock, LockInput, Options, Target, lock_fleet
+from depmin.locking import AgentLock, Check, FleetLock, LockInput, Target
 from depmin.locking.files import parse_requirements
 from depmin.locking.resolve import FLEET_WIDE
-from depmin.locking.store import read_existing
+from tests.locking.driver import lock
 from tests.locking.fake_uv import FakeUv, dist, sha256
 
 CPU = Target(python="3.11", platform="x86_64-manylinux_2_28")
@@ -70,24 +70,8 @@ class Workspace:
     def directory(self, agent: str) -> Path:
         return self.layout.agent_dir(agent)
 
-    def write(self, result: AgentLock) -> None:
-        for name, text in result.texts.items():
-            path = self.directory(result.agent) / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-
     def lock(self, selected: Iterable[str] | None = None, **options: bool) -> FleetLock:
-        return lock_fleet(
-            self.inputs,
-            sorted(self.inputs) if selected is None else list(selected),
-            self.backend,
-            read_existing(self.layout, self.inputs),
-            options=Options(workers=2, **options),
-            contents=self.backend.contents,
-            root=self.layout.base,
-            directory=self.directory,
-            sink=self.write,
-        )
+        return lock(self.layout.base, self.backend, self.inputs, selected, write=True, workers=2, **options)
 
     def text(self, agent: str, name: str = "requirements.lock") -> str:
         return (self.directory(agent) / name).read_text(encoding="utf-8")

@@ -14,10 +14,9 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from depmin._backend.index import IndexNames
-from depmin.layout import Layout
-from depmin.locking import Check, FleetLock, LockInput, Options, Target, lock_fleet
+from depmin.locking import Check, FleetLock, LockInput, Target
 from depmin.locking.runs import exists_on
-from depmin.locking.store import read_existing
+from tests.locking.driver import lock
 from tests.locking.fake_uv import FakeUv, dist
 from tests.locking.local_index import serve
 from tests.wheelhouse import Wheel
@@ -43,20 +42,9 @@ def _top(module: str) -> str:
 
 
 def _lock(tmp_path: Path, inputs: list[LockInput], names: IndexNames | None, **options: bool) -> FleetLock:
-    layout = Layout.beside(tmp_path / "agents.toml")
     backend = FakeUv((dist("realname==1.0"), dist("beta==1.0")))  # no "nosuch", no "gone"
-    by_name = {item.agent: item for item in inputs}
-    return lock_fleet(
-        by_name,
-        sorted(by_name),
-        backend,
-        read_existing(layout, by_name),
-        options=Options(workers=1, **options),
-        contents=backend.contents,
-        root=tmp_path,
-        directory=layout.agent_dir,
-        exists=None if names is None else exists_on(names, [], default=None),
-    )
+    exists = None if names is None else exists_on(names, [], default=None)
+    return lock(tmp_path, backend, {item.agent: item for item in inputs}, exists=exists, **options)
 
 
 def _closed_port() -> int:

@@ -157,6 +157,24 @@ def test_digest_covers_every_input_and_ignores_order() -> None:
     assert base.digest("pip-tools 7.6.2") != digest
 
 
+def test_digest_covers_the_dotted_modules_checked_through_a_parents_mapping() -> None:
+    """`import widget.parts` -> `import widget.gone`: one requirement, one [mapping] key (widget), but
+    the lock was verified to provide widget.parts only, so it is no longer current."""
+    widget = canonicalize_name("py-widget")
+    top = Check(module="widget", distribution=widget, source="mapping")
+
+    def importing(*modules: str) -> LockInput:
+        dotted = tuple(Check(module=m, distribution=widget, source="mapping", key="widget") for m in modules)
+        return _input(checks=(top, *dotted))
+
+    digest = importing("widget.parts").digest("uv 0.13.9")
+    assert importing("widget.gone").digest("uv 0.13.9") != digest
+    assert importing("widget.parts", "widget.gone").digest("uv 0.13.9") != digest
+    assert importing("widget.parts").digest("uv 0.13.9") == digest
+    # a module that is its own mapping key was already covered: the modules entry adds nothing for it
+    assert _input(checks=(top,)).digest("uv 0.13.9") != importing("widget.parts").digest("uv 0.13.9")
+
+
 def test_header_round_trip_and_staleness() -> None:
     item = _input()
     digest = item.digest("uv 0.13.9")

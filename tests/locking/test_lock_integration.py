@@ -5,7 +5,6 @@ with an empty uv cache, and proxies point at a closed local port so nothing can 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import platform
@@ -18,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from depmin.cli.entry import main
 from depmin.locking import files as _pylock
 from depmin.locking.engine import parse_existing
+from tests.offline import run, seal, write_fleet
 from tests.wheelhouse import build_simple_index, build_wheelhouse
 
 if sys.version_info >= (3, 11):
@@ -59,14 +58,6 @@ indexes = ["{cuda_index}"]
 find_links = ["wheels"]
 """
 
-AGENT = """
-[agents.{name}]
-entrypoint = "agents/{file}.py"
-machines = ["M"]
-family = "{family}"
-{extra}
-"""
-
 SOURCES = {
     "A": ("cpu", "import alpha\nimport widget.parts\n"),
     "B": ("cpu", "import alpha\n"),
@@ -83,36 +74,19 @@ def make_fleet(
     constraints: str | None = None,
 ) -> Path:
     build_wheelhouse(root / "wheels")
-    text = FLEET.format(
+    header = FLEET.format(
         platform=platform,
         cuda_index=build_simple_index(root / "index-cu121"),
         constraints='constraints = "constraints.txt"' if constraints is not None else "",
     )
     if constraints is not None:
         (root / "constraints.txt").write_text(constraints)
-    for name, (family, source) in (agents or SOURCES).items():
-        path = root / "repo" / "agents" / f"{name.lower()}.py"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source)
-        text += AGENT.format(name=name, file=name.lower(), family=family, extra=(extra or {}).get(name, ""))
-    (root / "agents.toml").write_text(text)
-    return root / "agents.toml"
+    return write_fleet(root, header, agents or SOURCES, extra=extra)
 
 
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
-    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-
-
-def run(config: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--config", str(config), *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
+    seal(monkeypatch, tmp_path)
 
 
 def lock_json(config: Path, *args: str) -> tuple[int, dict[str, object]]:

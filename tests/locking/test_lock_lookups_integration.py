@@ -8,15 +8,13 @@ name on the default index (PyPI), which must answer 404 for it.
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from depmin.cli.entry import main
 from tests.locking.local_index import serve
+from tests.offline import own_caches, run, write_fleet
 from tests.wheelhouse import Wheel
 
 pytestmark = pytest.mark.integration
@@ -35,13 +33,6 @@ constraints = "constraints.txt"
 [families.cpu]
 from = "python:3.11-slim"
 indexes = ["{index}"]
-"""
-
-AGENT = """
-[agents.{name}]
-entrypoint = "{name}.py"
-machines = ["M"]
-family = "cpu"
 """
 
 SOURCES = {
@@ -64,31 +55,23 @@ WHEELS = (
 
 @pytest.fixture(autouse=True)
 def _caches(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    monkeypatch.setenv("DEPMIN_CACHE_DIR", str(tmp_path / "depmin-cache"))
+    own_caches(monkeypatch, tmp_path)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
 def test_lock_fails_only_the_agents_of_a_missing_name_and_names_the_release_of_a_submodule(tmp_path: Path) -> None:
     with serve(tmp_path / "index", WHEELS) as index:
-        text = FLEET.format(index=index.url)
-        for name, source in SOURCES.items():
-            (tmp_path / "repo").mkdir(exist_ok=True)
-            (tmp_path / "repo" / f"{name}.py").write_text(source, encoding="utf-8")
-            text += AGENT.format(name=name)
-        (tmp_path / "agents.toml").write_text(textwrap.dedent(text), encoding="utf-8")
+        config = write_fleet(tmp_path, FLEET.format(index=index.url), {name: ("cpu", s) for name, s in SOURCES.items()})
         (tmp_path / "constraints.txt").write_text("dmtplug<2\n", encoding="utf-8")
-        out, err = io.StringIO(), io.StringIO()
-        code = main(["--config", str(tmp_path / "agents.toml"), "lock", "--all", "--format", "json"], out=out, err=err)
-        again_out, again_err = io.StringIO(), io.StringIO()
-        again = main(["--config", str(tmp_path / "agents.toml"), "lock", "--all"], out=again_out, err=again_err)
+        code, out, err = run(config, "lock", "--all", "--format", "json")
+        again, again_out, again_err = run(config, "lock", "--all")
         asked = index.asked()
-    document = json.loads(out.getvalue())
+    document = json.loads(out)
     states = {a["agent"]: a["state"] for a in document["agents"]}
-    assert states == {"AlsoLost": "failed", "Fine": "locked", "Lost": "failed", "Old": "failed"}, err.getvalue()
+    assert states == {"AlsoLost": "failed", "Fine": "locked", "Lost": "failed", "Old": "failed"}, err
     assert code == 1
-    errors = [line for line in err.getvalue().splitlines() if line.startswith("error:")]
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
     missing = [line for line in errors if "depmin-no-such-dist-xq7" in line]
     assert len(missing) == 1, errors  # once, though two agents need it
     assert missing[0].startswith(
@@ -103,13 +86,13 @@ def test_lock_fails_only_the_agents_of_a_missing_name_and_names_the_release_of_a
         "(agents.Old.extra_requirements), or name the module in agents.Old.ignore_imports if the package makes "
         "it at run time"
     ]
-    assert "allow-divergence" not in err.getvalue()
+    assert "allow-divergence" not in err
     assert document["conflicts"] == []
     assert (tmp_path / "locks" / "Fine" / "requirements.lock").is_file()
     assert not (tmp_path / "locks" / "Lost" / "requirements.lock").exists()
     # the text report, run again: the missing name once in all the output, from the cached lookup
     assert again == 1
-    reported = [line for line in again_err.getvalue().splitlines() if not line.startswith("warning:")]
-    assert "\n".join([again_out.getvalue(), *reported]).count("depmin-no-such-dist-xq7") == 1  # (generate warns)
-    assert "Lost: failed (see the errors)" in again_out.getvalue()
+    reported = [line for line in again_err.splitlines() if not line.startswith("warning:")]
+    assert "\n".join([again_out, *reported]).count("depmin-no-such-dist-xq7") == 1  # (generate warns)
+    assert "Lost: failed (see the errors)" in again_out
     assert asked.count("/simple/depmin-no-such-dist-xq7/") == 1  # the second run asked the disk cache

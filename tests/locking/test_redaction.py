@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from depmin import _backend, _files
+from depmin import _backend
 from depmin._backend import Backend, Compile, UnsatisfiableError, resolvers
 from depmin.errors import ConfigError, ToolError
 from depmin.layout import Layout
-from depmin.locking import AgentLock, FleetLock, LockInput, Options, Target, fill_wheelhouse, lock_fleet
+from depmin.locking import LockInput, Target, fill_wheelhouse
 from depmin.locking import files as _pylock
-from depmin.locking.store import read_existing
+from tests.locking.driver import lock
 from tests.locking.fake_uv import FakeUv, dist
 
 SECRET = "s3cr3t-token"
@@ -62,34 +62,13 @@ def item(name: str, *requirements: str) -> LockInput:
     )
 
 
-def lock(root: Path, backend: FakeUv, inputs: dict[str, LockInput]) -> FleetLock:
-    """Lock as ``depmin lock`` does, writing every lock through the real sink."""
-    layout = Layout.beside(root / "agents.toml")
-
-    def write(result: AgentLock) -> None:
-        for name, text in result.texts.items():
-            _files.write_generated(layout.agent_dir(result.agent) / name, text, base=layout.base)
-
-    return lock_fleet(
-        inputs,
-        sorted(inputs),
-        backend,
-        read_existing(layout, inputs),
-        options=Options(workers=1),
-        contents=backend.contents,
-        root=root,
-        directory=layout.agent_dir,
-        sink=write,
-    )
-
-
 def every_text(root: Path) -> str:
     return "".join(path.read_text(encoding="utf-8") for path in sorted(root.rglob("*")) if path.is_file())
 
 
 def test_credentials_reach_the_resolver_but_no_lock(tmp_path: Path) -> None:
     backend = EchoingUv(PACKAGES)
-    result = lock(tmp_path, backend, {"A": item("A", "alpha")})
+    result = lock(tmp_path, backend, {"A": item("A", "alpha")}, write=True)
     assert [a.state for a in result.agents] == ["locked"]
     assert all(call.indexes == (INDEX,) and LINKS in call.find_links for call in backend.calls)
     written = every_text(tmp_path)
@@ -106,8 +85,8 @@ def test_a_rotated_token_leaves_the_locks_current(tmp_path: Path) -> None:
     assert first.digest("uv 0.13.9") == second.digest("uv 0.13.9")
     moved = Target(python="3.11", platform=PLATFORM, indexes=(INDEX.replace("pypi", "other"),), find_links=(LINKS,))
     assert replace(first, target=moved).digest("uv 0.13.9") != first.digest("uv 0.13.9")
-    lock(tmp_path, EchoingUv(PACKAGES), {"A": first})
-    again = lock(tmp_path, EchoingUv(PACKAGES), {"A": second})
+    lock(tmp_path, EchoingUv(PACKAGES), {"A": first}, write=True)
+    again = lock(tmp_path, EchoingUv(PACKAGES), {"A": second}, write=True)
     assert [(a.state, a.reason) for a in again.agents] == [("fresh", "up to date")]
 
 
@@ -118,7 +97,7 @@ def test_a_failing_resolver_quoting_the_urls_leaks_nothing(tmp_path: Path, faili
             raise ToolError(f"uv cannot reach the package index ({', '.join(request.indexes)}): dns error")
 
     with pytest.raises(ToolError) as caught:
-        lock(tmp_path, EchoingUv(PACKAGES, on_call=unreachable), {"A": item("A", "alpha")})
+        lock(tmp_path, EchoingUv(PACKAGES, on_call=unreachable), {"A": item("A", "alpha")}, write=True)
     assert SECRET not in str(caught.value) and "https://***@pypi.example/simple" in str(caught.value)
 
 
@@ -135,7 +114,7 @@ def test_a_conflict_explained_with_the_urls_leaks_nothing(tmp_path: Path) -> Non
             raise UnsatisfiableError(f"uv: no solution: {reason}", reason)
 
     backend = EchoingUv((*PACKAGES, dist("delta==1.0")), on_call=conflicting)
-    result = lock(tmp_path, backend, {"A": item("A", "alpha"), "B": item("B", "delta")})
+    result = lock(tmp_path, backend, {"A": item("A", "alpha"), "B": item("B", "delta")}, write=True)
     shown = (
         [str(c) for c in result.conflicts]
         + [a.reason for a in result.agents]
@@ -153,7 +132,7 @@ def test_a_direct_url_the_resolver_returns_is_redacted_in_the_problem(tmp_path: 
                 return text
             return text.replace("beta==2.0", f"beta @ https://user:{SECRET}@files.example/beta-2.0-py3-none-any.whl")
 
-    result = lock(tmp_path, DirectUv(PACKAGES), {"A": item("A", "alpha")})
+    result = lock(tmp_path, DirectUv(PACKAGES), {"A": item("A", "alpha")}, write=True)
     (agent,) = result.agents
     assert agent.state == "failed" and "(https://***@files.example/beta-2.0-py3-none-any.whl)" in agent.reason
     assert not any(SECRET in problem for problem in agent.problems)

@@ -17,11 +17,11 @@ from packaging.version import Version
 
 from depmin import api
 from depmin._backend.index import IndexNames
-from depmin.layout import Layout
-from depmin.locking import FleetLock, Options, Target, lock_fleet, releases
+from depmin.locking import FleetLock, Target, releases
 from depmin.locking.files import File, Release
-from depmin.locking.store import WheelContents, read_existing
+from depmin.locking.store import WheelContents
 from depmin.locking.verify import Check, provides_from_paths, verify
+from tests.locking.driver import lock
 from tests.locking.fake_uv import FakeUv, dist
 from tests.locking.local_index import serve
 from tests.wheelhouse import Wheel, build_wheelhouse
@@ -69,17 +69,7 @@ def _lock(tmp_path: Path, extra: str = "") -> FleetLock:
     inputs = api.lock_inputs(fleet, api.generate(fleet, api.scan(fleet, use_cache=False)))
     house = build_wheelhouse(tmp_path / "wheels", [PLUGP_1])
     backend = FakeUv((dist("plugp==1.0"),))  # the index has 1.0 only: what uv would pick
-    layout = Layout.beside(tmp_path / "agents.toml")
-    return lock_fleet(
-        inputs,
-        sorted(inputs),
-        backend,
-        read_existing(layout, inputs),
-        options=Options(workers=1),
-        contents=WheelContents([house]),
-        root=tmp_path,
-        directory=layout.agent_dir,
-    )
+    return lock(tmp_path, backend, inputs, contents=WheelContents([house]))
 
 
 def test_a_submodule_missing_from_the_locked_release_fails_the_agent_that_imports_it(tmp_path: Path) -> None:

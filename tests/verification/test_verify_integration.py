@@ -6,7 +6,6 @@ Nothing leaves the machine: every pip and uv run is offline, proxies point at a 
 
 from __future__ import annotations
 
-import io
 import json
 import platform
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from depmin.cli.entry import main
+from tests.offline import run, seal, write_fleet
 from tests.wheelhouse import WHEELS, Wheel, build_wheelhouse
 
 pytestmark = [
@@ -45,13 +44,6 @@ from = "python:{PYTHON}-slim"
 find_links = ["wheels"]
 """
 
-AGENT = """
-[agents.{name}]
-entrypoint = "agents/{file}.py"
-machines = ["M"]
-family = "cpu"
-"""
-
 # `needy` imports a module no locked distribution provides (what a missing extra looks like).
 NEEDY = Wheel("needy", "1.0", modules={"needy/__init__.py": "import helperlib\n"})
 TOOLY = Wheel("tooly", "1.0", modules={"tooly/__init__.py": "def detect():\n    return 1\n"})
@@ -59,31 +51,12 @@ TOOLY = Wheel("tooly", "1.0", modules={"tooly/__init__.py": "def detect():\n    
 
 def make_fleet(root: Path, sources: dict[str, str]) -> Path:
     build_wheelhouse(root / "wheels", (*WHEELS, NEEDY, TOOLY))
-    text = FLEET
-    for name, source in sources.items():
-        path = root / "repo" / "agents" / f"{name.lower()}.py"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source)
-        text += AGENT.format(name=name, file=name.lower())
-    (root / "agents.toml").write_text(text)
-    return root / "agents.toml"
+    return write_fleet(root, FLEET, {name: ("cpu", source) for name, source in sources.items()})
 
 
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
-    monkeypatch.setenv("DEPMIN_CACHE_DIR", str(tmp_path / "depmin-cache"))
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
-    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-
-
-def run(config: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--config", str(config), *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
+    seal(monkeypatch, tmp_path)
 
 
 def locked(config: Path, *agents: str) -> None:
