@@ -313,6 +313,7 @@ def _agent_lock(agent: AgentLock) -> dict[str, object]:
         "packages": [{"name": p.name, "version": str(p.version), "hashes": list(p.hashes)} for p in agent.packages],
         "problems": list(agent.problems),
         "unverified_imports": list(agent.unverified),
+        "uncertain_imports": list(agent.uncertain),
     }
 
 
@@ -333,6 +334,7 @@ def wheelhouse_document(result: api.WheelhouseResult) -> dict[str, object]:
         "fetched": list(result.fetched),
         "problems": list(result.problems),
         "unverified_imports": list(result.unverified),
+        "uncertain_imports": list(result.uncertain),
     }
 
 
