@@ -15,7 +15,8 @@ either. The downloaded code is only read by depmin's scanner, never imported or 
 
 Precision = listed and declared / listed; recall = listed and declared / declared. "Wrong" lines are
 the listed distributions the project does not declare; "flagged" counts those depmin itself marked
-as a guess (`[guessed]`) or reported ambiguous, i.e. the ones a user is told to check.
+as a guess (`[guessed]`), reported ambiguous, or reported as a lazy import the project's own
+requirement files do not declare, i.e. the ones a user is told to check.
 """
 
 from __future__ import annotations
@@ -176,6 +177,9 @@ def manifest(project: Project, hints: bool, tree: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The stderr lines that tell the user to check a distribution: a guess, an ambiguous pick, a lazy
+# import the project's own requirement files do not declare.
+FLAGS = ("guess", "ambiguous", "do not declare")
 LINE = re.compile(r"^(?P<dist>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?[^#]*#(?P<comment>.*)$")
 
 
@@ -216,7 +220,7 @@ def measure(project: Project, cache: Path, work: Path) -> dict[str, object]:
         names = set(found)
         right = names & truth
         wrong = sorted(names - truth)
-        warned = [line.lower() for line in stderr.splitlines() if "guess" in line or "ambiguous" in line]
+        warned = [line.lower() for line in stderr.splitlines() if any(word in line for word in FLAGS)]
         flagged = [
             d for d in wrong if "[guessed]" in found[d] or any(re.search(rf"\b{re.escape(d)}\b", w) for w in warned)
         ]

@@ -25,7 +25,7 @@ from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning,
 from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
 from depmin.scanning import AgentScan, Tree, printable
 
-__all__ = ["Generated", "fleet_needs", "generate_fleet", "unclassified", "write_requirements"]
+__all__ = ["Generated", "fleet_needs", "generate_fleet", "unclassified", "undeclared_warning", "write_requirements"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -37,6 +37,8 @@ class Generated:
     ambiguities: str | None
     # one line per import that is neither first-party, stdlib nor third-party and not acknowledged
     unclassified: tuple[str, ...] = ()
+    # installed lazy imports that the agents' own hand-written requirement files do not declare
+    undeclared: str | None = None
 
     def agent(self, name: str) -> AgentRequirements:
         for result in self.agents:
@@ -67,6 +69,44 @@ def generate_fleet(
         guesses=guesses_warning(pairs),
         ambiguities=ambiguities_warning(pairs),
         unclassified=unclassified(fleet, scans),
+        undeclared=undeclared_warning(results, hints),
+    )
+
+
+def undeclared_warning(results: Iterable[AgentRequirements], hints: Mapping[str, Hints]) -> str | None:
+    """One line naming every installed lazy (or opted-in optional) import whose distribution the
+    agent's own hand-written requirement files do not declare, or declare only in an extra; None when
+    there is none, or the agent has no such files.
+
+    Such an import runs only when a function that the repository treats as an optional feature is
+    called (celery's ``eventlet`` pool, flask's ``asgiref`` for async views): depmin keeps it
+    installed, as ``[policy] lazy`` says, and names the keys that drop it.
+    """
+    found: list[tuple[str, str]] = []
+    for result in results:
+        agent_hints = hints.get(result.agent)
+        if agent_hints is None or not agent_hints.declarations:
+            continue
+        for line in result.install:
+            if line.kind not in ("lazy", "optional") or line.site is None or line.resolution is None:
+                continue
+            names = (line.distribution, *line.resolution.candidates)
+            if any(agent_hints.required(name) is not None for name in names):
+                continue
+            extra = next((d for d in map(agent_hints.declared, names) if d is not None), None)
+            where = f"{line.site.file}:{line.site.line}"
+            if extra is not None:
+                where += f", only in the extra {extra.extra} of {extra.where}"
+            found.append((result.agent, f"{line.distribution} ({where})"))
+    if not found:
+        return None
+    agents = sorted({agent for agent, _ in found})
+    listing = "; ".join(f"{agent}: " + ", ".join(text for owner, text in found if owner == agent) for agent in agents)
+    keys = ", ".join(f"agents.{printable(agent)}.ignore_imports" for agent in agents)
+    return printable(
+        f"{len(found)} lazy import(s) are installed that the repository's own requirement files do not declare "
+        f"({listing}); they run only when their function is called: if the agent never uses that feature, name "
+        f'them in {keys} (or set [policy] lazy = "exclude" for every agent)'
     )
 
 

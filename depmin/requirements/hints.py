@@ -4,8 +4,8 @@ For each agent, the files of its directory chain (the entrypoint's directory, th
 the project root, nearest first) are read as text, never run:
 
 * ``requirements*.txt`` and ``requirements*.in``: one requirement a line (``grpcio-health-checking==1.62.1``);
-* ``pyproject.toml``: ``[project] dependencies``;
-* ``setup.cfg``: ``[options] install_requires``;
+* ``pyproject.toml``: ``[project] dependencies`` (and ``[project.optional-dependencies]``, as extras);
+* ``setup.cfg``: ``[options] install_requires`` (and ``[options.extras_require]``, as extras);
 * ``Pipfile``: ``[packages]`` (``requests = "*"``, ``grpcio = {version = ">=1.60"}``).
 
 They do two things (``project.repository_hints = false`` turns both off):
@@ -17,7 +17,11 @@ They do two things (``project.repository_hints = false`` turns both off):
    ``traceloop``): the name itself, ``python-X``, ``pyX``, ``X-sdk``, ``X-client``, ``X-python``;
 2. a declared range or pin becomes the version range of that distribution's line in
    ``requirements.generated.txt`` (``project.constraints`` wins when it names the distribution),
-   with the file and line in the comment, so the lock prefers what the repository wrote.
+   with the file and line in the comment, so the lock prefers what the repository wrote;
+3. a lazy import whose distribution the files do not declare (or declare only in an extra: flask's
+   ``asgiref`` in ``[project.optional-dependencies] async``) is reported by ``generate``, see
+   :func:`depmin.requirements.fleetwide.undeclared_warning`: it stays installed, and the report names
+   ``ignore_imports``.
 
 A line that is not a requirement, a file that does not parse, a URL requirement: skipped. Hostile
 text reaches only the comments, where :mod:`depmin.requirements.generated` escapes it.
@@ -54,6 +58,7 @@ class Declaration:
     specifier: str  # ">=0.30" or ""
     file: str  # relative to the project root
     line: int
+    extra: str | None = None  # declared only for this extra (``[project.optional-dependencies] async``)
 
     @property
     def where(self) -> str:
@@ -69,6 +74,11 @@ class Hints:
     def declared(self, distribution: str) -> Declaration | None:
         name = canonicalize_name(distribution)
         return next((d for d in self.declarations if d.distribution == name), None)
+
+    def required(self, distribution: str) -> Declaration | None:
+        """The nearest declaration of ``distribution`` outside any extra, or None."""
+        name = canonicalize_name(distribution)
+        return next((d for d in self.declarations if d.distribution == name and d.extra is None), None)
 
     def for_import(
         self, module: str, *, candidates: Iterable[str] = (), namespaces: NamespaceTable | None = None
@@ -150,23 +160,24 @@ def declarations_in(name: str, shown: str, text: str) -> list[Declaration]:
     """The declarations of one file's ``text``; ``name`` is its file name (which format), ``shown``
     its path in messages. A file that does not parse declares nothing."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines: list[tuple[int, str, str | None]]
     if name == "pyproject.toml":
-        lines = _toml_list(text, ("project", "dependencies"))
+        lines = [(n, t, None) for n, t in _toml_list(text, ("project", "dependencies"))] + _toml_extras(text)
     elif name == "Pipfile":
-        lines = _pipfile(text)
+        lines = [(n, t, None) for n, t in _pipfile(text)]
     elif name == "setup.cfg":
         lines = _setup_cfg(text)
     else:
-        lines = [(number, line.split(" #", 1)[0]) for number, line in enumerate(text.split("\n"), start=1)]
+        lines = [(number, line.split(" #", 1)[0], None) for number, line in enumerate(text.split("\n"), start=1)]
     found = []
-    for number, line in lines:
-        declaration = _declaration(line.strip(), shown, number)
+    for number, line, extra in lines:
+        declaration = _declaration(line.strip(), shown, number, extra)
         if declaration is not None:
             found.append(declaration)
     return found
 
 
-def _declaration(text: str, shown: str, line: int) -> Declaration | None:
+def _declaration(text: str, shown: str, line: int, extra: str | None = None) -> Declaration | None:
     if not text or text.startswith(("#", "-")):
         return None
     try:
@@ -176,7 +187,11 @@ def _declaration(text: str, shown: str, line: int) -> Declaration | None:
     if requirement.url:
         return None
     return Declaration(
-        distribution=canonicalize_name(requirement.name), specifier=str(requirement.specifier), file=shown, line=line
+        distribution=canonicalize_name(requirement.name),
+        specifier=str(requirement.specifier),
+        file=shown,
+        line=line,
+        extra=extra,
     )
 
 
@@ -198,6 +213,24 @@ def _toml_list(text: str, keys: tuple[str, ...]) -> list[tuple[int, str]]:
     return [(_line_of(text, item), item) for item in value if isinstance(item, str)]
 
 
+def _toml_extras(text: str) -> list[tuple[int, str, str | None]]:
+    """``[project.optional-dependencies]``: each extra's requirement lines, extras in name order."""
+    try:
+        value: object = _toml.loads(text).get("project")
+    except ValueError:
+        return []
+    extras = value.get("optional-dependencies") if isinstance(value, Mapping) else None
+    if not isinstance(extras, Mapping):
+        return []
+    return [
+        (_line_of(text, item), item, str(extra))
+        for extra, items in sorted(extras.items())
+        if isinstance(items, list)
+        for item in items
+        if isinstance(item, str)
+    ]
+
+
 def _pipfile(text: str) -> list[tuple[int, str]]:
     try:
         packages = _toml.loads(text).get("packages")
@@ -213,11 +246,19 @@ def _pipfile(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _setup_cfg(text: str) -> list[tuple[int, str]]:
+def _setup_cfg(text: str) -> list[tuple[int, str, str | None]]:
+    """``[options] install_requires``, then ``[options.extras_require]`` (each extra, in name order)."""
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
-        value = parser.get("options", "install_requires", fallback="")
+        sections: list[tuple[str | None, str]] = [(None, parser.get("options", "install_requires", fallback=""))]
+        if parser.has_section("options.extras_require"):
+            sections += sorted(parser.items("options.extras_require"))
     except configparser.Error:
         return []
-    return [(_line_of(text, line.strip()), line.strip()) for line in value.splitlines() if line.strip()]
+    return [
+        (_line_of(text, line.strip()), line.strip(), extra)
+        for extra, value in sections
+        for line in value.splitlines()
+        if line.strip()
+    ]

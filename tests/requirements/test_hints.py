@@ -35,6 +35,23 @@ def test_setup_cfg_install_requires() -> None:
     assert names(declarations_in("setup.cfg", "s", text)) == [("pysnmp-lextudio", ">=5", 3), ("requests", "", 4)]
 
 
+def test_extras_are_declarations_of_their_extra() -> None:
+    pyproject = (
+        '[project]\nname = "flask"\ndependencies = ["werkzeug>=3"]\n\n[project.optional-dependencies]\n'
+        'dotenv = ["python-dotenv"]\nasync = ["asgiref>=3.2"]\n'
+    )
+    found = declarations_in("pyproject.toml", "p", pyproject)
+    assert [(d.distribution, d.specifier, d.line, d.extra) for d in found] == [
+        ("werkzeug", ">=3", 3, None), ("asgiref", ">=3.2", 7, "async"), ("python-dotenv", "", 6, "dotenv")]  # fmt: skip
+    hints = Hints(declarations=tuple(found))
+    assert hints.required("asgiref") is None and hints.declared("asgiref") is not None
+    assert hints.required("Werkzeug") == found[0]
+    setup_cfg = "[options]\ninstall_requires =\n    kombu\n[options.extras_require]\nauth =\n    cryptography==42\n"
+    found = declarations_in("setup.cfg", "s", setup_cfg)
+    assert [(d.distribution, d.specifier, d.line, d.extra) for d in found] == [
+        ("kombu", "", 3, None), ("cryptography", "==42", 6, "auth")]  # fmt: skip
+
+
 def test_pipfile_packages_star_means_any_version() -> None:
     text = '[packages]\nprotobuf = "==4.25.3"\ngrpcio = {version = ">=1.60"}\nrequests = "*"\n'
     assert names(declarations_in("Pipfile", "P", text)) == [
