@@ -178,8 +178,8 @@ def manifest(project: Project, hints: bool, tree: Path) -> str:
 
 
 # The stderr lines that tell the user to check a distribution: a guess, an ambiguous pick, a lazy
-# import the project's own requirement files do not declare.
-FLAGS = ("guess", "ambiguous", "do not declare")
+# import the project's own requirement files do not declare, or declare for another platform only.
+FLAGS = ("guess", "ambiguous", "do not declare", "only for another platform")
 LINE = re.compile(r"^(?P<dist>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?[^#]*#(?P<comment>.*)$")
 
 

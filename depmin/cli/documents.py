@@ -197,7 +197,7 @@ def generate_document(generated: api.Generated, written: Mapping[Path, bool]) ->
             for result, (path, changed) in zip(generated.agents, written.items(), strict=True)
         ],
         "warnings": [w for w in (generated.guesses, generated.ambiguities) if w],
-        "notes": [generated.undeclared] if generated.undeclared else [],
+        "notes": list(generated.notes),
     }
 
 

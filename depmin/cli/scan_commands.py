@@ -171,8 +171,8 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
         changed_count = sum(written.values())
         output.print(f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged")
     output.warn_all([warning for warning in (generated.guesses, generated.ambiguities) if warning])
-    if generated.undeclared:
-        output.note(f"note: {generated.undeclared if output.verbose else shortened(generated.undeclared)}")
+    for note in generated.notes:
+        output.note(f"note: {note if output.verbose else shortened(note)}")
     for line in generated.unclassified:  # each sets exit 1: all of them, never summarised
         output.warn(line)
     return EXIT_OK if scanned.ok and not generated.unclassified else EXIT_FINDINGS

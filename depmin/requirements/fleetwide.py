@@ -8,10 +8,13 @@ size cap, and hand-written requirement files, all read as text, never run).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName
 
 from depmin import _files
@@ -25,7 +28,19 @@ from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning,
 from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
 from depmin.scanning import AgentScan, Tree, printable
 
-__all__ = ["Generated", "fleet_needs", "generate_fleet", "unclassified", "undeclared_warning", "write_requirements"]
+__all__ = [
+    "Generated",
+    "elsewhere_warning",
+    "fleet_needs",
+    "generate_fleet",
+    "unclassified",
+    "undeclared_warning",
+    "write_requirements",
+]
+
+# A container's marker environment: Linux, CPython, the project's Python.
+_TARGET = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
+           "platform_python_implementation": "CPython"}  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -39,6 +54,12 @@ class Generated:
     unclassified: tuple[str, ...] = ()
     # installed lazy imports that the agents' own hand-written requirement files do not declare
     undeclared: str | None = None
+    # imports installed everywhere that those files declare only for another platform or Python
+    elsewhere: str | None = None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(note for note in (self.elsewhere, self.undeclared) if note)
 
     def agent(self, name: str) -> AgentRequirements:
         for result in self.agents:
@@ -70,6 +91,7 @@ def generate_fleet(
         ambiguities=ambiguities_warning(pairs),
         unclassified=unclassified(fleet, scans),
         undeclared=undeclared_warning(results, hints),
+        elsewhere=elsewhere_warning(results, hints, fleet.project.python),
     )
 
 
@@ -108,6 +130,43 @@ def undeclared_warning(results: Iterable[AgentRequirements], hints: Mapping[str,
         f"({listing}); they run only when their function is called: if the agent never uses that feature, name "
         f'them in {keys} (or set [policy] lazy = "exclude" for every agent)'
     )
+
+
+def elsewhere_warning(results: Iterable[AgentRequirements], hints: Mapping[str, Hints], python: str) -> str | None:
+    """One line naming every installed import without a marker whose distribution the agent's own
+    requirement files declare only under a marker that is false in the container (``colorama;
+    sys_platform == "win32"``), or None: depmin found no condition it can evaluate around the import
+    (``if is_windows:`` on a variable), so it installs it; the repository says it is not needed here."""
+    environment: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
+    environment.update(_TARGET, python_version=python, python_full_version=f"{python}.0")
+    found: list[tuple[str, str]] = []
+    for result in results:
+        agent_hints = hints.get(result.agent) or Hints()
+        for line in result.install:
+            declared = agent_hints.required(line.distribution)
+            if line.site is None or declared is None or declared.marker is None or _has_marker(line.requirement):
+                continue
+            with contextlib.suppress(InvalidMarker, UndefinedEnvironmentName, ValueError):
+                if not Marker(declared.marker).evaluate(environment):
+                    where = f"{line.site.file}:{line.site.line}, {declared.where} says {declared.marker}"
+                    found.append((result.agent, f"{line.distribution} ({where})"))
+    if not found:
+        return None
+    agents = sorted({agent for agent, _ in found})
+    listing = "; ".join(f"{agent}: " + ", ".join(text for owner, text in found if owner == agent) for agent in agents)
+    keys = ", ".join(f"agents.{printable(agent)}.ignore_imports" for agent in agents)
+    return printable(
+        f"{len(found)} import(s) are installed that the repository's own requirement files declare only for "
+        f"another platform or Python ({listing}); depmin found no condition it can evaluate around the import: "
+        f"if it runs only there, name it in {keys}"
+    )
+
+
+def _has_marker(requirement: str) -> bool:
+    try:
+        return Requirement(requirement).marker is not None
+    except InvalidRequirement:
+        return False
 
 
 def unclassified(fleet: Fleet, scans: Iterable[AgentScan]) -> tuple[str, ...]:

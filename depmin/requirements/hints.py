@@ -6,7 +6,13 @@ the project root, nearest first) are read as text, never run:
 * ``requirements*.txt`` and ``requirements*.in``: one requirement a line (``grpcio-health-checking==1.62.1``);
 * ``pyproject.toml``: ``[project] dependencies`` (and ``[project.optional-dependencies]``, as extras);
 * ``setup.cfg``: ``[options] install_requires`` (and ``[options.extras_require]``, as extras);
-* ``Pipfile``: ``[packages]`` (``requests = "*"``, ``grpcio = {version = ">=1.60"}``).
+* ``Pipfile``: ``[packages]`` (``requests = "*"``, ``grpcio = {version = ">=1.60"}``);
+* ``setup.py``: the literal ``install_requires=[...]`` and ``extras_require={...}`` of its ``setup(...)``
+  call, read with ``ast`` (the file is parsed, never run; a computed list declares nothing);
+* ``requirements/*.txt|.in`` and ``requirements/extras/*.txt|.in`` (the ``requirements/`` directory
+  convention): ``base``, ``default``, ``main``, ``prod``, ``production``, ``common``, ``runtime`` and
+  ``install`` files declare the run-time dependencies, any other file an extra named by its stem
+  (celery's ``requirements/extras/eventlet.txt``; ``test.txt`` is the extra ``test``).
 
 They do two things (``project.repository_hints = false`` turns both off):
 
@@ -18,7 +24,10 @@ They do two things (``project.repository_hints = false`` turns both off):
 2. a declared range or pin becomes the version range of that distribution's line in
    ``requirements.generated.txt`` (``project.constraints`` wins when it names the distribution),
    with the file and line in the comment, so the lock prefers what the repository wrote;
-3. a lazy import whose distribution the files do not declare (or declare only in an extra: flask's
+3. a declaration whose marker is false for the target (``colorama; sys_platform == "win32"``) beside an
+   import depmin installs everywhere is reported: the import sits under a condition depmin cannot
+   evaluate (httpie's ``if is_windows``), or the repository is wrong;
+4. a lazy import whose distribution the files do not declare (or declare only in an extra: flask's
    ``asgiref`` in ``[project.optional-dependencies] async``) is reported by ``generate``, see
    :func:`depmin.requirements.fleetwide.undeclared_warning`: it stays installed, and the report names
    ``ignore_imports``.
@@ -29,10 +38,11 @@ text reaches only the comments, where :mod:`depmin.requirements.generated` escap
 
 from __future__ import annotations
 
+import ast
 import configparser
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -46,7 +56,9 @@ from depmin.scanning import Tree
 __all__ = ["Declaration", "Hints", "declarations_in", "read_hints"]
 
 _REQUIREMENT_FILE = re.compile(r"requirements[\w.-]*\.(txt|in)")
-_OTHER_FILES = ("pyproject.toml", "setup.cfg", "Pipfile")
+_OTHER_FILES = ("pyproject.toml", "setup.cfg", "Pipfile", "setup.py")
+_REQUIREMENTS_DIRS = ("requirements", "requirements/extras")
+_RUNTIME_STEMS = frozenset({"base", "default", "main", "prod", "production", "common", "runtime", "install"})
 _AFFIXES = (("", ""), ("python-", ""), ("py", ""), ("", "-sdk"), ("", "-client"), ("", "-python"))
 
 
@@ -59,6 +71,7 @@ class Declaration:
     file: str  # relative to the project root
     line: int
     extra: str | None = None  # declared only for this extra (``[project.optional-dependencies] async``)
+    marker: str | None = None  # the declaration's environment marker: ``sys_platform == "win32"``
 
     @property
     def where(self) -> str:
@@ -147,13 +160,27 @@ def _directory(tree: Tree, directory: Path) -> tuple[Declaration, ...]:
     wanted = [name for name in names if _REQUIREMENT_FILE.fullmatch(name) or name in _OTHER_FILES]
     found: list[Declaration] = []
     for name in wanted:
-        path = directory / name
+        found.extend(_read(tree, directory / name, name))
+    for folder in _REQUIREMENTS_DIRS:
         try:
-            text = tree.read(path).decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # not a regular file inside the root, too large, or not text: not a hint
-        found.extend(declarations_in(name, tree.rel(path), text))
+            listed = sorted(
+                entry.name for entry in (directory / folder).iterdir() if entry.name.endswith((".txt", ".in"))
+            )
+        except OSError:
+            continue
+        for name in listed:
+            stem = name.rsplit(".", 1)[0]
+            extra = None if stem.lower() in _RUNTIME_STEMS and folder == "requirements" else stem
+            found.extend(replace(d, extra=extra) for d in _read(tree, directory / folder / name, "requirements.txt"))
     return tuple(found)
+
+
+def _read(tree: Tree, path: Path, name: str) -> list[Declaration]:
+    try:
+        text = tree.read(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # not a regular file inside the root, too large, or not text: not a hint
+    return declarations_in(name, tree.rel(path), text)
 
 
 def declarations_in(name: str, shown: str, text: str) -> list[Declaration]:
@@ -167,6 +194,8 @@ def declarations_in(name: str, shown: str, text: str) -> list[Declaration]:
         lines = [(n, t, None) for n, t in _pipfile(text)]
     elif name == "setup.cfg":
         lines = _setup_cfg(text)
+    elif name == "setup.py":
+        lines = _setup_py(text)
     else:
         lines = [(number, line.split(" #", 1)[0], None) for number, line in enumerate(text.split("\n"), start=1)]
     found = []
@@ -192,6 +221,7 @@ def _declaration(text: str, shown: str, line: int, extra: str | None = None) -> 
         file=shown,
         line=line,
         extra=extra,
+        marker=None if requirement.marker is None else str(requirement.marker),
     )
 
 
@@ -229,6 +259,41 @@ def _toml_extras(text: str) -> list[tuple[int, str, str | None]]:
         for item in items
         if isinstance(item, str)
     ]
+
+
+def _setup_py(text: str) -> list[tuple[int, str, str | None]]:
+    """The literal ``install_requires`` and ``extras_require`` keywords of ``setup(...)`` calls."""
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: list[tuple[int, str, str | None]] = []
+    for node in ast.walk(module):
+        if not isinstance(node, ast.Call) or _called(node.func) not in ("setup", "setuptools.setup"):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg == "install_requires":
+                found.extend((line, item, None) for line, item in _strings(keyword.value))
+            elif keyword.arg == "extras_require" and isinstance(keyword.value, ast.Dict):
+                for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        found.extend((line, item, key.value) for line, item in _strings(value))
+    return found
+
+
+def _called(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return None
+
+
+def _strings(node: ast.expr) -> list[tuple[int, str]]:
+    """The string constants of a list or tuple literal, with their lines; nothing for anything else."""
+    if not isinstance(node, ast.List | ast.Tuple):
+        return []
+    return [(e.lineno, e.value) for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
 
 
 def _pipfile(text: str) -> list[tuple[int, str]]:

@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 
 from depmin import api
 from depmin.cli.entry import main
-from depmin.requirements.hints import Declaration, Hints, declarations_in
+from depmin.requirements.hints import Declaration, Hints, declarations_in, read_hints
 
 WILD = Path(__file__).parent.parent / "fixtures" / "wild"
 
@@ -50,6 +50,39 @@ def test_extras_are_declarations_of_their_extra() -> None:
     found = declarations_in("setup.cfg", "s", setup_cfg)
     assert [(d.distribution, d.specifier, d.line, d.extra) for d in found] == [
         ("kombu", "", 3, None), ("cryptography", "==42", 6, "auth")]  # fmt: skip
+
+
+def test_setup_py_literal_lists_are_read_never_run() -> None:
+    text = (
+        "import os\nfrom setuptools import setup\nos.system('never run')\nDEPS = compute()\nsetup(\n"
+        "    name='datasette',\n    install_requires=['asgi-csrf>=0.9', 'click>=7.1.1'],\n"
+        "    extras_require={'docs': ['sphinx'], 'rich': ['rich']},\n    tests_require=['pytest'],\n)\n"
+        "setuptools.setup(install_requires=DEPS)\n"
+    )
+    found = declarations_in("setup.py", "setup.py", text)
+    assert [(d.distribution, d.specifier, d.line, d.extra) for d in found] == [
+        ("asgi-csrf", ">=0.9", 7, None), ("click", ">=7.1.1", 7, None), ("sphinx", "", 8, "docs"),
+        ("rich", "", 8, "rich")]  # fmt: skip
+    assert declarations_in("setup.py", "setup.py", "setup(install_requires=[\n") == []  # does not parse
+
+
+def test_a_requirements_directory_declares_run_time_files_and_extras(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "requirements" / "extras").mkdir(parents=True)
+    (repo / "requirements" / "default.txt").write_text("kombu>=5.3\n", encoding="utf-8")
+    (repo / "requirements" / "test.txt").write_text("pytest\n", encoding="utf-8")
+    (repo / "requirements" / "extras" / "eventlet.txt").write_text("eventlet>=0.32\n", encoding="utf-8")
+    (repo / "app.py").write_text("import kombu\n", encoding="utf-8")
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "repo"\npython = "3.11"\n[machines.M]\n[families.cpu]\nfrom = "python:3.11-slim"\n'
+        '[agents.A]\nentrypoint = "app.py"\nmachines = ["M"]\nfamily = "cpu"\n',
+        encoding="utf-8",
+    )
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    (hints,) = read_hints(fleet, [fleet.agent("A")]).values()
+    assert [(d.distribution, d.file, d.extra) for d in hints.declarations] == [
+        ("kombu", "requirements/default.txt", None), ("pytest", "requirements/test.txt", "test"),
+        ("eventlet", "requirements/extras/eventlet.txt", "eventlet")]  # fmt: skip
 
 
 def test_pipfile_packages_star_means_any_version() -> None:

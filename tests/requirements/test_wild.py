@@ -57,7 +57,7 @@ def test_generate_exit_code_and_fleet_warnings(generated: tuple[Path, int, str])
     warnings = [line.removeprefix("warning: ") for line in err.splitlines() if line.startswith("warning: ")]
     assert [w for w in warnings if "cannot be classified" in w] == fleet["unclassified"]
     assert [w for w in warnings if "is not on this agent's sys.path" in w] == fleet["shadow_warnings"]
-    assert [line for line in err.splitlines() if line.startswith("note: ")] == [fleet["undeclared"]]
+    assert [line for line in err.splitlines() if line.startswith("note: ")] == fleet["notes"]
 
 
 def test_needs_infer_from_code_not_data(tmp_path: Path) -> None:
