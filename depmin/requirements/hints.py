@@ -12,7 +12,8 @@ the project root, nearest first) are read as text, never run:
 * ``requirements/*.txt|.in`` and ``requirements/extras/*.txt|.in`` (the ``requirements/`` directory
   convention): ``base``, ``default``, ``main``, ``prod``, ``production``, ``common``, ``runtime`` and
   ``install`` files declare the run-time dependencies, any other file an extra named by its stem
-  (celery's ``requirements/extras/eventlet.txt``; ``test.txt`` is the extra ``test``).
+  (celery's ``requirements/extras/eventlet.txt``; ``test.txt`` is the extra ``test``, and as a
+  development environment its pins are no version preference).
 
 They do two things (``project.repository_hints = false`` turns both off):
 
@@ -72,6 +73,9 @@ class Declaration:
     line: int
     extra: str | None = None  # declared only for this extra (``[project.optional-dependencies] async``)
     marker: str | None = None  # the declaration's environment marker: ``sys_platform == "win32"``
+    # from requirements/<stem>.txt other than the run-time stems (dev.txt, test.txt): often a pinned
+    # development environment, so its pins are no version preference for the service
+    development: bool = False
 
     @property
     def where(self) -> str:
@@ -105,11 +109,13 @@ class Hints:
         return None
 
     def ranges(self) -> dict[NormalizedName, Declaration]:
-        """Every declared distribution with a range, by the nearest declaration."""
+        """Every declared distribution with a range, by the nearest declaration that is not a
+        development environment's (``requirements/dev.txt``)."""
         found: dict[NormalizedName, Declaration] = {}
         for declaration in self.declarations:
-            found.setdefault(declaration.distribution, declaration)
-        return {name: d for name, d in found.items() if d.specifier}
+            if not declaration.development:
+                found.setdefault(declaration.distribution, declaration)
+        return {name: d for name, d in found.items() if d.specifier and not d.development}
 
 
 def _names(module: str, namespaces: NamespaceTable) -> list[str]:
@@ -170,8 +176,10 @@ def _directory(tree: Tree, directory: Path) -> tuple[Declaration, ...]:
             continue
         for name in listed:
             stem = name.rsplit(".", 1)[0]
-            extra = None if stem.lower() in _RUNTIME_STEMS and folder == "requirements" else stem
-            found.extend(replace(d, extra=extra) for d in _read(tree, directory / folder / name, "requirements.txt"))
+            runtime = stem.lower() in _RUNTIME_STEMS and folder == "requirements"
+            development = folder == "requirements" and not runtime
+            for declaration in _read(tree, directory / folder / name, "requirements.txt"):
+                found.append(replace(declaration, extra=None if runtime else stem, development=development))
     return tuple(found)
 
 

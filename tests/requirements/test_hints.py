@@ -70,7 +70,7 @@ def test_a_requirements_directory_declares_run_time_files_and_extras(tmp_path: P
     repo = tmp_path / "repo"
     (repo / "requirements" / "extras").mkdir(parents=True)
     (repo / "requirements" / "default.txt").write_text("kombu>=5.3\n", encoding="utf-8")
-    (repo / "requirements" / "test.txt").write_text("pytest\n", encoding="utf-8")
+    (repo / "requirements" / "test.txt").write_text("pytest==8.3.3\n", encoding="utf-8")
     (repo / "requirements" / "extras" / "eventlet.txt").write_text("eventlet>=0.32\n", encoding="utf-8")
     (repo / "app.py").write_text("import kombu\n", encoding="utf-8")
     (tmp_path / "agents.toml").write_text(
@@ -83,6 +83,8 @@ def test_a_requirements_directory_declares_run_time_files_and_extras(tmp_path: P
     assert [(d.distribution, d.file, d.extra) for d in hints.declarations] == [
         ("kombu", "requirements/default.txt", None), ("pytest", "requirements/test.txt", "test"),
         ("eventlet", "requirements/extras/eventlet.txt", "eventlet")]  # fmt: skip
+    # a development file's pin is no version preference; a run-time file's and an extra's range are
+    assert sorted(hints.ranges()) == ["eventlet", "kombu"]
 
 
 def test_pipfile_packages_star_means_any_version() -> None:
