@@ -8,13 +8,10 @@ size cap, and hand-written requirement files, all read as text, never run).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName
 
 from depmin import _files
@@ -22,6 +19,7 @@ from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.constraints import Constraints
+from depmin.requirements.declared import elsewhere_note, undeclared_note, unreached_note
 from depmin.requirements.generated import AgentRequirements, agent_requirements, render
 from depmin.requirements.hints import Hints, read_hints
 from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
@@ -30,17 +28,11 @@ from depmin.scanning import AgentScan, Tree, printable
 
 __all__ = [
     "Generated",
-    "elsewhere_warning",
     "fleet_needs",
     "generate_fleet",
     "unclassified",
-    "undeclared_warning",
     "write_requirements",
 ]
-
-# A container's marker environment: Linux, CPython, the project's Python.
-_TARGET = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
-           "platform_python_implementation": "CPython"}  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -56,10 +48,13 @@ class Generated:
     undeclared: str | None = None
     # imports installed everywhere that those files declare only for another platform or Python
     elsewhere: str | None = None
+    # distributions those files declare that no agent reading them imports
+    unreached: str | None = None
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return tuple(note for note in (self.elsewhere, self.undeclared) if note)
+        """What the repository's own requirement files say that the generated files do not."""
+        return tuple(note for note in (self.elsewhere, self.undeclared, self.unreached) if note)
 
     def agent(self, name: str) -> AgentRequirements:
         for result in self.agents:
@@ -90,83 +85,10 @@ def generate_fleet(
         guesses=guesses_warning(pairs),
         ambiguities=ambiguities_warning(pairs),
         unclassified=unclassified(fleet, scans),
-        undeclared=undeclared_warning(results, hints),
-        elsewhere=elsewhere_warning(results, hints, fleet.project.python),
+        undeclared=undeclared_note(results, hints),
+        elsewhere=elsewhere_note(results, hints, fleet.project.python),
+        unreached=unreached_note(fleet, results, hints),
     )
-
-
-def undeclared_warning(results: Iterable[AgentRequirements], hints: Mapping[str, Hints]) -> str | None:
-    """One line naming every installed lazy (or opted-in optional) import whose distribution the
-    agent's own hand-written requirement files do not declare, or declare only in an extra; None when
-    there is none, or the agent has no such files.
-
-    Such an import runs only when a function that the repository treats as an optional feature is
-    called (celery's ``eventlet`` pool, flask's ``asgiref`` for async views): depmin keeps it
-    installed, as ``[policy] lazy`` says, and names the keys that drop it.
-    """
-    found: list[tuple[str, str]] = []
-    for result in results:
-        agent_hints = hints.get(result.agent)
-        if agent_hints is None or not agent_hints.declarations:
-            continue
-        for line in result.install:
-            if line.kind not in ("lazy", "optional") or line.site is None or line.resolution is None:
-                continue
-            names = (line.distribution, *line.resolution.candidates)
-            if any(agent_hints.required(name) is not None for name in names):
-                continue
-            extra = next((d for d in map(agent_hints.declared, names) if d is not None), None)
-            where = f"{line.site.file}:{line.site.line}"
-            if extra is not None:
-                where += f", only in the extra {extra.extra} of {extra.where}"
-            found.append((result.agent, f"{line.distribution} ({where})"))
-    if not found:
-        return None
-    agents = sorted({agent for agent, _ in found})
-    listing = "; ".join(f"{agent}: " + ", ".join(text for owner, text in found if owner == agent) for agent in agents)
-    keys = ", ".join(f"agents.{printable(agent)}.ignore_imports" for agent in agents)
-    return printable(
-        f"{len(found)} lazy import(s) are installed that the repository's own requirement files do not declare "
-        f"({listing}); they run only when their function is called: if the agent never uses that feature, name "
-        f'them in {keys} (or set [policy] lazy = "exclude" for every agent)'
-    )
-
-
-def elsewhere_warning(results: Iterable[AgentRequirements], hints: Mapping[str, Hints], python: str) -> str | None:
-    """One line naming every installed import without a marker whose distribution the agent's own
-    requirement files declare only under a marker that is false in the container (``colorama;
-    sys_platform == "win32"``), or None: depmin found no condition it can evaluate around the import
-    (``if is_windows:`` on a variable), so it installs it; the repository says it is not needed here."""
-    environment: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
-    environment.update(_TARGET, python_version=python, python_full_version=f"{python}.0")
-    found: list[tuple[str, str]] = []
-    for result in results:
-        agent_hints = hints.get(result.agent) or Hints()
-        for line in result.install:
-            declared = agent_hints.required(line.distribution)
-            if line.site is None or declared is None or declared.marker is None or _has_marker(line.requirement):
-                continue
-            with contextlib.suppress(InvalidMarker, UndefinedEnvironmentName, ValueError):
-                if not Marker(declared.marker).evaluate(environment):
-                    where = f"{line.site.file}:{line.site.line}, {declared.where} says {declared.marker}"
-                    found.append((result.agent, f"{line.distribution} ({where})"))
-    if not found:
-        return None
-    agents = sorted({agent for agent, _ in found})
-    listing = "; ".join(f"{agent}: " + ", ".join(text for owner, text in found if owner == agent) for agent in agents)
-    keys = ", ".join(f"agents.{printable(agent)}.ignore_imports" for agent in agents)
-    return printable(
-        f"{len(found)} import(s) are installed that the repository's own requirement files declare only for "
-        f"another platform or Python ({listing}); depmin found no condition it can evaluate around the import: "
-        f"if it runs only there, name it in {keys}"
-    )
-
-
-def _has_marker(requirement: str) -> bool:
-    try:
-        return Requirement(requirement).marker is not None
-    except InvalidRequirement:
-        return False
 
 
 def unclassified(fleet: Fleet, scans: Iterable[AgentScan]) -> tuple[str, ...]:

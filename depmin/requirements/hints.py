@@ -30,7 +30,7 @@ They do two things (``project.repository_hints = false`` turns both off):
    evaluate (httpie's ``if is_windows``), or the repository is wrong;
 4. a lazy import whose distribution the files do not declare (or declare only in an extra: flask's
    ``asgiref`` in ``[project.optional-dependencies] async``) is reported by ``generate``, see
-   :func:`depmin.requirements.fleetwide.undeclared_warning`: it stays installed, and the report names
+   :func:`depmin.requirements.declared.undeclared_note`: it stays installed, and the report names
    ``ignore_imports``.
 
 A line that is not a requirement, a file that does not parse, a URL requirement: skipped. Hostile

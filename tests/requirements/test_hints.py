@@ -194,3 +194,30 @@ def test_a_declaration_does_not_replace_a_bundled_answer(tmp_path: Path) -> None
     names = {line.distribution for line in trace.install}
     assert "grpcio-health-checking" in names
     assert "grpc-health" not in names
+
+
+def test_a_declared_distribution_no_agent_imports_is_noted_once_every_reader_was_generated(tmp_path: Path) -> None:
+    """``pip`` run as ``python -m pip`` is no import: the root file declares it, no agent lists it."""
+    repo = tmp_path / "repo"
+    (repo / "a").mkdir(parents=True)
+    (repo / "b").mkdir()
+    (repo / "requirements.txt").write_text("requests>=2\npip\npytest; python_version < '3'\n", encoding="utf-8")
+    (repo / "a" / "main.py").write_text("import requests\n", encoding="utf-8")
+    (repo / "b" / "main.py").write_text("import subprocess\n", encoding="utf-8")
+    agents = "".join(
+        f'[agents.{name}]\nentrypoint = "{name.lower()}/main.py"\nmachines = ["M"]\nfamily = "cpu"\n' for name in "AB"
+    )
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "repo"\npython = "3.11"\n[machines.M]\n[families.cpu]\nfrom = "python:3.11-slim"\n' + agents,
+        encoding="utf-8",
+    )
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    generated = api.generate(fleet, api.scan(fleet, use_cache=False))
+    assert generated.unreached == (
+        "1 distribution(s) that the repository's own requirement files declare are imported by no agent that reads "
+        "them (requirements.txt: pip (requirements.txt:2)); depmin lists none of them: if an agent needs one at run "
+        "time (a plugin loaded by name, a `python -m` subprocess, data files), add it to "
+        "agents.<Name>.extra_requirements (A, B)"
+    )  # pytest's marker is false for 3.11: not a run-time declaration here
+    only_b = api.generate(fleet, api.scan(fleet, ["B"], use_cache=False))
+    assert only_b.unreached is None  # A reads the file too and was not generated: requests is not blamed
