@@ -21,7 +21,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin.manifest import Fleet
-from depmin.requirements.generated import AgentRequirements
+from depmin.requirements.generated import AgentRequirements, RequirementLine
 from depmin.requirements.hints import Declaration, Hints
 from depmin.requirements.tables import load_bundled
 from depmin.scanning import printable
@@ -49,7 +49,19 @@ def _holds(marker: str | None, environment: Mapping[str, str]) -> bool:
         return True
 
 
-def undeclared_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hints]) -> str | None:
+def _aliases(line: RequirementLine) -> set[NormalizedName]:
+    """The names a hand-written file may give ``line``'s distribution: itself, its import's candidates,
+    the bundled table's candidates and the import's own name (a [mapping] that picked a fork: cv2 ->
+    the headless wheel beside a declared opencv-python, TTS -> coqui-tts beside a declared TTS)."""
+    names = {line.distribution}
+    names.update(line.resolution.candidates if line.resolution is not None else ())
+    for name in line.imports:
+        names.update(load_bundled().entries.get(name, ()))
+        names.add(canonicalize_name(name.partition(".")[0]))
+    return names
+
+
+def undeclared_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hints], python: str) -> str | None:
     """One line naming every installed lazy (or opted-in optional) import whose distribution the
     agent's own hand-written requirement files do not declare, or declare only in an extra; None when
     there is none, or the agent has no such files.
@@ -58,6 +70,7 @@ def undeclared_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hi
     called (celery's ``eventlet`` pool, flask's ``asgiref`` for async views): depmin keeps it
     installed, as ``[policy] lazy`` says, and names the keys that drop it.
     """
+    environment = _environment(python)
     found: list[tuple[str, str]] = []
     for result in results:
         agent_hints = hints.get(result.agent)
@@ -66,7 +79,9 @@ def undeclared_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hi
         for line in result.install:
             if line.kind not in ("lazy", "optional") or line.site is None or line.resolution is None:
                 continue
-            names = (line.distribution, *line.resolution.candidates)
+            if not _holds(_marker_of(line.requirement), environment):
+                continue  # not installed in the container
+            names = sorted(_aliases(line))
             if any(agent_hints.required(name) is not None for name in names):
                 continue
             extra = next((d for d in map(agent_hints.declared, names) if d is not None), None)
@@ -115,10 +130,15 @@ def elsewhere_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hin
 
 
 def _has_marker(requirement: str) -> bool:
+    return _marker_of(requirement) is not None
+
+
+def _marker_of(requirement: str) -> str | None:
     try:
-        return Requirement(requirement).marker is not None
+        marker = Requirement(requirement).marker
     except InvalidRequirement:
-        return False
+        return None
+    return None if marker is None else str(marker)
 
 
 def unreached_note(fleet: Fleet, results: Iterable[AgentRequirements], hints: Mapping[str, Hints]) -> str | None:
@@ -129,18 +149,11 @@ def unreached_note(fleet: Fleet, results: Iterable[AgentRequirements], hints: Ma
     generated, so ``generate --agent X`` does not blame the file for the agents it left out."""
     results = tuple(results)
     environment = _environment(fleet.project.python)
-    bundled = load_bundled()
     listed: dict[str, set[NormalizedName]] = {}
     for result in results:
         seen = listed.setdefault(result.agent, set())
         for line in (*result.install, *result.optional, *result.excluded):
-            seen.add(line.distribution)
-            seen.update(line.resolution.candidates if line.resolution is not None else ())
-            # the same import under another name: a [mapping] that picked a fork (cv2 -> the headless
-            # wheel beside a declared opencv-python, TTS -> coqui-tts beside a declared TTS)
-            for name in line.imports:
-                seen.update(bundled.entries.get(name, ()))
-                seen.add(canonicalize_name(name.partition(".")[0]))
+            seen.update(_aliases(line))
     readers: dict[str, set[str]] = {}
     declared: dict[str, dict[NormalizedName, Declaration]] = {}
     for agent, agent_hints in hints.items():

@@ -85,7 +85,7 @@ def generate_fleet(
         guesses=guesses_warning(pairs),
         ambiguities=ambiguities_warning(pairs),
         unclassified=unclassified(fleet, scans),
-        undeclared=undeclared_note(results, hints),
+        undeclared=undeclared_note(results, hints, fleet.project.python),
         elsewhere=elsewhere_note(results, hints, fleet.project.python),
         unreached=unreached_note(fleet, results, hints),
     )

@@ -221,3 +221,30 @@ def test_a_declared_distribution_no_agent_imports_is_noted_once_every_reader_was
     )  # pytest's marker is false for 3.11: not a run-time declaration here
     only_b = api.generate(fleet, api.scan(fleet, ["B"], use_cache=False))
     assert only_b.unreached is None  # A reads the file too and was not generated: requests is not blamed
+
+
+def test_the_lazy_note_knows_a_declared_name_under_a_chosen_fork_and_skips_other_platforms(tmp_path: Path) -> None:
+    """The file declares opencv-python, [mapping] picks the headless wheel for cv2: declared. A lazy
+    import under a win32 test is not installed in the container: nothing to say. An undeclared one is."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "requirements.txt").write_text("opencv-python\n", encoding="utf-8")
+    (repo / "main.py").write_text(
+        "import sys\n\ndef snap():\n    import cv2\n    if sys.platform == 'win32':\n        import winreg_helpers\n"
+        "    import orjson\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "repo"\npython = "3.11"\n[mapping]\ncv2 = "opencv-python-headless"\n[machines.M]\n'
+        '[families.cpu]\nfrom = "python:3.11-slim"\n[agents.A]\nentrypoint = "main.py"\nmachines = ["M"]\n'
+        'family = "cpu"\n',
+        encoding="utf-8",
+    )
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    generated = api.generate(fleet, api.scan(fleet, use_cache=False))
+    assert "winreg-helpers" in {line.distribution for line in generated.agent("A").install}  # with its marker
+    assert generated.undeclared is not None
+    assert generated.undeclared.startswith(
+        "1 lazy import(s) are installed that the repository's own requirement files do not declare "
+        "(A: orjson (main.py:7)); "
+    )
