@@ -18,7 +18,9 @@ context it sits in: inside a guarded ``try`` or ``with suppress(ImportError)`` (
 body (lazy), an ``if TYPE_CHECKING:`` block (type_only) and the platform conditions of the ``if``
 tests around it (markers, from ``depmin.scanning.markers``), or an availability flag: a module-level
 ``HAS_NUMPY = True`` inside a guarded ``try`` makes the body of a later ``if HAS_NUMPY:`` (and the
-``else`` of ``if not HAS_NUMPY:``) optional too, since it runs only when that import succeeded.
+``else`` of ``if not HAS_NUMPY:``) optional too, since it runs only when that import succeeded; so
+does ``if "pkg_resources" in sys.modules:`` (pytest's monkeypatch), which runs only once something
+else imported the module.
 Names bound by imports are tracked, so
 ``import typing as t`` makes ``t.TYPE_CHECKING`` understood; module-level names bound to a path are
 evaluated by ``depmin.scanning.syspath``. Nothing is executed.
@@ -223,13 +225,26 @@ class _Collector:
         return None
 
     def _availability(self, test: ast.expr) -> bool | None:
-        """True for ``if HAS_X:`` (or ``if HAS_X and ...:``) on an availability flag, False for
-        ``if not HAS_X:``, else None."""
+        """True for ``if HAS_X:`` (or ``if HAS_X and ...:``) on an availability flag or for ``if "x"
+        in sys.modules:``, False for ``if not HAS_X:`` or ``if "x" not in sys.modules:``, else None."""
+        loaded = self._loaded_test(test)
+        if loaded is not None:
+            return loaded
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             return False if isinstance(test.operand, ast.Name) and test.operand.id in self.flags else None
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
             return True if any(isinstance(v, ast.Name) and v.id in self.flags for v in test.values) else None
         return True if isinstance(test, ast.Name) and test.id in self.flags else None
+
+    def _loaded_test(self, test: ast.expr) -> bool | None:
+        """``"x" in sys.modules`` -> True, ``"x" not in sys.modules`` -> False, else None."""
+        if not isinstance(test, ast.Compare) or len(test.ops) != 1 or literal_str(test.left) is None:
+            return None
+        if self.resolve(test.comparators[0]) != "sys.modules":
+            return None
+        if isinstance(test.ops[0], ast.In):
+            return True
+        return False if isinstance(test.ops[0], ast.NotIn) else None
 
     def _try(self, node: ast.stmt, ctx: _Context) -> _Visit:
         handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])

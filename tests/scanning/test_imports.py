@@ -273,6 +273,28 @@ def test_an_availability_flag_set_where_a_guarded_import_succeeded_guards_its_if
     ]
 
 
+def test_an_import_that_runs_only_once_something_else_imported_the_module_is_optional() -> None:
+    """pytest's monkeypatch: ``if "pkg_resources" in sys.modules: from pkg_resources import ...``."""
+    source = """\
+        import sys
+        import sys as system
+        if "pkg_resources" in sys.modules:
+            from pkg_resources import fixup_namespace_packages
+        if "numpy" not in system.modules:
+            import json
+        else:
+            import numpy
+        if "x" in other.modules:
+            import yaml
+    """
+    assert modules(source)[2:] == [
+        (4, "pkg_resources", "optional"),
+        (6, "json", "required"),
+        (8, "numpy", "optional"),
+        (10, "yaml", "required"),
+    ]
+
+
 def test_a_flag_set_true_again_outside_the_guard_is_no_longer_an_availability_flag() -> None:
     source = """\
         try:
