@@ -3,7 +3,8 @@
 For each pinned sdist (exact version and sha256), the script downloads it into a cache directory
 (from PyPI's simple index, JSON form, PEP 691; never through pip, which would run the project's
 build backend), unpacks it with tarfile's "data" filter, writes a minimal agents.toml with one
-agent per console script (run as `python -m MODULE`), runs `depmin generate` twice (with
+agent per console script (run as `python -m MODULE`; the modules the project's own other entry points
+name, which a plugin host loads by name, as `entry_modules`), runs `depmin generate` twice (with
 `project.repository_hints = false`, then on) and compares the distributions listed in every
 agent's requirements.generated.txt (their union per project) with the project's own declared
 run-time dependencies: the sdist's PKG-INFO `Requires-Dist` lines without an `extra` marker whose
@@ -22,6 +23,7 @@ requirement files do not declare, i.e. the ones a user is told to check.
 from __future__ import annotations
 
 import argparse
+import configparser
 import email.parser
 import hashlib
 import json
@@ -35,6 +37,11 @@ import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
@@ -178,6 +185,28 @@ def declared(tree: Path) -> set[str]:
     return found
 
 
+def plugins(tree: Path) -> list[str]:
+    """The modules the project's own entry points name, console and GUI scripts aside: what a plugin
+    host loads by name (keyring's ``keyring.backends`` group), from ``pyproject.toml``'s
+    ``[project.entry-points]`` and the sdist's ``*.egg-info/entry_points.txt``."""
+    groups: dict[str, dict[str, str]] = {}
+    pyproject = tree / "pyproject.toml"
+    if pyproject.exists():
+        table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        groups.update(table.get("entry-points", {}))
+    for path in sorted(tree.glob("*.egg-info/entry_points.txt")):
+        parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read_string(path.read_text(encoding="utf-8"))
+        groups.update({section: dict(parser.items(section)) for section in parser.sections()})
+    found: set[str] = set()
+    for group, entries in groups.items():
+        if group in ("console_scripts", "gui_scripts") or not isinstance(entries, dict):
+            continue
+        found.update(str(value).split(":")[0].strip() for value in entries.values())
+    return sorted(name for name in found if all(part.isidentifier() for part in name.split(".")))
+
+
 def manifest(project: Project, hints: bool, tree: Path) -> str:
     lines = [
         "[project]",
@@ -191,6 +220,7 @@ def manifest(project: Project, hints: bool, tree: Path) -> str:
         "[families.cpu]",
         'from = "python:3.11-slim"',
     ]
+    loaded = plugins(tree)
     for port, (agent, module) in enumerate(project.agents, start=9000):
         path = Path(project.source_root, *module.split("."))
         entry = path.with_suffix(".py")
@@ -201,6 +231,7 @@ def manifest(project: Project, hints: bool, tree: Path) -> str:
             f"[agents.{agent}]",
             f'entrypoint = "{entry.as_posix()}"',
             f'cmd = ["python", "-m", "{module}"]',
+            *([f"entry_modules = {json.dumps(loaded)}"] if loaded else []),
             'machines = ["Box"]',
             'family = "cpu"',
             f"ports = [{port}]",

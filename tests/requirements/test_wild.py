@@ -3,7 +3,8 @@
 Each agent reproduces a class of issue 13: namespace packages mapped to the parent's distribution,
 ``why`` on dotted names, forks that reuse an import name, stub-only names, hand-written requirement
 files that know the answer and the pins, a same-named file off sys.path, a submodule that needs an
-extra, a "cuda:0" string in data, an import depmin cannot classify.
+extra, a "cuda:0" string in data, an import depmin cannot classify, a plugin host whose modules are
+loaded by computed name (``entry_modules``).
 """
 
 from __future__ import annotations
