@@ -161,18 +161,18 @@ def unreached_note(fleet: Fleet, results: Iterable[AgentRequirements], hints: Ma
             readers.setdefault(declaration.file, set()).add(agent)
             if declaration.extra is None and not declaration.development and _holds(declaration.marker, environment):
                 declared.setdefault(declaration.file, {}).setdefault(declaration.distribution, declaration)
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, list[str]]] = []
     for file, names in sorted(declared.items()):
         if not readers[file] <= set(listed) or not _all_generated(fleet, file, set(listed)):
             continue
         reached: set[NormalizedName] = set().union(*(listed[agent] for agent in readers[file]))
         missing = [f"{d.distribution} ({d.where})" for name, d in sorted(names.items()) if name not in reached]
         if missing:
-            found.append((file, ", ".join(missing)))
+            found.append((file, missing))
     if not found:
         return None
-    count = sum(text.count(" (") for _, text in found)
-    listing = "; ".join(f"{file}: {text}" for file, text in found)
+    count = sum(len(missing) for _, missing in found)
+    listing = "; ".join(f"{file}: {', '.join(missing)}" for file, missing in found)
     owners = sorted({agent for file, _ in found for agent in readers[file]})
     return printable(
         f"{count} distribution(s) that the repository's own requirement files declare are imported by no agent "
