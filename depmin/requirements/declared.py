@@ -8,7 +8,9 @@ Each note is one line (or None), built from the agents' requirement sets and the
 * :func:`elsewhere_note`: an import installed everywhere that the files declare only under a marker that
   is false in the container (``colorama; sys_platform == "win32"``);
 * :func:`unreached_note`: a distribution a file declares for run time that no agent reading the file
-  imports (``pip`` run as ``python -m pip``, a plugin loaded by name): depmin lists none of it.
+  imports (``pip`` run as ``python -m pip``, a plugin loaded by name): depmin lists none of it;
+* :func:`unloaded_note`: a first-party module the files' entry points name (a plugin a host loads by
+  name, :mod:`depmin.requirements.entry_points`) that the scan of no agent reading them reaches.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin.manifest import Fleet
+from depmin.requirements.entry_points import EntryPoint
 from depmin.requirements.generated import AgentRequirements, RequirementLine
 from depmin.requirements.hints import Declaration, Hints
 from depmin.requirements.tables import load_bundled
-from depmin.scanning import printable
+from depmin.scanning import AgentScan, printable
 
-__all__ = ["elsewhere_note", "undeclared_note", "unreached_note"]
+__all__ = ["elsewhere_note", "undeclared_note", "unloaded_note", "unreached_note"]
 
 # A container's marker environment: Linux, CPython, the project's Python.
 _TARGET = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
@@ -197,3 +200,39 @@ def _all_generated(fleet: Fleet, file: str, generated: set[str]) -> bool:
         if not directory or posixpath.normpath(agent.entrypoint).startswith(directory + "/")
     ]
     return set(under) <= generated
+
+
+def unloaded_note(
+    fleet: Fleet, scans: Iterable[AgentScan], entry_points: Mapping[str, tuple[EntryPoint, ...]]
+) -> str | None:
+    """One line naming, per file, the first-party modules its entry points name that the scan of no
+    agent reading the file reaches (keyring's ``keyring.backends.SecretService``), or None: a host
+    loads them by name, so what they import is in no requirements file until the hosting agent's
+    ``entry_modules`` names them. As for :func:`unreached_note`, a file counts only when every agent
+    under its directory was scanned."""
+    scanned = {scan.agent: set(scan.files) for scan in scans}
+    readers: dict[str, set[str]] = {}
+    points: dict[str, set[EntryPoint]] = {}
+    for agent, found in entry_points.items():
+        for point in found:
+            readers.setdefault(point.file, set()).add(agent)
+            points.setdefault(point.file, set()).add(point)
+    listing = []
+    count = 0
+    for file, named in sorted(points.items()):
+        if not _all_generated(fleet, file, set(scanned)):
+            continue
+        reached: set[str] = set().union(*(scanned.get(agent, set()) for agent in readers[file]))
+        missing = sorted({(p.module, p.group, p.where) for p in named if p.path not in reached})
+        if missing:
+            count += len(missing)
+            listing.append(
+                f"{file}: " + ", ".join(f"{module} ({where}, group {group})" for module, group, where in missing)
+            )
+    if not listing:
+        return None
+    return printable(
+        f"{count} module(s) that the repository's own entry points name are reached by no agent that reads them "
+        f"({'; '.join(listing)}); a plugin host loads them by name, so what they import is not in the "
+        'requirements: name them in the hosting agent\'s agents.<Name>.entry_modules (e.g. ["pkg.plugins.*"])'
+    )

@@ -19,7 +19,8 @@ from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.constraints import Constraints
-from depmin.requirements.declared import elsewhere_note, undeclared_note, unreached_note
+from depmin.requirements.declared import elsewhere_note, undeclared_note, unloaded_note, unreached_note
+from depmin.requirements.entry_points import read_entry_points
 from depmin.requirements.generated import AgentRequirements, agent_requirements, render
 from depmin.requirements.hints import Hints, read_hints
 from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
@@ -50,11 +51,13 @@ class Generated:
     elsewhere: str | None = None
     # distributions those files declare that no agent reading them imports
     unreached: str | None = None
+    # first-party modules the repository's entry points name that no agent's scan reaches
+    unloaded: str | None = None
 
     @property
     def notes(self) -> tuple[str, ...]:
         """What the repository's own requirement files say that the generated files do not."""
-        return tuple(note for note in (self.elsewhere, self.undeclared, self.unreached) if note)
+        return tuple(note for note in (self.elsewhere, self.undeclared, self.unreached, self.unloaded) if note)
 
     def agent(self, name: str) -> AgentRequirements:
         for result in self.agents:
@@ -88,6 +91,7 @@ def generate_fleet(
         undeclared=undeclared_note(results, hints, fleet.project.python),
         elsewhere=elsewhere_note(results, hints, fleet.project.python),
         unreached=unreached_note(fleet, results, hints),
+        unloaded=unloaded_note(fleet, scans, read_entry_points(fleet, (fleet.agent(s.agent) for s in scans))),
     )
 
 

@@ -248,3 +248,37 @@ def test_the_lazy_note_knows_a_declared_name_under_a_chosen_fork_and_skips_other
         "1 lazy import(s) are installed that the repository's own requirement files do not declare "
         "(A: orjson (main.py:7)); "
     )
+
+
+def test_entry_points_no_agent_reaches_are_noted_until_entry_modules_names_them(tmp_path: Path) -> None:
+    """keyring's shape: the host finds its backends through its own entry points, never by an import."""
+    repo = tmp_path / "repo"
+    (repo / "host" / "backends").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "host"\ndependencies = ["secretstorage"]\n\n'
+        '[project.scripts]\nhost = "host.cli:main"\n\n'
+        '[project.entry-points."host.backends"]\nsecret = "host.backends.secret:Backend"\n'
+        'elsewhere = "other_package.plugin"\n',
+        encoding="utf-8",
+    )
+    (repo / "host" / "__init__.py").write_text("", encoding="utf-8")
+    (repo / "host" / "cli.py").write_text("import importlib.metadata\n", encoding="utf-8")
+    (repo / "host" / "backends" / "__init__.py").write_text("", encoding="utf-8")
+    (repo / "host" / "backends" / "secret.py").write_text("import secretstorage\n", encoding="utf-8")
+    agent = '[agents.Host]\nentrypoint = "host/cli.py"\ncmd = ["python", "-m", "host.cli"]\nmachines = ["M"]\nfamily = "cpu"\n'
+    head = '[project]\nroot = "repo"\npython = "3.11"\n[machines.M]\n[families.cpu]\nfrom = "python:3.11-slim"\n'
+    (tmp_path / "agents.toml").write_text(head + agent, encoding="utf-8")
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    generated = api.generate(fleet, api.scan(fleet, use_cache=False))
+    assert generated.unloaded == (
+        "1 module(s) that the repository's own entry points name are reached by no agent that reads them "
+        "(pyproject.toml: host.backends.secret (pyproject.toml:9, group host.backends)); a plugin host loads them "
+        "by name, so what they import is not in the requirements: name them in the hosting agent's "
+        'agents.<Name>.entry_modules (e.g. ["pkg.plugins.*"])'
+    )  # the script is an agent, not a plugin; other_package is not first-party
+    assert "secretstorage" not in {line.distribution for line in generated.agent("Host").install}
+    (tmp_path / "agents.toml").write_text(head + agent + 'entry_modules = ["host.backends.*"]\n', encoding="utf-8")
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    generated = api.generate(fleet, api.scan(fleet, use_cache=False))
+    assert generated.unloaded is None
+    assert "secretstorage" in {line.distribution for line in generated.agent("Host").install}
