@@ -197,6 +197,7 @@ def generate_document(generated: api.Generated, written: Mapping[Path, bool]) ->
             for result, (path, changed) in zip(generated.agents, written.items(), strict=True)
         ],
         "warnings": [w for w in (generated.guesses, generated.ambiguities) if w],
+        "notes": list(generated.notes),
     }
 
 
@@ -321,6 +322,7 @@ def _agent_lock(agent: AgentLock) -> dict[str, object]:
         "packages": [{"name": p.name, "version": str(p.version), "hashes": list(p.hashes)} for p in agent.packages],
         "problems": list(agent.problems),
         "unverified_imports": list(agent.unverified),
+        "uncertain_imports": list(agent.uncertain),
     }
 
 
@@ -341,6 +343,7 @@ def wheelhouse_document(result: api.WheelhouseResult) -> dict[str, object]:
         "fetched": list(result.fetched),
         "problems": list(result.problems),
         "unverified_imports": list(result.unverified),
+        "uncertain_imports": list(result.uncertain),
     }
 
 

@@ -130,6 +130,7 @@ def _print_lock(output: Output, result: FleetLock) -> None:
             f"note: {len(unverified)} import(s) not checked against wheel contents (no wheel on disk; "
             "`depmin wheelhouse` fetches them)" + (": " + ", ".join(unverified) if output.verbose else "")
         )
+    output.warn_all(sorted({line for a in result.agents for line in a.uncertain}))
     for note in result.notes:
         output.note(note)
     _print_lock_summary(output, result)
@@ -216,6 +217,7 @@ def cmd_wheelhouse(args: argparse.Namespace, output: Output) -> int:
             f"{len(result.fetched)} downloaded, {len(result.files) - len(result.fetched)} already there (hash checked)"
         )
         output.print(f"use it with: depmin lock --offline --find-links {shown(result.directory)}")
+    output.warn_all(result.uncertain)
     for problem in result.problems:
         output.error(problem)
     return EXIT_FINDINGS if result.problems else EXIT_OK

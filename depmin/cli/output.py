@@ -22,7 +22,7 @@ __all__ = ["SHOWN_WARNINGS", "Output", "dumps", "label", "mb", "pct", "shortened
 
 SHOWN_WARNINGS = 10  # warnings of one kind shown without -v; the rest are counted
 SHOWN_GROUPS = 3  # agents named in one listing warning without -v
-_KEYS = re.compile(r"agents\.[^\s,]+\.mapping(?:, agents\.[^\s,]+\.mapping)+")
+_KEYS = re.compile(r"agents\.[^\s,]+\.(\w+)(?:, agents\.[^\s,]+\.\1)+")
 
 
 class Output:
@@ -177,5 +177,5 @@ def shortened(text: str, groups: int = SHOWN_GROUPS) -> str:
         return text
     more = len(listing) - groups
     head = "; ".join(listing[:groups])
-    tail = _KEYS.sub("agents.<agent>.mapping", text[end + 3 :])
+    tail = _KEYS.sub(lambda keys: f"agents.<agent>.{keys[1]}", text[end + 3 :])
     return f"{text[:start]} ({head}; and {more} more agents: -v or --format json lists all); {tail}"

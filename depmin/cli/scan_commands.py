@@ -9,7 +9,7 @@ from depmin import api
 from depmin.cli import documents
 from depmin.cli.documents import Mapped
 from depmin.cli.options import Command, force, load, no_cache, no_options, python_option
-from depmin.cli.output import Output, dumps, shown
+from depmin.cli.output import Output, dumps, shortened, shown
 from depmin.errors import EXIT_FINDINGS, EXIT_OK
 from depmin.requirements import NeedsReport, Resolution, map_imports
 from depmin.requirements.hints import read_hints
@@ -171,6 +171,8 @@ def cmd_generate(args: argparse.Namespace, output: Output) -> int:
         changed_count = sum(written.values())
         output.print(f"{len(written)} files: {changed_count} written, {len(written) - changed_count} unchanged")
     output.warn_all([warning for warning in (generated.guesses, generated.ambiguities) if warning])
+    for note in generated.notes:
+        output.note(f"note: {note if output.verbose else shortened(note)}")
     for line in generated.unclassified:  # each sets exit 1: all of them, never summarised
         output.warn(line)
     return EXIT_OK if scanned.ok and not generated.unclassified else EXIT_FINDINGS

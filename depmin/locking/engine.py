@@ -91,7 +91,14 @@ def _checks(line: RequirementLine, ignored: Sequence[str]) -> list[Check]:
             found[module] = key
     source, ambiguous = line.resolution.source, line.resolution.ambiguous
     return [
-        Check(module=m, distribution=line.distribution, source=source, key=k, ambiguous=ambiguous)
+        Check(
+            module=m,
+            distribution=line.distribution,
+            source=source,
+            key=k,
+            ambiguous=ambiguous,
+            attribute=m in line.attributes,
+        )
         for m, k in found.items()
     ]
 

@@ -91,6 +91,7 @@ class AgentLock:
     texts: Mapping[str, str] = field(default_factory=dict)  # file name -> text to write
     problems: tuple[str, ...] = ()
     unverified: tuple[str, ...] = ()
+    uncertain: tuple[str, ...] = ()  # `from pkg import x` where the locked pkg has no module pkg.x
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

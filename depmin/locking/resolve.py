@@ -294,7 +294,7 @@ class Engine:
             releases.append(release)
         search = self.others
         others = None if search is None else (lambda name, module: search(name, module, item.target))
-        errors, unverified = verify(agent, item.checks, releases, contents, others)
+        errors, unverified, uncertain = verify(agent, item.checks, releases, contents, others)
         problems.extend(errors)
         if problems:
             return AgentLock(
@@ -315,4 +315,5 @@ class Engine:
             packages=tuple(packages),
             texts=texts,
             unverified=unverified,
+            uncertain=uncertain,
         )

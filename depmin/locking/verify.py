@@ -30,6 +30,8 @@ class Check:
     source: str
     key: str = ""  # its [mapping] key (the name the mapping matched); "" when it is ``module``
     ambiguous: bool = False  # several distributions provide the name
+    # every site is `from parent import name`: the name may be an attribute of the parent, not a submodule
+    attribute: bool = False
 
     @property
     def guessed(self) -> bool:
@@ -163,14 +165,17 @@ def verify(
     releases: Iterable[Release],
     contents: Contents,
     others: Others | None = None,
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(errors, unverified imports): every import must come from a locked wheel.
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(errors, unverified imports, uncertain imports): every import must come from a locked wheel.
 
-    An import is unverified when none of the locked wheels that could provide it is on disk.
+    An import is unverified when none of the locked wheels that could provide it is on disk. It is
+    uncertain when the code reads ``from pkg import x``, the wheel has the package ``pkg`` but no
+    submodule ``pkg.x``: ``x`` may be a name that ``pkg/__init__.py`` defines, which only running
+    it would tell; ``import pkg.x`` (or ``from pkg.x import y``) in the same case is an error.
     """
     releases_seen = list(releases)
     known = {release.name: contents(release) for release in releases_seen}
-    errors, unverified = [], []
+    errors, unverified, uncertain = [], [], []
     reported: set[str] = set()  # missing submodules already named
     for check in checks:
         if check.distribution not in known:
@@ -188,12 +193,18 @@ def verify(
         end = next((end for end in range(len(parts) - 1, 0, -1) if ".".join(parts[:end]) in modules), 0)
         if end:
             parent, missing = ".".join(parts[:end]), ".".join(parts[: end + 1])
-            if missing == check.module and parent in modules.regular:
-                continue  # `from parent import name`: the name may be an attribute, not a module
+            release = next(r for r in releases_seen if r.name == check.distribution)
+            if missing == check.module and parent in modules.regular and check.attribute:
+                name = missing.rpartition(".")[2]
+                uncertain.append(
+                    f"{agent}: `from {parent} import {name}`: the locked {release.name} {release.version} has no "
+                    f"module {missing}, so {name} must be a name {parent}/__init__.py defines; if it is a submodule, "
+                    f"pin a release that has it (agents.{agent}.extra_requirements)"
+                )
+                continue
             if missing in reported:
                 continue
             reported.add(missing)
-            release = next(r for r in releases_seen if r.name == check.distribution)
             errors.append(
                 f"{agent}: import {check.module} needs {missing}, which the locked {release.name} "
                 f"{release.version} does not have (it has {parent}){_elsewhere(check, release, others)}; pin a "
@@ -206,4 +217,4 @@ def verify(
             f"to {check.distribution} [{check.source}], which provides {shipped}); set the right distribution "
             f'with [mapping] {key} = "<distribution>" in agents.toml (or agents.{agent}.mapping)'
         )
-    return tuple(errors), tuple(unverified)
+    return tuple(errors), tuple(unverified), tuple(uncertain)

@@ -35,6 +35,7 @@ class WheelhouseResult:
     fetched: tuple[str, ...]  # the files this run downloaded (the others were there, hash checked)
     problems: tuple[str, ...]  # imports no locked wheel provides
     unverified: tuple[str, ...]
+    uncertain: tuple[str, ...] = ()  # `from pkg import x` where the locked pkg has no module pkg.x
 
 
 def _installable(release: Release) -> tuple[File, ...]:
@@ -120,11 +121,13 @@ def fill_wheelhouse(
     contents = WheelContents([target])
     problems: list[str] = []
     unverified: list[str] = []
+    uncertain: list[str] = []
     for name in chosen:
         if name in inputs:
-            errors, missing = verify(name, inputs[name].checks, releases[name], contents)
+            errors, missing, doubts = verify(name, inputs[name].checks, releases[name], contents)
             problems.extend(errors)
             unverified.extend(f"{name}: {module}" for module in missing)
+            uncertain.extend(doubts)
     return WheelhouseResult(
         directory=target,
         agents=tuple(chosen),
@@ -132,4 +135,5 @@ def fill_wheelhouse(
         fetched=tuple(fetched),
         problems=tuple(problems),
         unverified=tuple(unverified),
+        uncertain=tuple(uncertain),
     )

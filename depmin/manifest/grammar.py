@@ -233,6 +233,18 @@ def check_import_name(value: str) -> str | None:
     return f"{shown(value)} is not an import name (dotted Python identifiers); fix the name"
 
 
+def check_module_pattern(value: str) -> str | None:
+    """``entry_modules``: a dotted module name whose parts may be ``*`` (``plugins.*``,
+    ``app.components.*.config_flow``)."""
+    parts = value.split(".")
+    if len(value) <= 200 and all(part.isidentifier() or part == "*" for part in parts):
+        return None
+    return (
+        f"{shown(value)} is not a module name or pattern (Python identifiers or * joined by dots, "
+        'e.g. "plugins.*"); fix the entry'
+    )
+
+
 def check_import_or_distribution(value: str) -> str | None:
     """``include_optional``, ``ignore_imports``: an import name or a distribution name."""
     if check_import_name(value) is None or check_distribution(value) is None:

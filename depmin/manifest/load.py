@@ -109,7 +109,7 @@ _FAMILY_KEYS = (
 _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
     "cmd", "files", "extra_requirements", "include_optional", "ignore_imports", "accept_unresolved", "mapping",
-    "requirements", "docker_socket", "notes", "uncertain", "workdir", "env",
+    "requirements", "docker_socket", "notes", "uncertain", "workdir", "env", "entry_modules",
 )  # fmt: skip
 
 
@@ -463,6 +463,7 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
             check, table, (*where, "include_optional"), grammar.check_import_or_distribution
         ),
         ignore_imports=_checked_strings(check, table, (*where, "ignore_imports"), grammar.check_import_or_distribution),
+        entry_modules=_checked_strings(check, table, (*where, "entry_modules"), grammar.check_module_pattern),
         accept_unresolved=check.str_map(
             table, (*where, "accept_unresolved"), key_rule=grammar.check_import_name, value_rule=_reason
         ),

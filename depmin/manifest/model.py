@@ -208,6 +208,8 @@ class Agent:
     extra_requirements: tuple[str, ...] = ()
     include_optional: tuple[str, ...] = ()
     ignore_imports: tuple[str, ...] = ()
+    # modules a host loads by computed name (plugins, entry points): walked as lazily imported; `*` is one part
+    entry_modules: tuple[str, ...] = ()
     # module -> why it may stay unresolved (a removed legacy module, a file generated at build time)
     accept_unresolved: Mapping[str, str] = field(default_factory=_no_strings)
     mapping: Mapping[str, str] = field(default_factory=_no_strings)

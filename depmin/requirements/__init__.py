@@ -2,8 +2,9 @@
 
 ``mapping`` is the ordered resolution chain with provenance (and the bundled tables); ``constraints``
 reads ``project.constraints``; ``generated`` decides what an agent installs and renders
-``requirements.generated.txt``; ``needs`` infers GPU, web, audio and vision needs; ``fleetwide`` does
-both for a whole scan and writes the files.
+``requirements.generated.txt``; ``hints`` reads the repository's own requirement files and
+``declared`` notes where they disagree with it; ``needs`` infers GPU, web, audio and vision needs;
+``fleetwide`` does both for a whole scan and writes the files.
 May import :mod:`depmin.manifest` and :mod:`depmin.scanning`.
 """
 

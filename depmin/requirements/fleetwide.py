@@ -19,13 +19,21 @@ from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.constraints import Constraints
+from depmin.requirements.declared import elsewhere_note, undeclared_note, unloaded_note, unreached_note
+from depmin.requirements.entry_points import read_entry_points
 from depmin.requirements.generated import AgentRequirements, agent_requirements, render
 from depmin.requirements.hints import Hints, read_hints
 from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
 from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
 from depmin.scanning import AgentScan, Tree, printable
 
-__all__ = ["Generated", "fleet_needs", "generate_fleet", "unclassified", "write_requirements"]
+__all__ = [
+    "Generated",
+    "fleet_needs",
+    "generate_fleet",
+    "unclassified",
+    "write_requirements",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -37,6 +45,19 @@ class Generated:
     ambiguities: str | None
     # one line per import that is neither first-party, stdlib nor third-party and not acknowledged
     unclassified: tuple[str, ...] = ()
+    # installed lazy imports that the agents' own hand-written requirement files do not declare
+    undeclared: str | None = None
+    # imports installed everywhere that those files declare only for another platform or Python
+    elsewhere: str | None = None
+    # distributions those files declare that no agent reading them imports
+    unreached: str | None = None
+    # first-party modules the repository's entry points name that no agent's scan reaches
+    unloaded: str | None = None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the repository's own requirement files say that the generated files do not."""
+        return tuple(note for note in (self.elsewhere, self.undeclared, self.unreached, self.unloaded) if note)
 
     def agent(self, name: str) -> AgentRequirements:
         for result in self.agents:
@@ -67,6 +88,10 @@ def generate_fleet(
         guesses=guesses_warning(pairs),
         ambiguities=ambiguities_warning(pairs),
         unclassified=unclassified(fleet, scans),
+        undeclared=undeclared_note(results, hints, fleet.project.python),
+        elsewhere=elsewhere_note(results, hints, fleet.project.python),
+        unreached=unreached_note(fleet, results, hints),
+        unloaded=unloaded_note(fleet, scans, read_entry_points(fleet, (fleet.agent(s.agent) for s in scans))),
     )
 
 

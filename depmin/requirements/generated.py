@@ -71,6 +71,9 @@ class RequirementLine:
     # (dotted module the code imports, its mapping key), for the installed uses: the lock checks
     # each one against the locked wheels' contents. ("plugp100.new.device_factory", "plugp100")
     modules: tuple[tuple[str, str], ...] = ()
+    # the ones of ``modules`` that every site names as ``from parent import name``: ``name`` may be an
+    # attribute of the parent package rather than a submodule, so its absence is uncertain, not an error
+    attributes: tuple[str, ...] = ()
 
     @property
     def provenance(self) -> str:
@@ -228,6 +231,7 @@ def _decide(
         implied_extras=implied,
         range_from=None if from_repository is None else from_repository.where,
         modules=_checked_modules(found, use.kind),
+        attributes=tuple(sorted({d for e, d, _ in found if e.use(d).attribute})),
     )
     return line, _bucket(fleet, agent, line)
 

@@ -4,9 +4,16 @@ For each agent, the files of its directory chain (the entrypoint's directory, th
 the project root, nearest first) are read as text, never run:
 
 * ``requirements*.txt`` and ``requirements*.in``: one requirement a line (``grpcio-health-checking==1.62.1``);
-* ``pyproject.toml``: ``[project] dependencies``;
-* ``setup.cfg``: ``[options] install_requires``;
-* ``Pipfile``: ``[packages]`` (``requests = "*"``, ``grpcio = {version = ">=1.60"}``).
+* ``pyproject.toml``: ``[project] dependencies`` (and ``[project.optional-dependencies]``, as extras);
+* ``setup.cfg``: ``[options] install_requires`` (and ``[options.extras_require]``, as extras);
+* ``Pipfile``: ``[packages]`` (``requests = "*"``, ``grpcio = {version = ">=1.60"}``);
+* ``setup.py``: the literal ``install_requires=[...]`` and ``extras_require={...}`` of its ``setup(...)``
+  call, read with ``ast`` (the file is parsed, never run; a computed list declares nothing);
+* ``requirements/*.txt|.in`` and ``requirements/extras/*.txt|.in`` (the ``requirements/`` directory
+  convention): ``base``, ``default``, ``main``, ``prod``, ``production``, ``common``, ``runtime`` and
+  ``install`` files declare the run-time dependencies, any other file an extra named by its stem
+  (celery's ``requirements/extras/eventlet.txt``; ``test.txt`` is the extra ``test``, and as a
+  development environment its pins are no version preference).
 
 They do two things (``project.repository_hints = false`` turns both off):
 
@@ -17,7 +24,14 @@ They do two things (``project.repository_hints = false`` turns both off):
    ``traceloop``): the name itself, ``python-X``, ``pyX``, ``X-sdk``, ``X-client``, ``X-python``;
 2. a declared range or pin becomes the version range of that distribution's line in
    ``requirements.generated.txt`` (``project.constraints`` wins when it names the distribution),
-   with the file and line in the comment, so the lock prefers what the repository wrote.
+   with the file and line in the comment, so the lock prefers what the repository wrote;
+3. a declaration whose marker is false for the target (``colorama; sys_platform == "win32"``) beside an
+   import depmin installs everywhere is reported: the import sits under a condition depmin cannot
+   evaluate (httpie's ``if is_windows``), or the repository is wrong;
+4. a lazy import whose distribution the files do not declare (or declare only in an extra: flask's
+   ``asgiref`` in ``[project.optional-dependencies] async``) is reported by ``generate``, see
+   :func:`depmin.requirements.declared.undeclared_note`: it stays installed, and the report names
+   ``ignore_imports``.
 
 A line that is not a requirement, a file that does not parse, a URL requirement: skipped. Hostile
 text reaches only the comments, where :mod:`depmin.requirements.generated` escapes it.
@@ -25,10 +39,11 @@ text reaches only the comments, where :mod:`depmin.requirements.generated` escap
 
 from __future__ import annotations
 
+import ast
 import configparser
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -42,7 +57,9 @@ from depmin.scanning import Tree
 __all__ = ["Declaration", "Hints", "declarations_in", "read_hints"]
 
 _REQUIREMENT_FILE = re.compile(r"requirements[\w.-]*\.(txt|in)")
-_OTHER_FILES = ("pyproject.toml", "setup.cfg", "Pipfile")
+_OTHER_FILES = ("pyproject.toml", "setup.cfg", "Pipfile", "setup.py")
+_REQUIREMENTS_DIRS = ("requirements", "requirements/extras")
+_RUNTIME_STEMS = frozenset({"base", "default", "main", "prod", "production", "common", "runtime", "install"})
 _AFFIXES = (("", ""), ("python-", ""), ("py", ""), ("", "-sdk"), ("", "-client"), ("", "-python"))
 
 
@@ -54,6 +71,11 @@ class Declaration:
     specifier: str  # ">=0.30" or ""
     file: str  # relative to the project root
     line: int
+    extra: str | None = None  # declared only for this extra (``[project.optional-dependencies] async``)
+    marker: str | None = None  # the declaration's environment marker: ``sys_platform == "win32"``
+    # from requirements/<stem>.txt other than the run-time stems (dev.txt, test.txt): often a pinned
+    # development environment, so its pins are no version preference for the service
+    development: bool = False
 
     @property
     def where(self) -> str:
@@ -70,6 +92,11 @@ class Hints:
         name = canonicalize_name(distribution)
         return next((d for d in self.declarations if d.distribution == name), None)
 
+    def required(self, distribution: str) -> Declaration | None:
+        """The nearest declaration of ``distribution`` outside any extra, or None."""
+        name = canonicalize_name(distribution)
+        return next((d for d in self.declarations if d.distribution == name and d.extra is None), None)
+
     def for_import(
         self, module: str, *, candidates: Iterable[str] = (), namespaces: NamespaceTable | None = None
     ) -> Declaration | None:
@@ -82,11 +109,13 @@ class Hints:
         return None
 
     def ranges(self) -> dict[NormalizedName, Declaration]:
-        """Every declared distribution with a range, by the nearest declaration."""
+        """Every declared distribution with a range, by the nearest declaration that is not a
+        development environment's (``requirements/dev.txt``)."""
         found: dict[NormalizedName, Declaration] = {}
         for declaration in self.declarations:
-            found.setdefault(declaration.distribution, declaration)
-        return {name: d for name, d in found.items() if d.specifier}
+            if not declaration.development:
+                found.setdefault(declaration.distribution, declaration)
+        return {name: d for name, d in found.items() if d.specifier and not d.development}
 
 
 def _names(module: str, namespaces: NamespaceTable) -> list[str]:
@@ -137,36 +166,55 @@ def _directory(tree: Tree, directory: Path) -> tuple[Declaration, ...]:
     wanted = [name for name in names if _REQUIREMENT_FILE.fullmatch(name) or name in _OTHER_FILES]
     found: list[Declaration] = []
     for name in wanted:
-        path = directory / name
+        found.extend(_read(tree, directory / name, name))
+    for folder in _REQUIREMENTS_DIRS:
         try:
-            text = tree.read(path).decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # not a regular file inside the root, too large, or not text: not a hint
-        found.extend(declarations_in(name, tree.rel(path), text))
+            listed = sorted(
+                entry.name for entry in (directory / folder).iterdir() if entry.name.endswith((".txt", ".in"))
+            )
+        except OSError:
+            continue
+        for name in listed:
+            stem = name.rsplit(".", 1)[0]
+            runtime = stem.lower() in _RUNTIME_STEMS and folder == "requirements"
+            development = folder == "requirements" and not runtime
+            for declaration in _read(tree, directory / folder / name, "requirements.txt"):
+                found.append(replace(declaration, extra=None if runtime else stem, development=development))
     return tuple(found)
+
+
+def _read(tree: Tree, path: Path, name: str) -> list[Declaration]:
+    try:
+        text = tree.read(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # not a regular file inside the root, too large, or not text: not a hint
+    return declarations_in(name, tree.rel(path), text)
 
 
 def declarations_in(name: str, shown: str, text: str) -> list[Declaration]:
     """The declarations of one file's ``text``; ``name`` is its file name (which format), ``shown``
     its path in messages. A file that does not parse declares nothing."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines: list[tuple[int, str, str | None]]
     if name == "pyproject.toml":
-        lines = _toml_list(text, ("project", "dependencies"))
+        lines = [(n, t, None) for n, t in _toml_list(text, ("project", "dependencies"))] + _toml_extras(text)
     elif name == "Pipfile":
-        lines = _pipfile(text)
+        lines = [(n, t, None) for n, t in _pipfile(text)]
     elif name == "setup.cfg":
         lines = _setup_cfg(text)
+    elif name == "setup.py":
+        lines = _setup_py(text)
     else:
-        lines = [(number, line.split(" #", 1)[0]) for number, line in enumerate(text.split("\n"), start=1)]
+        lines = [(number, line.split(" #", 1)[0], None) for number, line in enumerate(text.split("\n"), start=1)]
     found = []
-    for number, line in lines:
-        declaration = _declaration(line.strip(), shown, number)
+    for number, line, extra in lines:
+        declaration = _declaration(line.strip(), shown, number, extra)
         if declaration is not None:
             found.append(declaration)
     return found
 
 
-def _declaration(text: str, shown: str, line: int) -> Declaration | None:
+def _declaration(text: str, shown: str, line: int, extra: str | None = None) -> Declaration | None:
     if not text or text.startswith(("#", "-")):
         return None
     try:
@@ -176,7 +224,12 @@ def _declaration(text: str, shown: str, line: int) -> Declaration | None:
     if requirement.url:
         return None
     return Declaration(
-        distribution=canonicalize_name(requirement.name), specifier=str(requirement.specifier), file=shown, line=line
+        distribution=canonicalize_name(requirement.name),
+        specifier=str(requirement.specifier),
+        file=shown,
+        line=line,
+        extra=extra,
+        marker=None if requirement.marker is None else str(requirement.marker),
     )
 
 
@@ -198,6 +251,59 @@ def _toml_list(text: str, keys: tuple[str, ...]) -> list[tuple[int, str]]:
     return [(_line_of(text, item), item) for item in value if isinstance(item, str)]
 
 
+def _toml_extras(text: str) -> list[tuple[int, str, str | None]]:
+    """``[project.optional-dependencies]``: each extra's requirement lines, extras in name order."""
+    try:
+        value: object = _toml.loads(text).get("project")
+    except ValueError:
+        return []
+    extras = value.get("optional-dependencies") if isinstance(value, Mapping) else None
+    if not isinstance(extras, Mapping):
+        return []
+    return [
+        (_line_of(text, item), item, str(extra))
+        for extra, items in sorted(extras.items())
+        if isinstance(items, list)
+        for item in items
+        if isinstance(item, str)
+    ]
+
+
+def _setup_py(text: str) -> list[tuple[int, str, str | None]]:
+    """The literal ``install_requires`` and ``extras_require`` keywords of ``setup(...)`` calls."""
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    found: list[tuple[int, str, str | None]] = []
+    for node in ast.walk(module):
+        if not isinstance(node, ast.Call) or _called(node.func) not in ("setup", "setuptools.setup"):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg == "install_requires":
+                found.extend((line, item, None) for line, item in _strings(keyword.value))
+            elif keyword.arg == "extras_require" and isinstance(keyword.value, ast.Dict):
+                for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        found.extend((line, item, key.value) for line, item in _strings(value))
+    return found
+
+
+def _called(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return None
+
+
+def _strings(node: ast.expr) -> list[tuple[int, str]]:
+    """The string constants of a list or tuple literal, with their lines; nothing for anything else."""
+    if not isinstance(node, ast.List | ast.Tuple):
+        return []
+    return [(e.lineno, e.value) for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+
+
 def _pipfile(text: str) -> list[tuple[int, str]]:
     try:
         packages = _toml.loads(text).get("packages")
@@ -213,11 +319,19 @@ def _pipfile(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def _setup_cfg(text: str) -> list[tuple[int, str]]:
+def _setup_cfg(text: str) -> list[tuple[int, str, str | None]]:
+    """``[options] install_requires``, then ``[options.extras_require]`` (each extra, in name order)."""
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
-        value = parser.get("options", "install_requires", fallback="")
+        sections: list[tuple[str | None, str]] = [(None, parser.get("options", "install_requires", fallback=""))]
+        if parser.has_section("options.extras_require"):
+            sections += sorted(parser.items("options.extras_require"))
     except configparser.Error:
         return []
-    return [(_line_of(text, line.strip()), line.strip()) for line in value.splitlines() if line.strip()]
+    return [
+        (_line_of(text, line.strip()), line.strip(), extra)
+        for extra, value in sections
+        for line in value.splitlines()
+        if line.strip()
+    ]

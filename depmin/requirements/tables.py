@@ -142,17 +142,26 @@ class NamespaceTable:
     def family(self, module: str) -> tuple[str, NormalizedName] | None:
         """``(matched key, distribution)`` by the longest family prefix of ``module``, or None:
         ``family("azure.storage.queue.aio") == ("azure.storage.queue", "azure-storage-queue")``; None for
-        ``azure.storage``, which names a level of the namespace, not a distribution."""
+        ``azure.storage``, which names a level of the namespace, not a distribution.
+
+        A name the rule reaches that is itself a namespace takes the next part too
+        (``opentelemetry.exporter.otlp.proto.common`` -> ``opentelemetry-exporter-otlp-proto-common``,
+        not ``opentelemetry-exporter-otlp``); a private part (``google.cloud._helpers``) is no
+        distribution's name: None, so the module is guessed and flagged, never named silently."""
         parts = module.split(".")
         for end in range(len(parts) - 1, 0, -1):
             prefix = ".".join(parts[:end])
             count = self.families.get(prefix)
             if count is not None:
-                if len(parts) - end < count:  # azure.storage: a level of the namespace, no distribution's name
+                stop = end + count
+                while stop <= len(parts) and ".".join(parts[:stop]) in self.names:
+                    stop += 1
+                if len(parts) < stop:  # azure.storage: a level of the namespace, no distribution's name
                     return None
-                taken = [_VERSION_SUFFIX.sub("", part) or part for part in parts[end : end + count]]
-                key = ".".join(parts[: end + len(taken)])
-                return key, canonicalize_name(".".join([prefix, *taken]))
+                if any(part.startswith("_") for part in parts[end:stop]):
+                    return None
+                taken = [_VERSION_SUFFIX.sub("", part) or part for part in parts[end:stop]]
+                return ".".join(parts[:stop]), canonicalize_name(".".join([prefix, *taken]))
         return None
 
     def blocking(self, key: str, module: str) -> str | None:

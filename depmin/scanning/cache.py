@@ -28,7 +28,7 @@ __all__ = ["NO_CACHE_DIR", "PARALLEL_THRESHOLD", "Sources", "default_cache_dir"]
 PARALLEL_THRESHOLD = 64
 _BATCH_BYTES = 64_000_000  # a cold prefetch holds at most about this much source text at once
 _COMMIT_EVERY = 500  # parse results written to the cache file per transaction
-_SCHEMA = f"depmin {__version__} imports v2"  # bump when extraction results change
+_SCHEMA = f"depmin {__version__} imports v4"  # bump when extraction results change
 NO_CACHE_DIR = (
     "no parse cache: HOME is unset and the user has no home directory; scanning without one "
     "(set DEPMIN_CACHE_DIR or XDG_CACHE_HOME to keep parse results across runs)"

@@ -16,7 +16,12 @@ The input is the module-level statements of one file (parsed whole, or recovered
 ``plugins.audio`` (lazy and dynamic) and a ``PathEdit`` of ``".."``. Each node is visited with the
 context it sits in: inside a guarded ``try`` or ``with suppress(ImportError)`` (optional), a function
 body (lazy), an ``if TYPE_CHECKING:`` block (type_only) and the platform conditions of the ``if``
-tests around it (markers, from ``depmin.scanning.markers``). Names bound by imports are tracked, so
+tests around it (markers, from ``depmin.scanning.markers``), or an availability flag: a module-level
+``HAS_NUMPY = True`` inside a guarded ``try`` makes the body of a later ``if HAS_NUMPY:`` (and the
+``else`` of ``if not HAS_NUMPY:``) optional too, since it runs only when that import succeeded; so
+does ``if "pkg_resources" in sys.modules:`` (pytest's monkeypatch), which runs only once something
+else imported the module.
+Names bound by imports are tracked, so
 ``import typing as t`` makes ``t.TYPE_CHECKING`` understood; module-level names bound to a path are
 evaluated by ``depmin.scanning.syspath``. Nothing is executed.
 """
@@ -109,6 +114,7 @@ class _Collector:
         self.edits: list[PathEdit] = []
         self.notes: list[str] = []
         self.paths = _paths.PathEvaluator(self.env, self.resolve)
+        self.flags: set[str] = set()  # module-level names set True only where a guarded import succeeded
 
     def run(self, body: Sequence[ast.stmt]) -> None:
         stack: _Visit = [(node, _Context()) for node in reversed(body)]
@@ -195,9 +201,13 @@ class _Collector:
 
     def _if(self, node: ast.If, ctx: _Context) -> _Visit:
         checking = self._type_checking(node.test)
+        available = self._availability(node.test)
         if checking is not None:
             flagged = replace(ctx, type_only=True)
             body, orelse = (flagged, ctx) if checking else (ctx, flagged)
+        elif available is not None:
+            guarded = replace(ctx, optional=True)
+            body, orelse = (guarded, ctx) if available else (ctx, guarded)
         else:
             try:
                 body = ctx.with_marker(_markers.implied(node.test, True, self.resolve))
@@ -213,6 +223,28 @@ class _Collector:
         if self.resolve(target) in _TYPE_CHECKING:
             return not negated
         return None
+
+    def _availability(self, test: ast.expr) -> bool | None:
+        """True for ``if HAS_X:`` (or ``if HAS_X and ...:``) on an availability flag or for ``if "x"
+        in sys.modules:``, False for ``if not HAS_X:`` or ``if "x" not in sys.modules:``, else None."""
+        loaded = self._loaded_test(test)
+        if loaded is not None:
+            return loaded
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return False if isinstance(test.operand, ast.Name) and test.operand.id in self.flags else None
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            return True if any(isinstance(v, ast.Name) and v.id in self.flags for v in test.values) else None
+        return True if isinstance(test, ast.Name) and test.id in self.flags else None
+
+    def _loaded_test(self, test: ast.expr) -> bool | None:
+        """``"x" in sys.modules`` -> True, ``"x" not in sys.modules`` -> False, else None."""
+        if not isinstance(test, ast.Compare) or len(test.ops) != 1 or literal_str(test.left) is None:
+            return None
+        if self.resolve(test.comparators[0]) != "sys.modules":
+            return None
+        if isinstance(test.ops[0], ast.In):
+            return True
+        return False if isinstance(test.ops[0], ast.NotIn) else None
 
     def _try(self, node: ast.stmt, ctx: _Context) -> _Visit:
         handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
@@ -332,11 +364,21 @@ class _Collector:
                 for element in elements:
                     self._path_edit(element, node.lineno, "insert", ctx)
             elif isinstance(target, ast.Name) and ctx.module_scope:
+                self._flag(target.id, value, ctx)
                 known = self._evaluate(value)
                 if known is None:
                     self.env.pop(target.id, None)
                 else:
                     self.env[target.id] = known
+
+    def _flag(self, name: str, value: ast.expr, ctx: _Context) -> None:
+        """``HAS_NUMPY = True`` where a guarded import succeeded makes an availability flag; a
+        ``True`` set anywhere else (``DEBUG = True``) ends it, a ``False`` (the handler's) keeps it."""
+        constant = value.value if isinstance(value, ast.Constant) else None
+        if constant is True and ctx.optional:
+            self.flags.add(name)
+        elif constant is not False:
+            self.flags.discard(name)
 
     def _evaluate(self, node: ast.expr) -> _paths.PathValue | None:
         try:

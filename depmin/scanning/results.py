@@ -50,13 +50,16 @@ class Hop:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ModuleUse:
     """One dotted name under a third-party top-level (``google.cloud.storage``) and its own kind:
-    namespace packages map each dotted name to its own distribution."""
+    namespace packages map each dotted name to its own distribution. ``attribute`` is true when
+    every site names it as ``from parent import name``: ``name`` may be defined in the parent's
+    ``__init__.py`` rather than be a submodule (``from flask import Flask``)."""
 
     module: str
     kind: ImportKind
     marker: str | None
     dynamic: bool
     first: Hop
+    attribute: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -25,6 +25,9 @@ class Sighting:
     marker: str | None
     dynamic: bool
     first: Hop
+    # True once a site names it as a module (``import a.b``, ``from a.b import c``); a name seen only
+    # as ``from a import b`` may be an attribute that ``a/__init__.py`` defines rather than a submodule
+    module_form: bool = True
 
     def see(self, rank: int, marker: str | None, dynamic: bool, hop: Hop) -> None:
         if rank < self.rank:
@@ -46,16 +49,28 @@ class ThirdParty:
     def see(self, site: ImportSite, hop: Hop, rank: int) -> None:
         """Count ``site`` (at ``hop``, reached with ``rank``) for the module and each name it imports."""
         self.best.see(rank, site.marker, site.dynamic, hop)
-        for dotted in {site.module} | {f"{site.module}.{n}" for n in site.names if n != "*"}:
+        named = {f"{site.module}.{n}" for n in site.names if n != "*"} - {site.module}
+        for dotted in sorted({site.module} | named):
+            form = dotted not in named
             known = self.modules.get(dotted)
             if known is None:
-                self.modules[dotted] = Sighting(rank=rank, marker=site.marker, dynamic=site.dynamic, first=hop)
+                self.modules[dotted] = Sighting(
+                    rank=rank, marker=site.marker, dynamic=site.dynamic, first=hop, module_form=form
+                )
             else:
                 known.see(rank, site.marker, site.dynamic, hop)
+                known.module_form = known.module_form or form
         self.sites.add(hop)
 
     def freeze(self) -> ExternalImport:
         best = self.best
+        # a name below one imported as a module makes that one a module too (``import a.b.c``: a.b)
+        parents = {
+            ".".join(n.split(".")[:end])
+            for n, s in self.modules.items()
+            if s.module_form
+            for end in range(1, n.count(".") + 1)
+        }
         return ExternalImport(
             module=self.module,
             kind=IMPORT_KINDS[best.rank],
@@ -65,7 +80,14 @@ class ThirdParty:
             modules=tuple(sorted(self.modules)),
             sites=tuple(sorted(self.sites)),
             uses=tuple(
-                ModuleUse(module=name, kind=IMPORT_KINDS[s.rank], marker=s.marker, dynamic=s.dynamic, first=s.first)
+                ModuleUse(
+                    module=name,
+                    kind=IMPORT_KINDS[s.rank],
+                    marker=s.marker,
+                    dynamic=s.dynamic,
+                    first=s.first,
+                    attribute=not s.module_form and name not in parents,
+                )
                 for name, s in sorted(self.modules.items())
             ),
         )

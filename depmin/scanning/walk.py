@@ -46,6 +46,7 @@ from depmin.scanning.finder import (
     unique,
 )
 from depmin.scanning.kinds import kind_rank
+from depmin.scanning.plugins import expand
 from depmin.scanning.results import AgentScan, Hop, RecoveredFile
 from depmin.scanning.sites import ImportSite
 from depmin.scanning.tree import NotReadError, Tree, not_read, printable
@@ -89,6 +90,8 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
         walk.first_party_names.update(finder.top_names(directory))
     if os.path.lexists(walk.entry) and not walk.entry.is_dir():  # a FIFO too: reading it says why not
         _start(walk, module_name, roots)
+        for pattern in agent.entry_modules:
+            _entry_modules(walk, pattern, roots)
     else:
         walk.errors.append(f"entrypoint {printable(agent.entrypoint)} does not exist under {walk.root}")
     while walk.heap:
@@ -113,6 +116,16 @@ def _start(walk: Walk, module_name: str | None, roots: tuple[Path, ...]) -> None
         for parent in parents:
             if parent.file is not None:
                 walk.push(State(file=parent.file, module=parent.name, roots=roots), 0, None)
+
+
+def _entry_modules(walk: Walk, pattern: str, roots: tuple[Path, ...]) -> None:
+    """``agents.<Name>.entry_modules``: what a host loads by name, walked as lazily imported."""
+    chains = expand(walk.finder, pattern, roots)
+    if not chains:
+        walk.errors.append(f"entry_modules {printable(pattern)!r} names no module on this agent's sys.path")
+    for module in (module for chain in chains for module in chain):
+        if module.file is not None:  # a namespace package has no file to run
+            walk.push(State(file=module.file, module=module.name, roots=roots), kind_rank("lazy"), None)
 
 
 def _visit(walk: Walk, state: State, rank: int, *, is_entry: bool) -> None:

@@ -3,6 +3,7 @@ and the committed example locks (their input hashes, offline)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import sys
@@ -254,23 +255,37 @@ def test_verify_names_import_distribution_and_key(tmp_path: Path) -> None:
         Check(module="alpha", distribution=canonicalize_name("alpha"), source="guessed"),
         Check(module="winonly", distribution=canonicalize_name("pywin32"), source="bundled"),
     ]
-    errors, unverified = verify("A", checks, [release], _lockio.WheelContents([]))
+    errors, unverified, _ = verify("A", checks, [release], _lockio.WheelContents([]))
     assert len(errors) == 1
     assert "import widget" in errors[0] and "alpha [mapping]" in errors[0]
     assert '[mapping] widget = "<distribution>"' in errors[0] and "agents.A.mapping" in errors[0]
     assert unverified == ()
     # a submodule the locked release does not have, under the package it does have
     sub = Check(module="alpha.sub.part", distribution=canonicalize_name("alpha"), source="guessed", key="alpha")
-    errors, _ = verify("A", [sub], [release], _lockio.WheelContents([]))
+    errors, _, _ = verify("A", [sub], [release], _lockio.WheelContents([]))
     assert errors == (
         "A: import alpha.sub.part needs alpha.sub, which the locked alpha 1.0 does not have (it has alpha); pin "
         "a release that has it (agents.A.extra_requirements), or name the module in agents.A.ignore_imports if "
         "the package makes it at run time",
     )
-    # `from alpha import sub`: sub may be an attribute of the package, not a module
-    attribute = Check(module="alpha.sub", distribution=canonicalize_name("alpha"), source="guessed", key="alpha")
-    assert verify("A", [attribute], [release], _lockio.WheelContents([])) == ((), ())
-    errors, unverified = verify("A", checks[:1], [release], lambda release: None)
+    # `from alpha import sub`: sub may be an attribute of the package, not a module: uncertain, not an error
+    attribute = Check(
+        module="alpha.sub", distribution=canonicalize_name("alpha"), source="guessed", key="alpha", attribute=True
+    )
+    assert verify("A", [attribute], [release], _lockio.WheelContents([])) == (
+        (),
+        (),
+        (
+            "A: `from alpha import sub`: the locked alpha 1.0 has no module alpha.sub, so sub must be a name "
+            "alpha/__init__.py defines; if it is a submodule, pin a release that has it (agents.A.extra_requirements)",
+        ),
+    )
+    # `import alpha.sub` names a module: its absence is an error
+    module = dataclasses.replace(attribute, attribute=False)
+    errors, _, uncertain = verify("A", [module], [release], _lockio.WheelContents([]))
+    assert errors[0].startswith("A: import alpha.sub needs alpha.sub, which the locked alpha 1.0 does not have")
+    assert uncertain == ()
+    errors, unverified, _ = verify("A", checks[:1], [release], lambda release: None)
     assert errors == () and unverified == ("widget",)
 
 

@@ -105,7 +105,7 @@ def test_the_release_with_the_submodule_passes(tmp_path: Path) -> None:
         files=(File(filename=PLUGP_2.filename, url=f"https://files.example/{PLUGP_2.filename}", sha256="x", size=1),),
     )
     check = Check(module="plugp.new.device_factory", distribution=release.name, source="mapping", key="plugp")
-    assert verify("Old", [check], [release], contents) == ((), ())
+    assert verify("Old", [check], [release], contents) == ((), (), ())
 
 
 def test_the_error_names_the_releases_that_provide_the_submodule(tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_the_error_names_the_releases_that_provide_the_submodule(tmp_path: Path)
         )
         release = Release(name=canonicalize_name("plugp"), version=Version("1.0"), files=())
         check = Check(module="plugp.new.device_factory", distribution=release.name, source="mapping", key="plugp")
-        errors, _ = verify("Old", [check], [release], lambda r: provides_from_paths(["plugp/__init__.py"]),
+        errors, _, _ = verify("Old", [check], [release], lambda r: provides_from_paths(["plugp/__init__.py"]),
                            lambda name, module: search(name, module, target))  # fmt: skip
     assert errors[0].startswith(
         "Old: import plugp.new.device_factory needs plugp.new, which the locked plugp 1.0 does not have (it has "
@@ -168,7 +168,7 @@ def test_a_submodule_named_like_an_extra_needs_what_the_extra_requires(tmp_path:
     found = contents(_sql_release(tmp_path))
     assert found is not None and found.extras == (("asyncio", "dmtgreen"), ("postgres", "dmtpg"))
     check = Check(module="dmtsql.ext.asyncio", distribution=canonicalize_name("dmtsql"), source="mapping", key="dmtsql")
-    errors, _ = verify("Db", [check], [_sql_release(tmp_path)], contents)
+    errors, _, _ = verify("Db", [check], [_sql_release(tmp_path)], contents)
     assert errors == (
         "Db: import dmtsql.ext.asyncio needs the extra dmtsql[asyncio]: its METADATA makes the extra require "
         'dmtgreen, which the lock lacks; add "dmtsql[asyncio]" to agents.Db.extra_requirements (or name the '
@@ -176,6 +176,42 @@ def test_a_submodule_named_like_an_extra_needs_what_the_extra_requires(tmp_path:
     )
     # with the extra's requirement locked, nothing is missing; the plain package needs no extra
     locked = [_sql_release(tmp_path), _sql_release(tmp_path, "dmtgreen", "1.0")]
-    assert verify("Db", [check], locked, contents) == ((), ())
+    assert verify("Db", [check], locked, contents) == ((), (), ())
     plain = Check(module="dmtsql", distribution=canonicalize_name("dmtsql"), source="mapping")
-    assert verify("Db", [plain], [_sql_release(tmp_path)], contents) == ((), ())
+    assert verify("Db", [plain], [_sql_release(tmp_path)], contents) == ((), (), ())
+
+
+def test_the_import_form_decides_whether_a_missing_submodule_is_an_error(tmp_path: Path) -> None:
+    """``from plugp import maker`` may read a name plugp/__init__.py defines: uncertain, reported; ``import
+    plugp.maker`` and ``from plugp.maker import x`` name a module, which the locked plugp 1.0 lacks: an error."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "old.py").write_text("import plugp.maker\n", encoding="utf-8")
+    (repo / "top.py").write_text("from plugp import maker, old\n", encoding="utf-8")
+    (tmp_path / "agents.toml").write_text(textwrap.dedent(FLEET.format(extra="")), encoding="utf-8")
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    inputs = api.lock_inputs(fleet, api.generate(fleet, api.scan(fleet, use_cache=False)))
+    assert [(c.module, c.attribute) for c in inputs["Top"].checks] == [
+        ("plugp", False), ("plugp.maker", True), ("plugp.old", True)]  # fmt: skip
+    assert [(c.module, c.attribute) for c in inputs["Old"].checks] == [("plugp", False), ("plugp.maker", False)]
+    house = build_wheelhouse(tmp_path / "wheels", [PLUGP_1])
+    layout = Layout.beside(tmp_path / "agents.toml")
+    result = lock_fleet(
+        inputs,
+        sorted(inputs),
+        FakeUv((dist("plugp==1.0"),)),
+        read_existing(layout, inputs),
+        options=Options(workers=1),
+        contents=WheelContents([house]),
+        root=tmp_path,
+        directory=layout.agent_dir,
+    )
+    by_agent = {lock.agent: lock for lock in result.agents}
+    assert by_agent["Top"].state == "locked" and by_agent["Top"].problems == ()
+    assert by_agent["Top"].uncertain == (
+        "Top: `from plugp import maker`: the locked plugp 1.0 has no module plugp.maker, so maker must be a name "
+        "plugp/__init__.py defines; if it is a submodule, pin a release that has it (agents.Top.extra_requirements)",
+    )  # plugp.old is a module of the wheel: nothing to say
+    assert by_agent["Old"].state == "failed"
+    old = by_agent["Old"].problems[0]
+    assert old.startswith("Old: import plugp.maker needs plugp.maker, which the locked plugp 1.0 does not have")

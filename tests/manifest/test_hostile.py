@@ -240,6 +240,15 @@ def test_import_and_distribution_lists(write_fleet: WriteFleet) -> None:
     ]
 
 
+def test_entry_modules_are_module_names_or_patterns(write_fleet: WriteFleet) -> None:
+    text = MINIMAL + 'entry_modules = ["plugins.*", "app.*.config_flow", "a..b", "x/y", "**"]\n'
+    assert _problems(write_fleet(text)) == [
+        f"agents.toml:16: agents.NLUAgent.entry_modules: {value!r} is not a module name or pattern (Python "
+        'identifiers or * joined by dots, e.g. "plugins.*"); fix the entry'
+        for value in ("a..b", "x/y", "**")
+    ]
+
+
 # -- paths ----------------------------------------------------------------------------------------
 
 

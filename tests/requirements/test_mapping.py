@@ -326,11 +326,24 @@ def test_a_user_key_above_a_namespace_does_not_answer_below_it() -> None:
         ("google.cloud.newthing.types", "google.cloud.newthing", "google-cloud-newthing"),
         ("azure.unknown.thing.aio", "azure.unknown.thing", "azure-unknown-thing"),
         ("jaraco.abode", "jaraco.abode", "jaraco-abode"),
+        # the rule's name would be a namespace (opentelemetry.exporter.otlp.proto): the next part names it
+        ("opentelemetry.exporter.otlp.proto.common.trace_encoder", "opentelemetry.exporter.otlp.proto.common",
+         "opentelemetry-exporter-otlp-proto-common"),
     ],
 )  # fmt: skip
 def test_family_rules_name_the_child_distribution(module: str, matched: str, distribution: str) -> None:
     resolution = Mapper().resolve(module)
     assert (resolution.source, resolution.matched, resolution.distribution) == ("family", matched, distribution)
+
+
+def test_a_private_module_under_a_family_is_no_distribution_of_its_own() -> None:
+    """google-cloud-core ships google/cloud/_helpers.py: a family rule would name google-cloud-helpers,
+    which does not exist; an unknown private module is guessed (and so flagged), never a family answer."""
+    mapper = Mapper()
+    assert mapper.resolve("google.cloud._helpers").distribution == "google-cloud-core"
+    unknown = mapper.resolve("google.cloud._internal_thing")
+    assert unknown.guessed and unknown.source == "guessed"
+    assert mapper.resolve("opentelemetry.instrumentation._semconv").distribution == "opentelemetry-instrumentation"
 
 
 def test_a_parent_distribution_answers_for_its_own_modules_only() -> None:

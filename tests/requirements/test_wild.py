@@ -3,7 +3,8 @@
 Each agent reproduces a class of issue 13: namespace packages mapped to the parent's distribution,
 ``why`` on dotted names, forks that reuse an import name, stub-only names, hand-written requirement
 files that know the answer and the pins, a same-named file off sys.path, a submodule that needs an
-extra, a "cuda:0" string in data, an import depmin cannot classify.
+extra, a "cuda:0" string in data, an import depmin cannot classify, a plugin host whose modules are
+loaded by computed name (``entry_modules``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def test_generate_exit_code_and_fleet_warnings(generated: tuple[Path, int, str])
     warnings = [line.removeprefix("warning: ") for line in err.splitlines() if line.startswith("warning: ")]
     assert [w for w in warnings if "cannot be classified" in w] == fleet["unclassified"]
     assert [w for w in warnings if "is not on this agent's sys.path" in w] == fleet["shadow_warnings"]
+    assert [line for line in err.splitlines() if line.startswith("note: ")] == fleet["notes"]
 
 
 def test_needs_infer_from_code_not_data(tmp_path: Path) -> None:

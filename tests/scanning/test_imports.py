@@ -240,6 +240,75 @@ def test_contextlib_suppress_makes_optional() -> None:
     assert modules(source)[2:] == [(4, "a", "optional"), (6, "b", "optional"), (8, "c", "required")]
 
 
+def test_an_availability_flag_set_where_a_guarded_import_succeeded_guards_its_if() -> None:
+    """pint's compat.py: ``if HAS_NUMPY: from numpy import exp`` runs only when numpy imported."""
+    source = """\
+        try:
+            import numpy as np
+            HAS_NUMPY = True
+        except ImportError:
+            HAS_NUMPY = False
+        DEBUG = True
+        if HAS_NUMPY:
+            from numpy import exp
+        else:
+            import math
+        if not HAS_NUMPY:
+            import cmath
+        else:
+            from numpy import log
+        if HAS_NUMPY and DEBUG:
+            import numpy.testing
+        if DEBUG:
+            import pdbpp
+    """
+    assert modules(source) == [
+        (2, "numpy", "optional"),
+        (8, "numpy", "optional"),
+        (10, "math", "required"),
+        (12, "cmath", "required"),
+        (14, "numpy", "optional"),
+        (16, "numpy.testing", "optional"),
+        (18, "pdbpp", "required"),  # DEBUG = True outside a guarded try is no availability flag
+    ]
+
+
+def test_an_import_that_runs_only_once_something_else_imported_the_module_is_optional() -> None:
+    """pytest's monkeypatch: ``if "pkg_resources" in sys.modules: from pkg_resources import ...``."""
+    source = """\
+        import sys
+        import sys as system
+        if "pkg_resources" in sys.modules:
+            from pkg_resources import fixup_namespace_packages
+        if "numpy" not in system.modules:
+            import json
+        else:
+            import numpy
+        if "x" in other.modules:
+            import yaml
+    """
+    assert modules(source)[2:] == [
+        (4, "pkg_resources", "optional"),
+        (6, "json", "required"),
+        (8, "numpy", "optional"),
+        (10, "yaml", "required"),
+    ]
+
+
+def test_a_flag_set_true_again_outside_the_guard_is_no_longer_an_availability_flag() -> None:
+    source = """\
+        try:
+            import numpy
+            HAS_NUMPY = True
+        except ImportError:
+            HAS_NUMPY = False
+        HAS_NUMPY = True
+        if HAS_NUMPY:
+            import numpy.linalg
+    """
+    assert modules(source)[-1] == (8, "numpy.linalg", "required")
+
+
 # --- lazy ---------------------------------------------------------------------------------------
 
 

@@ -230,3 +230,40 @@ def test_a_file_importing_its_own_name_means_the_dependency(tmp_path: Path) -> N
     got = api.scan(api.load_fleet(tmp_path / "agents.toml"), use_cache=False).agent("Tool")
     assert [(e.module, [s.file for s in e.sites]) for e in got.third_party] == [("yaml", ["tool/utils/yaml.py"])]
     assert [(u.module, u.site.file) for u in got.unresolved] == [("yaml", "tool/utils/meta.py")]
+
+
+def _plugin_fleet(tmp_path: Path, patterns: str) -> api.FleetScan:
+    repo = tmp_path / "repo"
+    for path, text in {
+        "host.py": "import importlib\nimportlib.import_module(NAME)\n",
+        "app/__init__.py": "import attrs\n",
+        "app/components/light/__init__.py": "",
+        "app/components/light/config_flow.py": "import voluptuous\n",
+        "app/components/light/sensor.py": "import numpy\n",
+        "app/components/fan/config_flow.py": "import zeroconf\n",  # a namespace package: no __init__.py
+        "app/components/README.md": "",
+    }.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text, encoding="utf-8")
+    (tmp_path / "agents.toml").write_text(
+        '[project]\nroot = "repo"\npython = "3.11"\n[machines.M]\n[families.cpu]\nfrom = "python:3.11-slim"\n'
+        f'[agents.Host]\nentrypoint = "host.py"\nmachines = ["M"]\nfamily = "cpu"\nentry_modules = {patterns}\n',
+        encoding="utf-8",
+    )
+    fleet = api.load_fleet(tmp_path / "agents.toml")
+    return api.scan(fleet, use_cache=False)
+
+
+def test_entry_modules_walk_what_a_host_loads_by_name_lazily(tmp_path: Path) -> None:
+    """Home Assistant's shape: each integration's config_flow.py is loaded by computed name."""
+    scan = _plugin_fleet(tmp_path, '["app.components.*.config_flow"]').agent("Host")
+    assert scan.errors == ()
+    # the packages above run first (app/__init__.py); sensor.py is not named by the pattern
+    assert {e.module: e.kind for e in scan.third_party} == {"attrs": "lazy", "voluptuous": "lazy", "zeroconf": "lazy"}
+    assert "app/components/light/config_flow.py" in scan.files
+    assert "app/components/light/sensor.py" not in scan.files
+
+
+def test_an_entry_module_pattern_that_names_nothing_is_an_error(tmp_path: Path) -> None:
+    scan = _plugin_fleet(tmp_path, '["app.widgets.*"]').agent("Host")
+    assert scan.errors == ("entry_modules 'app.widgets.*' names no module on this agent's sys.path",)
