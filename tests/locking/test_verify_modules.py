@@ -195,17 +195,7 @@ def test_the_import_form_decides_whether_a_missing_submodule_is_an_error(tmp_pat
         ("plugp", False), ("plugp.maker", True), ("plugp.old", True)]  # fmt: skip
     assert [(c.module, c.attribute) for c in inputs["Old"].checks] == [("plugp", False), ("plugp.maker", False)]
     house = build_wheelhouse(tmp_path / "wheels", [PLUGP_1])
-    layout = Layout.beside(tmp_path / "agents.toml")
-    result = lock_fleet(
-        inputs,
-        sorted(inputs),
-        FakeUv((dist("plugp==1.0"),)),
-        read_existing(layout, inputs),
-        options=Options(workers=1),
-        contents=WheelContents([house]),
-        root=tmp_path,
-        directory=layout.agent_dir,
-    )
+    result = lock(tmp_path, FakeUv((dist("plugp==1.0"),)), inputs, contents=WheelContents([house]))
     by_agent = {lock.agent: lock for lock in result.agents}
     assert by_agent["Top"].state == "locked" and by_agent["Top"].problems == ()
     assert by_agent["Top"].uncertain == (
