@@ -57,7 +57,7 @@ from depmin.auditing import AuditResult, Finding
 from depmin.errors import ConfigError, DepminError, Problem, ToolError
 from depmin.layers import Decision, FamilyLayer, MachineBytes, Package, Plan, PlanProblem, ServiceImage, Suggestion
 from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
-from depmin.manifest import Agent, Audit, AuditIgnore, Ci, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.manifest import Agent, Audit, AuditIgnore, Ci, Family, Fleet, Layers, Machine, Policy, Project, Resources
 from depmin.requirements import (
     AgentRequirements,
     BundledTable,
@@ -68,7 +68,7 @@ from depmin.requirements import (
     Resolution,
 )
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
-from depmin.verification import AgentVerification, ImportFailure, Verification
+from depmin.verification import AgentVerification, Builder, Heavy, ImageBuild, ImportFailure, Verification, image_build
 
 # The one list of depmin's public names; tests/test_api.py checks it against what the functions return.
 __all__ = [
@@ -80,6 +80,7 @@ __all__ = [
     "Audit",
     "AuditIgnore",
     "AuditResult",
+    "Builder",
     "BundledTable",
     "Check",
     "Ci",
@@ -96,7 +97,9 @@ __all__ = [
     "FleetLock",
     "FleetScan",
     "Generated",
+    "Heavy",
     "Hop",
+    "ImageBuild",
     "ImportFailure",
     "ImportRecord",
     "Layers",
@@ -119,6 +122,7 @@ __all__ = [
     "RecoveredFile",
     "RequirementLine",
     "Resolution",
+    "Resources",
     "ServiceImage",
     "Stale",
     "Suggestion",
@@ -132,6 +136,7 @@ __all__ = [
     "check",
     "explain_plan",
     "generate",
+    "image_build",
     "infer_needs",
     "load_fleet",
     "lock",

@@ -154,4 +154,23 @@ def test_image_without_buildah_is_exit_2_with_the_fix(tmp_path: Path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     err = io.StringIO()
     assert main(["--config", str(fleet.path), "verify", "--all", "--image"], out=io.StringIO(), err=err) == 2
-    assert "buildah is not on PATH; install buildah" in err.getvalue()
+    assert err.getvalue() == (
+        "error: depmin verify --image: neither buildah nor a running docker is available; install buildah "
+        "(Debian: apt-get install buildah) or start docker, or verify without --image\n"
+    )
+
+
+def test_image_refuses_the_options_of_virtual_environments(tmp_path: Path) -> None:
+    fleet = _fleet(tmp_path, "import os\n")
+    err = io.StringIO()
+    argv = ["--config", str(fleet.path), "verify", "--all", "--image", "--offline", "--skip-heavy"]
+    assert main(argv, out=io.StringIO(), err=err) == 2
+    assert "--offline, --skip-heavy/--max-mb apply to virtual environments, not to the built image" in err.getvalue()
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "nan", "lots"])
+def test_max_mb_must_be_a_size(tmp_path: Path, value: str) -> None:
+    fleet = _fleet(tmp_path, "import os\n")
+    err = io.StringIO()
+    assert main(["--config", str(fleet.path), "verify", "--all", "--max-mb", value], out=io.StringIO(), err=err) == 2
+    assert "is not a number of megabytes above 0" in err.getvalue()
