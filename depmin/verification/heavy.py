@@ -21,7 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from depmin.layers.plan import Package
 from depmin.requirements.tables import heavy_kind
 
-__all__ = ["Heavy", "Skipped", "import_owners", "skip", "strip_entries", "unrelated_complaints"]
+__all__ = ["Heavy", "Skipped", "blames_skipped", "import_owners", "skip", "strip_entries", "unrelated_complaints"]
 
 _MB = 1_000_000
 _ENTRY = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -115,3 +115,13 @@ def unrelated_complaints(lines: Iterable[str], skipped: Iterable[NormalizedName]
         if found is None or canonicalize_name(found.group(1)) not in gone:
             kept.append(line)
     return tuple(kept)
+
+
+def blames_skipped(imported: Mapping[str, str | None], skipped: Iterable[NormalizedName]) -> frozenset[str]:
+    """The modules whose import error names a skipped distribution: ``No module named 'torch'`` from a
+    module whose distribution does not declare torch, or coqui-tts's "requires the PyTorch and
+    Torchaudio libraries". They are not checked, rather than failed: the machine left torch out."""
+    words = {name.replace("-", "_") for name in skipped} | set(skipped)
+    return frozenset(
+        module for module, error in imported.items() if error is not None and any(w in error.lower() for w in words)
+    )

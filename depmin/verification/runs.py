@@ -29,7 +29,15 @@ from depmin.locking.wheels import ranks, target_tags, target_wheel
 from depmin.manifest import Agent, Fleet
 from depmin.scanning import AgentScan
 from depmin.verification.diagnosis import classify
-from depmin.verification.heavy import Heavy, Skipped, import_owners, skip, strip_entries, unrelated_complaints
+from depmin.verification.heavy import (
+    Heavy,
+    Skipped,
+    blames_skipped,
+    import_owners,
+    skip,
+    strip_entries,
+    unrelated_complaints,
+)
 from depmin.verification.model import AgentVerification, ImportFailure, Verification
 from depmin.verification.plan import (
     Modules,
@@ -200,6 +208,11 @@ def _install_and_check(
     if install_error is None:
         paths = [layer] if layer is not None else []
         imported = environments.probe_imports(venv_python, modules.checked, paths=paths)
+        if skipped is not None:
+            blamed = blames_skipped(imported, skipped.reasons)
+            unchecked = tuple(sorted({*unchecked, *blamed}))
+            imported = {module: error for module, error in imported.items() if module not in blamed}
+            modules = Modules(checked=tuple(m for m in modules.checked if m not in blamed), skipped=modules.skipped)
         failures = tuple(
             classify(module, error, imported, agent=agent.name, family=agent.family)
             for module, error in sorted(imported.items())

@@ -11,7 +11,7 @@ from depmin.errors import DepminError
 from depmin.layers.plan import Package
 from depmin.layout import Layout
 from depmin.manifest import Agent
-from depmin.verification.heavy import Heavy, import_owners, skip, strip_entries, unrelated_complaints
+from depmin.verification.heavy import Heavy, blames_skipped, import_owners, skip, strip_entries, unrelated_complaints
 from depmin.verification.images import agent_tag, dockerfile_chain, first_from
 
 
@@ -99,6 +99,17 @@ def test_pip_check_keeps_complaints_not_about_a_skipped_distribution() -> None:
         "celery 5.4 has requirement kombu<6,>=5.3.4, but you have kombu 5.2.",
     ]
     assert unrelated_complaints(lines, [canonicalize_name("torch")]) == tuple(lines[1:])
+
+
+def test_an_import_error_that_names_a_skipped_distribution_blames_it() -> None:
+    imported = {
+        "TTS.api": "ImportError: Coqui TTS requires the PyTorch and Torchaudio libraries",
+        "whisper": "ModuleNotFoundError: No module named 'nvidia_cudnn_cu12'",
+        "sklearn": "ModuleNotFoundError: No module named 'scipy'",
+        "yaml": None,
+    }
+    skipped = [canonicalize_name("torch"), canonicalize_name("nvidia-cudnn-cu12")]
+    assert blames_skipped(imported, skipped) == {"TTS.api", "whisper"}
 
 
 # -- the image chain ---------------------------------------------------------------------------

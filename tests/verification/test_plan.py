@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,31 @@ def test_before_a_plan_the_agents_own_lock_after_it_the_family_chain_then_the_se
         "_families/web/requirements.lock",
         "A/service.lock",
     ]
+
+
+def test_an_agent_on_a_derived_layer_installs_that_layers_lock_too(tmp_path: Path) -> None:
+    # `depmin plan` may put an agent on a layer it derives (cpu-scipy on top of web): its image is
+    # built FROM that layer, so its environment needs that layer's lock between the family's and its own.
+    fleet = _fleet(tmp_path, "import os\n")
+    layout = Layout.beside(fleet.path)
+    for family in ("cpu", "web", "web-scipy"):
+        (layout.locks / "_families" / family).mkdir(parents=True)
+        (layout.locks / "_families" / family / "requirements.lock").write_text("")
+    layout.agent_dir("A").mkdir(parents=True)
+    (layout.agent_dir("A") / "service.lock").write_text("")
+    plan = {
+        "services": {"A@M": {"family": "web-scipy"}},
+        "families": {"web-scipy": {"derived": True, "extends": "web"}, "cpu": {}, "web": {}},
+    }
+    layout.plan_json.write_text(json.dumps(plan))
+    assert [p.relative_to(layout.locks).as_posix() for p in install_locks(layout, fleet, fleet.agent("A"))] == [
+        "_families/cpu/requirements.lock",
+        "_families/web/requirements.lock",
+        "_families/web-scipy/requirements.lock",
+        "A/service.lock",
+    ]
+    layout.plan_json.write_text("{not json")  # no readable plan: the declared chain
+    assert len(install_locks(layout, fleet, fleet.agent("A"))) == 3
 
 
 def test_identical_locks_of_two_agents_share_one_environment() -> None:
