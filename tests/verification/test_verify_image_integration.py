@@ -8,9 +8,10 @@ protobuf) and the local sdist through ``--build-volume``: a pip.conf with ``no-i
 empty /etc/pip.conf, so the generated Dockerfiles build unchanged and offline for pip (apt reads the
 Debian mirror for the build-wheels stage's compiler). buildah's storage is the one of
 tests/buildenv.py (``CONTAINERS_STORAGE_CONF``), where the base image already is; nothing else in
-the machine's storage changes. The started services and their health probes are covered by
-tests/dockerfiles/test_build_integration.py and tests/dockerfiles/test_health_probe.py: here only
-what verify does is checked.
+the machine's storage changes. Verify never runs an agent's code; after it, the TCP, HTTP and gRPC
+images it built are started (as ``docker run`` would) and their generated ``HEALTHCHECK`` is run in
+them. Warm (buildah's layer cache and the base image kept), the module takes about two minutes;
+cold, about six (the build-wheels stage installs a compiler from the Debian mirror).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,11 +106,53 @@ ports = [8305]
 health_port = 8315
 """
 
+# Real (tiny) services: each binds PORT_OFFSET + its port and answers its kind of health check, so the
+# generated HEALTHCHECK can be run against the started image.
+_SERVE = """
+import os, signal, sys, threading
+
+OFFSET = int(os.environ.get("PORT_OFFSET") or "0")
+STOP = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+"""
 SOURCES = {
-    "tcp_agent.py": "import socketserver\n\nimport yaml\n\nCONFIG = yaml.safe_load('port: 8301')\n",
-    "http_agent.py": "import http.server\n\nimport jwt\nimport yaml\n\n\ndef token():\n    return jwt.encode({}, 'k')\n",
-    "grpc_agent.py": (
-        "import grpc\nimport yaml\nfrom grpc_health.v1 import health, health_pb2, health_pb2_grpc\n\nSERVER = None\n"
+    "tcp_agent.py": _SERVE
+    + (
+        "import socketserver\n\nimport yaml\n\n"
+        "PORT = yaml.safe_load('port: 8311')['port'] + OFFSET\n\n\n"
+        "class Ok(socketserver.StreamRequestHandler):\n"
+        "    def handle(self):\n"
+        "        self.wfile.write(b'OK\\n')\n\n\n"
+        "server = socketserver.TCPServer(('127.0.0.1', PORT), Ok)\n"
+        "threading.Thread(target=server.serve_forever, daemon=True).start()\n"
+        "STOP.wait()\n"
+    ),
+    "http_agent.py": _SERVE
+    + (
+        "import http.server\n\nimport jwt\nimport yaml\n\n\n"
+        "class Health(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(200 if self.path == '/healthz' else 404)\n"
+        "        self.end_headers()\n"
+        "        self.wfile.write(jwt.encode({'ok': True}, 'k').encode())\n\n"
+        "    def log_message(self, *args):\n"
+        "        pass\n\n\n"
+        "server = http.server.HTTPServer(('127.0.0.1', 8302 + OFFSET), Health)\n"
+        "threading.Thread(target=server.serve_forever, daemon=True).start()\n"
+        "STOP.wait()\n"
+    ),
+    "grpc_agent.py": _SERVE
+    + (
+        "from concurrent import futures\n\nimport grpc\nimport yaml\n"
+        "from grpc_health.v1 import health, health_pb2, health_pb2_grpc\n\n"
+        "server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))\n"
+        "service = health.HealthServicer()\n"
+        "service.set('', health_pb2.HealthCheckResponse.SERVING)\n"
+        "health_pb2_grpc.add_HealthServicer_to_server(service, server)\n"
+        "server.add_insecure_port(f'127.0.0.1:{8303 + OFFSET}')\n"
+        "server.start()\n"
+        "STOP.wait()\n"
+        "server.stop(0)\n"
     ),
     "native_agent.py": "import tinyext\nimport yaml\n\nANSWER = tinyext.answer()\n",
     # PyYAML 6.0.2 has no yaml.gone: the lock accepts it (the yaml package is there), the image cannot import it
@@ -305,6 +349,33 @@ def test_the_sdist_is_compiled_in_the_build_wheels_stage_and_the_runtime_has_no_
     assert compiler.returncode != 0, f"the runtime image has a compiler: {compiler.stdout}"
     assert any(line.startswith("tinyext.cpython-311-") and line.endswith(".so") for line in listed.stdout.split())
     assert user.stdout.strip() == "app"  # the check ran as this user, not root
+
+
+HEALTH = {"Tcp": 8311, "Http": 8302, "Grpc": 8303}
+
+
+@pytest.mark.parametrize("name", sorted(HEALTH))
+def test_the_generated_health_probe_passes_against_the_started_service(
+    name: str, fleet: Fleet, verified: tuple[int, dict[str, dict[str, Any]], str]
+) -> None:
+    """Not part of verify (which never runs the agent's code): the image verify built, started as
+    `docker run` would, and its HEALTHCHECK run in it; stopped, the same probe fails."""
+    assert verified[0] == 0, verified[2]
+    image = f"localhost/depmin-verify/{name.lower()}:current"
+    probe = fleet.buildah.config(image)["Healthcheck"]["Test"][1:]
+    offset = buildenv.free_port_offset([HEALTH[name]])
+    with fleet.buildah.running(image, env={"PORT_OFFSET": str(offset)}, keep=False) as running:
+        healthy = None
+        for _ in range(60):
+            healthy = running.exec(probe)
+            if healthy.returncode == 0 or not running.alive():
+                break
+            time.sleep(0.5)
+        assert healthy is not None and healthy.returncode == 0, (healthy, running.output())
+        running.stop()
+    with fleet.buildah.container(image, keep=False) as box:
+        after = fleet.buildah.run_in(box, probe, env={"PORT_OFFSET": str(offset)})
+    assert after.returncode == 1 and "unhealthy" in after.stderr
 
 
 def test_a_submodule_the_image_lacks_fails_with_the_fix(fleet: Fleet) -> None:
