@@ -41,6 +41,11 @@ Progress = Callable[[str, int, int], None]
 Warn = Callable[[str], None]
 
 _FROM = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
+_NO_COMPILER = (
+    " (a release without a wheel for the target is compiled where there is no compiler: a family image has "
+    "none, only a service's build-wheels stage does; lock a release with a wheel, or move the distribution "
+    "to the agents that need it with families.<F>.never)"
+)
 _APP = "/app"  # where the agent's own code is copied: never on the check's sys.path
 _SETUP = "import sys, tempfile; print('%d.%d' % sys.version_info[:2], tempfile.mkdtemp(prefix='depmin-verify-'))"
 _PIP_CHECK = (
@@ -160,6 +165,8 @@ def _verify(
             )
         if built[image] is not None:
             error = f"{dockerfile.relative_to(layout.base).as_posix()} does not build: {built[image]}"
+            if "gcc" in error or "cc: not found" in error:
+                error += _NO_COMPILER
             break
     version, failures, complaints = (
         ("", (), ()) if error is not None else _check_inside(build.builder, tag, agent, modules.checked)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,13 @@ def test_max_mb_must_be_a_size(tmp_path: Path, value: str) -> None:
     err = io.StringIO()
     assert main(["--config", str(fleet.path), "verify", "--all", "--max-mb", value], out=io.StringIO(), err=err) == 2
     assert "is not a number of megabytes above 0" in err.getvalue()
+
+
+@pytest.mark.skipif(shutil.which("buildah") is None, reason="the volume is checked once a builder is found")
+@pytest.mark.parametrize("volume", ["nope", "/does/not/exist:/mnt", "{tmp}:relative", ":/mnt"])
+def test_a_build_volume_that_is_not_one_is_exit_2(tmp_path: Path, volume: str) -> None:
+    fleet = _fleet(tmp_path, "import os\n")
+    err = io.StringIO()
+    argv = ["--config", str(fleet.path), "verify", "--all", "--image", "--build-volume", volume.format(tmp=tmp_path)]
+    assert main(argv, out=io.StringIO(), err=err) == 2
+    assert "is not a volume; write HOST:CONTAINER[:OPTIONS] with an existing HOST path" in err.getvalue()
