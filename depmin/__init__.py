@@ -69,7 +69,7 @@ from depmin.layers import (
     Suggestion,
 )
 from depmin.locking import AgentLock, Check, Conflict, FleetLock, LockInput, Pinned, Target
-from depmin.manifest import Agent, Audit, AuditIgnore, Ci, Family, Fleet, Layers, Machine, Policy, Project
+from depmin.manifest import Agent, Audit, AuditIgnore, Ci, Family, Fleet, Layers, Machine, Policy, Project, Resources
 from depmin.requirements import (
     AgentRequirements,
     BundledTable,
@@ -80,7 +80,7 @@ from depmin.requirements import (
     Resolution,
 )
 from depmin.scanning import AgentScan, ExternalImport, Hop, ImportRecord, ModuleUse, RecoveredFile, Unresolved
-from depmin.verification import AgentVerification, ImportFailure, Verification
+from depmin.verification import AgentVerification, Builder, Heavy, ImageBuild, ImportFailure, Verification, image_build
 
 # The one list of depmin's public names; tests/test_api.py checks it against what the functions return.
 __all__ = [
@@ -93,6 +93,7 @@ __all__ = [
     "AuditIgnore",
     "AuditResult",
     "BaseDuplicate",
+    "Builder",
     "BundledTable",
     "Check",
     "Ci",
@@ -110,7 +111,9 @@ __all__ = [
     "FleetLock",
     "FleetScan",
     "Generated",
+    "Heavy",
     "Hop",
+    "ImageBuild",
     "ImportFailure",
     "ImportRecord",
     "Layers",
@@ -133,6 +136,7 @@ __all__ = [
     "RecoveredFile",
     "RequirementLine",
     "Resolution",
+    "Resources",
     "ServiceImage",
     "Stale",
     "Suggestion",
@@ -147,6 +151,7 @@ __all__ = [
     "cuda_checks",
     "explain_plan",
     "generate",
+    "image_build",
     "infer_needs",
     "load_fleet",
     "lock",

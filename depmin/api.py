@@ -334,6 +334,8 @@ def verify(
     find_links: Iterable[Path] = (),
     progress: Progress | None = None,
     warn: Callable[[str], None] | None = None,
+    heavy: verification.Heavy | None = None,
+    image: verification.ImageBuild | None = None,
 ) -> Verification:
     """Build each agent's environment from its locks as its image does (family locks then
     ``service.lock``, else ``requirements.lock``; ``pip install --require-hashes --no-deps``) in a
@@ -341,11 +343,17 @@ def verify(
     lazy third-party module of ``scanned`` there with ``python -I`` in an empty directory and run
     ``pip check``. Environments are cached under ``cache_dir`` (default: depmin's cache directory,
     ``verify/``) by the locks' contents. Raises :class:`~depmin.errors.ConfigError` when no
-    interpreter of the target Python is found."""
+    interpreter of the target Python is found.
+
+    ``heavy`` leaves out distributions too heavy for this machine (and says so in the result);
+    ``image`` (from :func:`depmin.verification.image_build`) builds each agent's generated
+    Dockerfile instead and runs the check inside the image as its user."""
     chosen = list(fleet.agents) if agents is None else [fleet.agent(name).name for name in agents]
+    scans = {scan.agent: scan for scan in scanned.agents}
+    if image is not None:
+        return verification.verify_images(fleet, scans, chosen, build=image, progress=progress)
     base = cache_dir if cache_dir is not None else default_cache_dir()
     sources = verification.Sources(find_links=tuple(Path(p).resolve() for p in find_links), offline=offline)
-    scans = {scan.agent: scan for scan in scanned.agents}
     if base is None:  # no home directory: environments for this run only
         with tempfile.TemporaryDirectory(prefix="depmin-verify-") as scratch:
             return verification.verify_agents(
@@ -357,7 +365,16 @@ def verify(
                 sources=sources,
                 progress=progress,
                 warn=warn,
+                heavy=heavy,
             )
     return verification.verify_agents(
-        fleet, scans, chosen, python=python, cache_dir=base / "verify", sources=sources, progress=progress, warn=warn
+        fleet,
+        scans,
+        chosen,
+        python=python,
+        cache_dir=base / "verify",
+        sources=sources,
+        progress=progress,
+        warn=warn,
+        heavy=heavy,
     )

@@ -6,15 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # tests/constraints.txt pins every test tool and library: a new release cannot change the checks.
 python3 -m pip install --quiet --disable-pip-version-check -c tests/constraints.txt -e '.[test]'
-# The real-build integration tests (tests/dockerfiles/test_build_integration.py) need buildah and debootstrap:
-# installed from Debian once, as root, only when missing (elsewhere those tests skip; under CI
-# they fail without them).
-if [ "$(id -u)" = 0 ] && ! { command -v buildah && command -v debootstrap; } >/dev/null 2>&1; then
+# The real-build integration tests (tests/dockerfiles/test_build_integration.py,
+# tests/verification/test_verify_image_integration.py) need buildah and debootstrap; `depmin verify` on
+# the example fleet (tests/verification/test_example_fleet_integration.py) imports sounddevice, which
+# needs the host's libportaudio2. Installed from Debian once, as root, only when missing (elsewhere
+# those tests skip or fail; under CI they fail without them).
+if [ "$(id -u)" = 0 ] && ! { command -v buildah && command -v debootstrap && ldconfig -p | grep -q "libportaudio.so.2 "; } >/dev/null 2>&1; then
     apt_log="$(mktemp)"
     # Another apt on the machine (an unattended upgrade) holds the dpkg lock for a while: wait for it.
     apt_wait=(-o DPkg::Lock::Timeout=600)
     if ! { apt-get "${apt_wait[@]}" update -qq && DEBIAN_FRONTEND=noninteractive apt-get "${apt_wait[@]}" \
-        install -y -qq --no-install-recommends buildah debootstrap debian-archive-keyring; } >"$apt_log" 2>&1; then
+        install -y -qq --no-install-recommends buildah debootstrap debian-archive-keyring \
+        libportaudio2; } >"$apt_log" 2>&1; then
         cat "$apt_log" >&2
         echo "tests/run.sh: installing buildah and debootstrap failed" >&2
         exit 1

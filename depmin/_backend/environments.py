@@ -20,7 +20,7 @@ from depmin._backend.interpreters import last_line
 from depmin._secrets import redact
 from depmin.errors import ToolError
 
-__all__ = ["create_venv", "find_python", "pip_check", "pip_install", "probe_imports", "python_version"]
+__all__ = ["PROBE", "create_venv", "find_python", "pip_check", "pip_install", "probe_imports", "python_version"]
 
 _VERSION = re.compile(r"^\d+\.\d+$")
 
@@ -28,7 +28,7 @@ _VERSION = re.compile(r"^\d+\.\d+$")
 # is given (after putting the directories of its first argument, a JSON list, in front of sys.path,
 # as the image's PYTHONPATH puts /opt/service), one at a time, and prints {name: null | "the
 # error's last line"} as JSON.
-_PROBE = """\
+PROBE = """\
 import importlib, json, sys, traceback
 sys.path[0:0] = json.loads(sys.argv[1])
 found = {}
@@ -196,7 +196,7 @@ def _probe(
     python: Path, modules: Sequence[str], paths: Sequence[Path], cwd: Path, timeout: float
 ) -> dict[str, str | None] | None:
     front = json.dumps([str(path) for path in paths])
-    done = _run([str(python), "-I", "-c", _PROBE, front, *modules], what="the import check", timeout=timeout, cwd=cwd)
+    done = _run([str(python), "-I", "-c", PROBE, front, *modules], what="the import check", timeout=timeout, cwd=cwd)
     lines = done.stdout.strip().splitlines()
     try:
         found = json.loads(lines[-1]) if done.returncode == 0 and lines else None

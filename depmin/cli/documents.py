@@ -427,7 +427,9 @@ def workflow_document(path: Path, changed: bool) -> dict[str, object]:
 def verify_document(result: api.Verification) -> dict[str, object]:
     """``depmin.verify/1``: per agent, the interpreter and locks its environment was made from, the
     modules imported, and every failure (pip's install error, an import's last error line with its
-    fix, ``pip check``'s complaints), plus the distributions without a wheel for the target."""
+    fix, ``pip check``'s complaints), plus the distributions without a wheel for the target, the
+    image the check ran in (``--image``), and the distributions skipped as too heavy with the modules
+    therefore not imported."""
     return {
         "schema": "depmin.verify/1",
         "ok": result.ok,
@@ -447,6 +449,9 @@ def verify_document(result: api.Verification) -> dict[str, object]:
                 "failures": [{"module": f.module, "error": f.error, "fix": f.fix} for f in agent.failures],
                 "pip_check": list(agent.pip_check),
                 "sdist_only": list(agent.sdist_only),
+                "image": agent.image,
+                "heavy_skipped": list(agent.heavy),
+                "unchecked": list(agent.unchecked),
             }
             for agent in result.agents
         ],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from depmin import api
@@ -11,7 +10,7 @@ from depmin.cli import documents
 from depmin.cli.options import Command, load, no_cache
 from depmin.cli.output import Output, dumps
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
-from depmin.verification import AgentVerification
+from depmin.verification import AgentVerification, Heavy, ImageBuild, image_build
 
 __all__ = ["VERIFY"]
 
@@ -21,8 +20,8 @@ def cmd_verify(args: argparse.Namespace, output: Output) -> int:
     fleet = load(args)
     if bool(args.agent) == bool(args.all):
         raise ConfigError([Problem("depmin verify", "choose the agents: --agent NAME (repeatable) or --all")])
-    if args.image:
-        _refuse_image()
+    heavy = Heavy(skip_gpu=args.skip_heavy, max_mb=args.max_mb)
+    image = _image_build(args, heavy) if args.image else None
     selected = api.select_agents(fleet, args.agent)
     scanned = api.scan(fleet, selected, use_cache=not args.no_cache)
     output.scan_notices(scanned.warnings, scanned.skipped)
@@ -35,6 +34,8 @@ def cmd_verify(args: argparse.Namespace, output: Output) -> int:
         find_links=args.find_links or (),
         progress=output.progress("verifying"),
         warn=output.warn,
+        heavy=heavy if heavy.active else None,
+        image=image,
     )
     _warn_interpreters(output, result.agents)
     if output.json:
@@ -48,13 +49,19 @@ def cmd_verify(args: argparse.Namespace, output: Output) -> int:
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
-def _refuse_image() -> None:
-    if shutil.which("buildah") is None:
-        fix = "install buildah (Debian: apt-get install buildah), or verify in a virtual environment without --image"
-        raise ConfigError([Problem("depmin verify --image", f"buildah is not on PATH; {fix}")])
-    raise ConfigError(
-        [Problem("depmin verify --image", "verifying inside the built image is not implemented yet; drop --image")]
-    )
+def _image_build(args: argparse.Namespace, heavy: Heavy) -> ImageBuild:
+    """The builder for ``--image`` (exit 2 without one); the venv-only options are refused with it."""
+    given = [
+        flag
+        for flag, value in (("--python", args.python), ("--offline", args.offline), ("--find-links", args.find_links))
+        if value
+    ]
+    if heavy.active:
+        given.append("--skip-heavy/--max-mb")
+    if given:
+        problem = f"{', '.join(given)} apply to virtual environments, not to the built image; drop them or --image"
+        raise ConfigError([Problem("depmin verify --image", problem)])
+    return image_build(args.build_volume or ())
 
 
 def _warn_interpreters(output: Output, agents: tuple[AgentVerification, ...]) -> None:
@@ -73,12 +80,19 @@ def _warn_interpreters(output: Output, agents: tuple[AgentVerification, ...]) ->
 def _print_agent(output: Output, agent: AgentVerification) -> None:
     state = "ok" if agent.ok else "FAILED"
     env = f"environment {agent.environment}" + (" reused" if agent.reused else "")
+    if agent.image is not None:
+        env = f"image {agent.image}"
     skipped = f", {len(agent.skipped)} skipped (marker false on the target)" if agent.skipped else ""
     output.print(
         f"{agent.agent}: {state}: {len(agent.modules)} module{'' if len(agent.modules) == 1 else 's'} "
         f"imported from {', '.join(agent.locks)}"
         f"{skipped} (python {agent.python_version}, {env})"
     )
+    if agent.heavy:
+        output.print(
+            f"{agent.agent}: skipped as too heavy: {', '.join(agent.heavy)}; not imported therefore: "
+            f"{', '.join(agent.unchecked) or 'nothing'}"
+        )
 
 
 def _errors(agent: AgentVerification) -> list[str]:
@@ -102,9 +116,33 @@ def _verify_options(parser: argparse.ArgumentParser) -> None:
         "--find-links", action="append", type=Path, metavar="DIR", help="a wheelhouse directory to install from too"
     )
     parser.add_argument(
-        "--image", action="store_true", help="verify inside the built image with buildah (not implemented yet)"
+        "--image",
+        action="store_true",
+        help="build each agent's generated Dockerfile (buildah, else docker) and verify inside the image",
+    )
+    parser.add_argument(
+        "--build-volume",
+        action="append",
+        metavar="HOST:CONTAINER[:OPTIONS]",
+        help="with --image and buildah: mount this into every RUN of the builds (e.g. a pip.conf)",
+    )
+    parser.add_argument(
+        "--skip-heavy", action="store_true", help="leave out the gpu stack of depmin/data/heavy.toml (torch, nvidia-*)"
+    )
+    parser.add_argument(
+        "--max-mb", type=_megabytes, metavar="N", help="leave out every distribution above N installed megabytes"
     )
     no_cache(parser)
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1e9:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes above 0; write e.g. --max-mb 500")
+    return value
 
 
 VERIFY = Command(

@@ -3,8 +3,10 @@
 On a ``network = "host"`` machine (the default) services use host networking and bind
 ``PORT_OFFSET`` + their ports; on a ``"bridge"`` machine each service has its own network namespace
 and compose publishes its ports. Every named volume a service mounts is declared at the top level:
-``models`` (read-only, shared) and one ``data-<service>`` volume per service (writable, its own). The
-agent with the docker socket gets the socket's group (``DOCKER_GID``, required when it runs).
+``models`` (read-only, shared) and one ``data-<service>`` volume per service (its own; read-only
+unless the agent sets ``data_writable = true``). The agent with the docker socket gets the socket's
+group (``DOCKER_GID``, required when it runs). ``resources`` become ``deploy.resources.limits``
+(``cpus``, ``memory``) and the GPU reservation's ``count`` (``gpus``; ``all`` by default).
 
 Every key and scalar from agents.toml is a YAML double-quoted scalar, ASCII only
 (:func:`~depmin.dockerfiles.escape.yaml_string`), with ``$`` doubled in values (compose interpolates
@@ -66,6 +68,29 @@ def _data_volume(service: str) -> str:
     return f"data-{service}"
 
 
+def _deploy(agent: Agent, *, gpu: bool) -> list[str]:
+    """``deploy.resources``: limits from ``agents.*.resources`` (values validated at load, quoted here
+    all the same), and the GPU reservation of a GPU agent (``count``: ``gpus``, else all)."""
+    resources = agent.resources
+    if not resources.limits and not gpu:
+        return []
+    out = ["    deploy:", "      resources:"]
+    if resources.limits:
+        out.append("        limits:")
+        out += [f"          cpus: {yaml_string(resources.cpus)}"] if resources.cpus is not None else []
+        out += [f"          memory: {yaml_string(resources.memory)}"] if resources.memory is not None else []
+    if gpu:
+        count = resources.gpus or "all"
+        out += [
+            "        reservations:",
+            "          devices:",
+            "            - driver: nvidia",
+            f"              count: {count if count == 'all' else int(count)}",
+            "              capabilities: [gpu]",
+        ]
+    return out
+
+
 def _service(fleet: Fleet, agent: Agent, machine: Machine, name: str, image: str) -> list[str]:
     config = fleet.path.name
     machine_key = key(config, "machines", machine.name, "env")
@@ -94,20 +119,12 @@ def _service(fleet: Fleet, agent: Agent, machine: Machine, name: str, image: str
             out.append(f"      {yaml_string(variable)}: {yaml_string(value)}")
         else:
             out.append(f"      {yaml_string(env_name(variable, where))}: {compose_string(value)}")
-    out += ["    volumes:", "      - models:/app/models:ro", f"      - {_data_volume(name)}:/app/data"]
+    access = "" if agent.data_writable else ":ro"
+    out += ["    volumes:", "      - models:/app/models:ro", f"      - {_data_volume(name)}:/app/data{access}"]
     if agent.docker_socket:
         out.append("      - /var/run/docker.sock:/var/run/docker.sock")
         out += ["    group_add:", f"      - {yaml_string(_DOCKER_GID)}"]
-    if fleet.has_gpu(agent.family):
-        out += [
-            "    deploy:",
-            "      resources:",
-            "        reservations:",
-            "          devices:",
-            "            - driver: nvidia",
-            "              count: all",
-            "              capabilities: [gpu]",
-        ]
+    out += _deploy(agent, gpu=fleet.has_gpu(agent.family))
     if agent.ports:
         out.append("    labels:")
         out.append(f'      depmin.ports: "{",".join(str(int(p)) for p in agent.ports)}"')

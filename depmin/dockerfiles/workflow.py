@@ -157,8 +157,10 @@ def workflow_file(fleet: Fleet, inputs: BuildInputs) -> str:
         "        run: depmin check",
         "      - name: no image grew beyond the size tolerance",
         "        run: depmin plan --check",
-        "      - name: every import is provided by the locked wheels",
-        "        run: depmin verify",
+        # --all: verify without a choice of agents stops with exit 2; --skip-heavy: a hosted runner
+        # has no room for a CUDA torch stack (the modules left unchecked are listed in the log).
+        "      - name: every module the scans found imports from the locks",
+        "        run: depmin verify --all --skip-heavy",
         "      - name: no locked distribution has an advisory at the threshold",
         "        run: depmin audit --all --sarif depmin-audit.sarif",
         f"      - uses: {_SARIF}",

@@ -25,6 +25,7 @@ from depmin.manifest.model import (
     Network,
     Policy,
     Project,
+    Resources,
     Severity,
     slug,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "Network",
     "Policy",
     "Project",
+    "Resources",
     "Severity",
     "find_config",
     "load_fleet",

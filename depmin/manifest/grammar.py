@@ -25,17 +25,20 @@ __all__ = [
     "SUPPORTED_PYTHONS",
     "check_advisory",
     "check_apt",
+    "check_cpus",
     "check_cuda_arch",
     "check_cuda_version",
     "check_distribution",
     "check_env_name",
     "check_env_value",
     "check_free_text",
+    "check_gpus",
     "check_health",
     "check_image",
     "check_import_name",
     "check_import_or_distribution",
     "check_label",
+    "check_memory",
     "check_name",
     "check_platform",
     "check_python",
@@ -207,6 +210,33 @@ def check_cuda_version(value: str) -> str | None:
     if len(value) <= 8 and _CUDA_VERSION.fullmatch(value):
         return None
     return f'{shown(value)} is not a CUDA version; write MAJOR.MINOR, e.g. "12.1" (the PyTorch index cu121)'
+
+
+# compose `deploy.resources.limits`: cpus a decimal count, memory a byte count with docker's units.
+_CPUS = re.compile(r"(?:0|[1-9][0-9]{0,3})(?:\.[0-9]{1,3})?")
+_MEMORY = re.compile(r"[1-9][0-9]{0,12}(?:[bkmgt]|[kmgt]b)?", re.IGNORECASE)
+_GPUS = re.compile(r"[1-9][0-9]{0,2}")
+
+
+def check_cpus(value: str) -> str | None:
+    """``agents.*.resources.cpus``: CPUs as compose's ``cpus`` takes them, ``"0.5"``, ``"2"`` (above 0)."""
+    if len(value) <= 8 and _CPUS.fullmatch(value) and float(value) > 0:
+        return None
+    return f'{shown(value)} is not a number of CPUs; write a decimal above 0 with at most 3 decimals, e.g. "1.5"'
+
+
+def check_memory(value: str) -> str | None:
+    """``agents.*.resources.memory``: bytes with an optional unit b, k, m, g, t (or kb, mb, ...)."""
+    if len(value) <= 16 and _MEMORY.fullmatch(value):
+        return None
+    return f'{shown(value)} is not a memory size; write a whole number with a unit b, k, m, g or t, e.g. "4g"'
+
+
+def check_gpus(value: str) -> str | None:
+    """``agents.*.resources.gpus``: ``"all"`` or how many GPUs (1-999)."""
+    if value == "all" or (len(value) <= 3 and _GPUS.fullmatch(value)):
+        return None
+    return f'{shown(value)} is not a GPU count; write "all" or a whole number of GPUs, e.g. 1'
 
 
 def check_health(value: str) -> str | None:

@@ -46,6 +46,7 @@ from depmin.manifest.model import (
     Need,
     Policy,
     Project,
+    Resources,
     slug,
 )
 from depmin.manifest.paths import CONFIG_DIRECTORY, ROOT, check_path
@@ -110,7 +111,10 @@ _AGENT_KEYS = (
     "entrypoint", "machines", "family", "ports", "health_port", "health", "needs", "python",
     "cmd", "files", "extra_requirements", "include_optional", "ignore_imports", "accept_unresolved", "mapping",
     "requirements", "docker_socket", "notes", "uncertain", "workdir", "env", "entry_modules",
+    "resources", "data_writable",
 )  # fmt: skip
+_RESOURCES_KEYS = ("cpus", "memory", "gpus")
+_EXAMPLES = {"cpus": "2", "memory": "4g", "gpus": "all"}
 
 
 def _build(check: Checker, doc: Mapping[str, object], *, path: Path, root: Path | None) -> Fleet | None:
@@ -474,7 +478,32 @@ def _agent(check: Checker, name: str, table: Mapping[str, object]) -> Agent | No
         uncertain=_uncertain(check, table, (*where, "uncertain")),
         workdir=check.optional_string(table, (*where, "workdir")),  # a path: checked in cross_check
         env=_env(check, table, (*where, "env")),
+        resources=_resources(check, check.table(table, (*where, "resources")), (*where, "resources")),
+        data_writable=check.boolean(table, (*where, "data_writable"), default=False),
     )
+
+
+def _resources(check: Checker, table: Mapping[str, object], where: KeyPath) -> Resources:
+    """``resources = { cpus = "2", memory = "4g", gpus = 1 }``: each value a string (or a number,
+    written back as its decimal text) checked against compose's grammar for it."""
+    check.known_keys(table, where, _RESOURCES_KEYS)
+    rules: dict[str, Rule] = {"cpus": grammar.check_cpus, "memory": grammar.check_memory, "gpus": grammar.check_gpus}
+    values: dict[str, str | None] = {}
+    for name, rule in rules.items():
+        value = table.get(name)
+        text = _resource_text(value)
+        if value is not None and text is None:
+            check.error((*where, name), f'expected a string or a number; write e.g. {name} = "{_EXAMPLES[name]}"')
+        values[name] = text if check.rule((*where, name), text, rule) else None
+    return Resources(cpus=values["cpus"], memory=values["memory"], gpus=values["gpus"])
+
+
+def _resource_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return str(value) if isinstance(value, int) or value != int(value) else str(int(value))
 
 
 def _needs(check: Checker, given: tuple[str, ...], where: KeyPath) -> tuple[Need, ...]:

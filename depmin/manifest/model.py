@@ -39,6 +39,7 @@ __all__ = [
     "Network",
     "Policy",
     "Project",
+    "Resources",
     "Severity",
     "slug",
 ]
@@ -187,11 +188,29 @@ class Family:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Resources:
+    """``agents.*.resources``: compose ``deploy.resources`` of the service, as agents.toml spells them.
+
+    ``cpus`` is a decimal number of CPUs (``"1.5"``), ``memory`` a byte count with a unit (``"4g"``),
+    ``gpus`` ``"all"`` or a count (``"1"``), only on an agent of a GPU family; None: no limit set."""
+
+    cpus: str | None = None
+    memory: str | None = None
+    gpus: str | None = None
+
+    @property
+    def limits(self) -> bool:
+        return self.cpus is not None or self.memory is not None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Agent:
     """``[agents.NAME]``: one service; ``health`` is ``"tcp"``, ``"grpc"`` or ``"http:/path"`` (an open set).
 
     ``workdir`` is a directory relative to the project root (the container's working directory is the
-    image's copy of it); ``env`` the service's own environment (compose ``environment``).
+    image's copy of it); ``env`` the service's own environment (compose ``environment``);
+    ``resources`` its compose limits; ``data_writable`` whether its ``/app/data`` volume is mounted
+    writable (by default read-only).
     """
 
     name: str
@@ -219,6 +238,8 @@ class Agent:
     uncertain: Mapping[str, str] = field(default_factory=_no_strings)
     workdir: str | None = None
     env: Mapping[str, str] = field(default_factory=_no_strings)
+    resources: Resources = Resources()
+    data_writable: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -29,6 +29,7 @@ def cross_check(check: Checker, fleet: Fleet) -> None:
         _check_agent_paths(check, fleet, agent)
     _check_ports(check, fleet)
     _check_bake_targets(check, fleet)
+    _check_gpus(check, fleet)
 
 
 def _unknown(kind: str, value: str, known: Mapping[str, object]) -> str:
@@ -171,3 +172,26 @@ def _check_bake_targets(check: Checker, fleet: Fleet) -> None:
                 ("agents", agent.name),
                 f"the bake target and image name {slug(agent.name)!r} is also the one of {owner}; rename the agent",
             )
+
+
+def _check_gpus(check: Checker, fleet: Fleet) -> None:
+    """``resources.gpus`` only where the image gets a GPU: an agent of a family whose chain has ``gpu = true``."""
+    for agent in fleet.agents.values():
+        if agent.resources.gpus is not None and not _chain_has_gpu(fleet.families, agent.family):
+            check.error(
+                ("agents", agent.name, "resources", "gpus"),
+                f"family {agent.family!r} has no GPU (no gpu = true in its chain); remove gpus or move the agent "
+                "to a GPU family",
+            )
+
+
+def _chain_has_gpu(families: Mapping[str, Family], name: str) -> bool:
+    """Like :meth:`Fleet.has_gpu`, but safe on a chain with a cycle or an unknown family (reported elsewhere)."""
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current in families and current not in seen:
+        seen.add(current)
+        if families[current].gpu:
+            return True
+        current = families[current].extends
+    return False

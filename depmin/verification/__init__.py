@@ -7,13 +7,19 @@ environments through :mod:`depmin._backend`. Nothing of the scanned monorepo is 
 the imports happen with ``python -I`` in an empty directory. May import the stages before it.
 """
 
+from depmin._backend.images import Builder
 from depmin.verification.diagnosis import classify
+from depmin.verification.heavy import Heavy
+from depmin.verification.images import ImageBuild, image_build, verify_images
 from depmin.verification.model import AgentVerification, ImportFailure, Verification
 from depmin.verification.plan import Modules, environment_key, install_locks, modules_to_import, sdist_only
 from depmin.verification.runs import Sources, choose_python, verify_agents
 
 __all__ = [
     "AgentVerification",
+    "Builder",
+    "Heavy",
+    "ImageBuild",
     "ImportFailure",
     "Modules",
     "Sources",
@@ -21,8 +27,10 @@ __all__ = [
     "choose_python",
     "classify",
     "environment_key",
+    "image_build",
     "install_locks",
     "modules_to_import",
     "sdist_only",
     "verify_agents",
+    "verify_images",
 ]

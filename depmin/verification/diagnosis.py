@@ -23,9 +23,12 @@ _SHARED = re.compile(
 )
 
 
-def classify(module: str, error: str, imported: Mapping[str, str | None], *, agent: str, family: str) -> ImportFailure:
+def classify(
+    module: str, error: str, imported: Mapping[str, str | None], *, agent: str, family: str, in_image: bool = False
+) -> ImportFailure:
     """The failure of ``module`` with the fix its error points to; ``imported`` holds every probed
-    module's outcome (None: it imported), to tell a missing submodule from a missing package."""
+    module's outcome (None: it imported), to tell a missing submodule from a missing package.
+    ``in_image``: the check ran inside the built image, so a missing library is missing there."""
     top = module.split(".", maxsplit=1)[0]
     missing = _NOT_FOUND.match(error)
     library = _SHARED.search(error)
@@ -33,6 +36,13 @@ def classify(module: str, error: str, imported: Mapping[str, str | None], *, age
         return ImportFailure(module=module, error=error, fix=_not_found(module, missing.group(1), imported, agent))
     if library is not None:
         name = library.group(1) or library.group(2)
+        if in_image:
+            fix = (
+                f"the image lacks the shared library {name}: add the Debian package that ships it to "
+                f"families.{family}.apt (depmin/data/apt_packages.toml maps distributions to packages), then "
+                "`depmin dockerfiles`"
+            )
+            return ImportFailure(module=module, error=error, fix=fix)
         fix = (
             f"the shared library {name} is missing where the check ran: the image gets its Debian packages from "
             f"families.{family}.apt and depmin's table (depmin/data/apt_packages.toml); add the package that "

@@ -29,7 +29,12 @@ class AgentVerification:
     ``reused`` says it was already there. ``install_error`` is pip's error when the locks did not
     install (nothing was imported then); ``pip_check`` holds ``pip check``'s complaints; ``sdist_only``
     the locked distributions without a wheel for the target (``name==version``); ``skipped`` the
-    modules whose marker is false on the target."""
+    modules whose marker is false on the target.
+
+    ``image`` is the tag of the built image the check ran in (``depmin verify --image``; None: a
+    virtual environment). ``heavy`` holds the locked distributions left out as too heavy for the
+    machine (``name==version``, with ``--max-mb``/``--skip-heavy``) and ``unchecked`` the modules
+    not imported because they need one of them."""
 
     agent: str
     python: str
@@ -44,6 +49,9 @@ class AgentVerification:
     install_error: str | None
     pip_check: tuple[str, ...]
     sdist_only: tuple[str, ...]
+    image: str | None = None
+    heavy: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

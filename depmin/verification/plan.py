@@ -24,7 +24,15 @@ from depmin.locking.wheels import ranks, target_tags, target_wheel
 from depmin.manifest import Agent, Fleet
 from depmin.scanning import AgentScan
 
-__all__ = ["Modules", "environment_key", "has_entries", "install_locks", "modules_to_import", "sdist_only"]
+__all__ = [
+    "Modules",
+    "environment_key",
+    "has_entries",
+    "install_locks",
+    "layer_chain",
+    "modules_to_import",
+    "sdist_only",
+]
 
 _CHECKED_KINDS = ("required", "lazy")
 
@@ -37,11 +45,38 @@ def install_locks(layout: Layout, fleet: Fleet, agent: Agent) -> tuple[Path, ...
         if not own.is_file():
             raise DepminError(f"no lock for {agent.name} ({own}); run `depmin lock --agent {agent.name}` first")
         return (own,)
-    chain = [layout.locks / family_lock(family.name) for family in fleet.family_chain(agent.family)]
+    chain = [layout.locks / family_lock(name) for name in layer_chain(layout, fleet, agent)]
     missing = [str(path) for path in chain if not path.is_file()]
     if missing:
         raise DepminError(f"{agent.name} has a service.lock but no family lock {missing[0]}; run `depmin plan`")
     return (*chain, service)
+
+
+def layer_chain(layout: Layout, fleet: Fleet, agent: Agent) -> tuple[str, ...]:
+    """The families whose locks the agent's image installs, root first: its declared chain, then the
+    derived layers ``locks/plan.json`` put it on (``"services": {"A@M": {"family": "cpu-scipy"}}``,
+    ``"families": {"cpu-scipy": {"derived": true, "extends": "cpu"}}``), as its Dockerfile's ``FROM``
+    does. Without a readable plan, the declared chain."""
+    declared = tuple(family.name for family in fleet.family_chain(agent.family))
+    try:
+        document = json.loads(layout.plan_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return declared
+    services, families = document.get("services"), document.get("families")
+    if not isinstance(services, dict) or not isinstance(families, dict):
+        return declared
+    entry = next((services[key] for m in agent.machines if (key := f"{agent.name}@{m}") in services), None)
+    family = entry.get("family") if isinstance(entry, dict) else None
+    derived: list[str] = []
+    while isinstance(family, str) and family not in fleet.families and family not in derived:
+        layer = families.get(family)
+        if not isinstance(layer, dict) or not layer.get("derived"):
+            return declared
+        derived.append(family)
+        family = layer.get("extends")
+    if not isinstance(family, str) or family not in fleet.families:
+        return declared
+    return (*(f.name for f in fleet.family_chain(family)), *reversed(derived))
 
 
 def environment_key(python_version: str, texts: Sequence[str]) -> str:

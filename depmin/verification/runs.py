@@ -20,13 +20,33 @@ from pathlib import Path
 
 from depmin._backend import environments
 from depmin.errors import ConfigError, Problem
+from depmin.layers.store import lock_packages
 from depmin.layout import SERVICE_LOCK_NAME, Layout
+from depmin.locking.installed import SIZES_NAME, measure, parse_sizes
 from depmin.locking.listing import parse_files
+from depmin.locking.store import read_locks
+from depmin.locking.wheels import ranks, target_tags, target_wheel
 from depmin.manifest import Agent, Fleet
 from depmin.scanning import AgentScan
 from depmin.verification.diagnosis import classify
+from depmin.verification.heavy import (
+    Heavy,
+    Skipped,
+    blames_skipped,
+    import_owners,
+    skip,
+    strip_entries,
+    unrelated_complaints,
+)
 from depmin.verification.model import AgentVerification, ImportFailure, Verification
-from depmin.verification.plan import environment_key, has_entries, install_locks, modules_to_import, sdist_only
+from depmin.verification.plan import (
+    Modules,
+    environment_key,
+    has_entries,
+    install_locks,
+    modules_to_import,
+    sdist_only,
+)
 
 __all__ = ["Sources", "choose_python", "verify_agents"]
 
@@ -76,11 +96,13 @@ def verify_agents(
     sources: Sources = Sources(),
     progress: Progress | None = None,
     warn: Warn | None = None,
+    heavy: Heavy | None = None,
 ) -> Verification:
     """Build each agent's environment from its locks (or reuse it) and import its modules there.
 
     ``warn`` hears, before an agent's locks are installed, the locked distributions that have no
-    wheel for the target (pip would compile them; a family image has no compiler)."""
+    wheel for the target (pip would compile them; a family image has no compiler). ``heavy`` says
+    which distributions to leave out as too heavy for this machine (:mod:`.heavy`)."""
     layout = Layout.beside(fleet.path)
     interpreters: dict[str, tuple[Path, str]] = {}
     done = []
@@ -89,7 +111,8 @@ def verify_agents(
         target = fleet.target_python(agent)
         if target not in interpreters:
             interpreters[target] = choose_python(target, python)
-        done.append(_verify(fleet, layout, agent, scans[name], interpreters[target], cache_dir, sources, warn))
+        skipped = skipped_for(layout, fleet, agent, heavy) if heavy is not None and heavy.active else None
+        done.append(_verify(fleet, layout, agent, scans[name], interpreters[target], cache_dir, sources, warn, skipped))
         if progress is not None:
             progress(name, number, len(agents))
     return Verification(agents=tuple(done))
@@ -104,8 +127,8 @@ def _verify(
     cache_dir: Path,
     sources: Sources,
     warn: Warn | None,
+    skipped: Skipped | None = None,
 ) -> AgentVerification:
-    python, version = interpreter
     target = fleet.target_python(agent)
     locks = install_locks(layout, fleet, agent)
     without_wheel = _sdist_only(layout, agent.name, target, fleet.project.platform)
@@ -116,6 +139,42 @@ def _verify(
             "(the family image has no compiler)"
         )
     texts = [path.read_text(encoding="utf-8") for path in locks]
+    if skipped is not None and skipped.distributions:
+        texts = [strip_entries(text, skipped.reasons) for text in texts]
+    with tempfile.TemporaryDirectory(prefix="depmin-verify-locks-") as scratch:
+        return _install_and_check(
+            fleet, layout, agent, scan, (interpreter, cache_dir, sources), _copies(locks, texts, Path(scratch)), skipped
+        )
+
+
+def _copies(locks: Sequence[Path], texts: Sequence[str], scratch: Path) -> tuple[tuple[Path, Path, str], ...]:
+    """``(lock, the file pip installs, its text)``: the lock itself, or a copy of what is left of it."""
+    found = []
+    for number, (path, text) in enumerate(zip(locks, texts, strict=True)):
+        installed = path
+        if text != path.read_text(encoding="utf-8"):
+            installed = scratch / str(number) / path.name
+            installed.parent.mkdir()
+            installed.write_text(text, encoding="utf-8")
+        found.append((path, installed, text))
+    return tuple(found)
+
+
+def _install_and_check(
+    fleet: Fleet,
+    layout: Layout,
+    agent: Agent,
+    scan: AgentScan,
+    where: tuple[tuple[Path, str], Path, Sources],
+    files: tuple[tuple[Path, Path, str], ...],
+    skipped: Skipped | None,
+) -> AgentVerification:
+    (python, version), cache_dir, sources = where
+    target = fleet.target_python(agent)
+    without_wheel = _sdist_only(layout, agent.name, target, fleet.project.platform)
+    originals = [lock for lock, _, _ in files]
+    locks = tuple(installed for _, installed, _ in files)
+    texts = [text for _, _, text in files]
     family = [(path, text) for path, text in zip(locks, texts, strict=True) if path.name != SERVICE_LOCK_NAME]
     base = [path for path, text in family if has_entries(text)]
     environment = cache_dir / "venvs" / environment_key(version, [text for _, text in family])
@@ -141,23 +200,33 @@ def _verify(
             "release with a wheel in project.constraints, or build the wheel in a builder stage)"
         )
     modules = modules_to_import(scan, target, fleet.project.platform)
+    unchecked: tuple[str, ...] = ()
+    if skipped is not None:
+        modules, unchecked = split_unchecked(layout, agent, modules, skipped)
     failures: tuple[ImportFailure, ...] = ()
     checked: tuple[str, ...] = ()
     if install_error is None:
         paths = [layer] if layer is not None else []
         imported = environments.probe_imports(venv_python, modules.checked, paths=paths)
+        if skipped is not None:
+            blamed = blames_skipped(imported, skipped.reasons)
+            unchecked = tuple(sorted({*unchecked, *blamed}))
+            imported = {module: error for module, error in imported.items() if module not in blamed}
+            modules = Modules(checked=tuple(m for m in modules.checked if m not in blamed), skipped=modules.skipped)
         failures = tuple(
             classify(module, error, imported, agent=agent.name, family=agent.family)
             for module, error in sorted(imported.items())
             if error is not None
         )
         checked = environments.pip_check(venv_python, paths=paths)
+        if skipped is not None:
+            checked = unrelated_complaints(checked, skipped.reasons)
     return AgentVerification(
         agent=agent.name,
         python=str(python),
         python_version=version,
         target_version=target,
-        locks=tuple(_relative(path, layout.base) for path in locks),
+        locks=tuple(_relative(path, layout.base) for path in originals),
         environment=(layer or environment).name,
         reused=reused,
         modules=modules.checked,
@@ -166,7 +235,38 @@ def _verify(
         install_error=install_error,
         pip_check=checked,
         sdist_only=without_wheel,
+        heavy=() if skipped is None else skipped.distributions,
+        unchecked=unchecked,
     )
+
+
+def skipped_for(layout: Layout, fleet: Fleet, agent: Agent, heavy: Heavy) -> Skipped:
+    """The agent's distributions too heavy for this machine, sized from its lock and
+    ``locks/installed-sizes.json``."""
+    locked = read_locks(layout, [agent.name])
+    sizes = layout.locks / SIZES_NAME
+    known = parse_sizes(sizes.read_text(encoding="utf-8")) if sizes.is_file() else {}
+    rank = ranks(target_tags(fleet.target_python(agent), fleet.project.platform))
+    wheels = {
+        wheel.sha256: (wheel.url, wheel.size)
+        for release in locked[agent.name].releases.values()
+        for wheel in [target_wheel(release, rank)]
+        if wheel is not None and wheel.size
+    }
+    installed = measure(wheels, {d: known[d] for d in wheels if d in known}, fetch=False)  # local wheels: read
+    return skip(lock_packages(fleet, locked, installed)[agent.name], heavy)
+
+
+def split_unchecked(
+    layout: Layout, agent: Agent, modules: Modules, skipped: Skipped
+) -> tuple[Modules, tuple[str, ...]]:
+    """``modules`` without those whose distribution (from ``requirements.generated.txt``) cannot import
+    with the skipped distributions left out, and those left out."""
+    generated = layout.generated(agent.name)
+    owners = import_owners(generated.read_text(encoding="utf-8")) if generated.is_file() else {}
+    gone = [m for m in modules.checked if owners.get(m.split(".")[0]) in skipped.unimportable]
+    kept = tuple(m for m in modules.checked if m not in gone)
+    return Modules(checked=kept, skipped=modules.skipped), tuple(gone)
 
 
 def _ready(directory: Path) -> bool:

@@ -20,6 +20,7 @@ from hcl2.utils import SerializationOptions
 
 from depmin.cli.entry import main
 from depmin.dockerfiles import render
+from depmin.manifest import Resources
 from tests.conftest import EXAMPLE_CONFIG, REPO
 from tests.dockerfiles.hostile import (
     INPUTS,
@@ -82,11 +83,44 @@ def test_every_named_volume_is_declared_and_each_service_has_its_own_data_volume
     for name, service in document["services"].items():
         named = [v.split(":")[0] for v in service["volumes"] if not v.startswith("/")]
         used.update(named)
-        assert f"data-{name}:/app/data" in service["volumes"]
+        assert [v for v in service["volumes"] if v.split(":")[:2] == [f"data-{name}", "/app/data"]]
         assert "models:/app/models:ro" in service["volumes"]
     assert used == declared
     assert "data" not in declared  # no one writable volume shared by every service
     assert len([v for v in declared if v.startswith("data-")]) == len(document["services"])
+
+
+def test_data_is_read_only_unless_the_agent_declares_it_writable() -> None:
+    fleet = example_fleet()
+    writable = {name for name, agent in fleet.agents.items() if agent.data_writable and "MainPC" in agent.machines}
+    assert "MemoryFusionHub" in writable and "NLUAgent" not in writable
+    document = _validate(render_fleet(fleet)["compose/MainPC.yaml"])
+    by_access = {
+        name: next(v for v in service["volumes"] if ":/app/data" in v).removeprefix(f"data-{name}:/app/data")
+        for name, service in document["services"].items()
+    }
+    assert {name for name, access in by_access.items() if access == ""} == {n.lower() for n in writable}
+    assert {access for name, access in by_access.items() if name not in {n.lower() for n in writable}} == {":ro"}
+    flipped = _validate(render_fleet(with_agent(fleet, "NLUAgent", data_writable=True))["compose/MainPC.yaml"])
+    assert "data-nluagent:/app/data" in flipped["services"]["nluagent"]["volumes"]
+
+
+def test_resources_become_compose_limits_and_the_gpu_count() -> None:
+    fleet = example_fleet()
+    gpu_agent = next(n for n, a in fleet.agents.items() if fleet.has_gpu(a.family) and "MainPC" in a.machines)
+    fleet = with_agent(fleet, "NLUAgent", resources=Resources(cpus="1.5", memory="512m"))
+    fleet = with_agent(fleet, gpu_agent, resources=Resources(memory="8g", gpus="1"))
+    document = _validate(render_fleet(fleet)["compose/MainPC.yaml"])
+    services = document["services"]
+    assert services["nluagent"]["deploy"] == {"resources": {"limits": {"cpus": "1.5", "memory": "512m"}}}
+    gpu = services[gpu_agent.lower()]["deploy"]["resources"]
+    assert gpu["limits"] == {"memory": "8g"}
+    assert gpu["reservations"]["devices"] == [{"driver": "nvidia", "count": 1, "capabilities": ["gpu"]}]
+    others = [s for n, s in services.items() if n not in ("nluagent", gpu_agent.lower())]
+    assert all("limits" not in s.get("deploy", {}).get("resources", {}) for s in others)
+    assert any(s.get("deploy", {}).get("resources", {}).get("reservations") for s in others)  # count: all stays
+    with pytest.raises(jsonschema.ValidationError):  # the schema does check the limits' types
+        _validate(render_fleet(fleet)["compose/MainPC.yaml"].replace('cpus: "1.5"', "cpus: [1]"))
 
 
 def test_the_docker_socket_agent_gets_the_sockets_group_and_no_one_else() -> None:

@@ -124,3 +124,44 @@ def test_network_must_be_host_or_bridge(write_fleet: WriteFleet) -> None:
     assert problems == [
         "agents.toml:5: machines.MainPC.network: 'bridged' is not one of 'host', 'bridge' (did you mean 'bridge'?)"
     ]
+
+
+def test_resources_are_read_as_compose_spells_them(write_fleet: WriteFleet) -> None:
+    fleet = load_fleet(write_fleet(MINIMAL + 'resources = { cpus = 1.5, memory = "512M" }\ndata_writable = true\n'))
+    agent = fleet.agents["NLUAgent"]
+    assert (agent.resources.cpus, agent.resources.memory, agent.resources.gpus) == ("1.5", "512M", None)
+    assert agent.data_writable is True
+    default = load_fleet(write_fleet(MINIMAL)).agents["NLUAgent"]
+    assert not default.resources.limits and default.data_writable is False
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('{ cpus = "0" }', "resources.cpus: '0' is not a number of CPUs"),
+        ('{ cpus = "2; rm -rf /" }', "resources.cpus: '2; rm -rf /' is not a number of CPUs"),
+        ("{ cpus = [2] }", 'resources.cpus: expected a string or a number; write e.g. cpus = "2"'),
+        ('{ memory = "4 GB" }', "resources.memory: '4 GB' is not a memory size"),
+        ('{ memory = "4g\\nprivileged: true" }', "resources.memory: '4g\\nprivileged: true' is not a memory size"),
+        ("{ memory = 4.5 }", "resources.memory: '4.5' is not a memory size"),
+        ('{ gpus = "2" }', "resources.gpus: family 'cpu' has no GPU"),
+        ('{ swap = "1g" }', "resources.swap: unknown key"),
+    ],
+)
+def test_resources_refused(write_fleet: WriteFleet, value: str, expected: str) -> None:
+    problems = _problems(write_fleet(MINIMAL + f"resources = {value}\n"))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("agents.toml:16: agents.NLUAgent."), problems
+    assert expected in problems[0], problems
+
+
+def test_gpus_on_a_gpu_family_is_a_count_or_all(write_fleet: WriteFleet) -> None:
+    text = MINIMAL.replace('from = "python:3.11-slim"', 'from = "python:3.11-slim"\ngpu = true')
+    assert load_fleet(write_fleet(text + "resources = { gpus = 1 }\n")).agents["NLUAgent"].resources.gpus == "1"
+    problems = _problems(write_fleet(text + 'resources = { gpus = "some" }\n'))
+    assert len(problems) == 1 and "'some' is not a GPU count" in problems[0], problems
+
+
+def test_data_writable_is_a_boolean(write_fleet: WriteFleet) -> None:
+    problems = _problems(write_fleet(MINIMAL + 'data_writable = "yes"\n'))
+    assert problems == ["agents.toml:16: agents.NLUAgent.data_writable: expected true or false, got a string"]

@@ -159,3 +159,32 @@ def test_a_lock_that_does_not_install_fails_and_leaves_no_environment_behind(tmp
     code, agents, err = verify(config, "--agent", "A")
     assert code == 0, err
     assert agents["A"]["reused"] is False
+
+
+# 2 MB of text in one module: above --max-mb 1 once installed (the wheel itself compresses it).
+BULKY = Wheel("bulky", "1.0", modules={"bulky/__init__.py": "BLOB = '" + "0123456789abcdef" * 131072 + "'\n"})
+LEANING = Wheel("leaning", "1.0", requires=("bulky",), modules={"leaning/__init__.py": "import bulky\n"})
+
+
+def test_max_mb_skips_the_heavy_distribution_and_says_which_imports_were_not_checked(tmp_path: Path) -> None:
+    config = make_fleet(tmp_path, {"H": "import alpha\nimport bulky\nimport leaning\n"})
+    build_wheelhouse(tmp_path / "wheels", (BULKY, LEANING))
+    text = config.read_text().replace('tooly = "tooly"\n', 'tooly = "tooly"\nbulky = "bulky"\nleaning = "leaning"\n')
+    config.write_text(text)
+    locked(config, "H")
+    code, agents, err = verify(config, "--agent", "H", "--max-mb", "1")
+    assert code == 0, err
+    agent = agents["H"]
+    assert agent["heavy_skipped"] == ["bulky==1.0"]
+    assert agent["unchecked"] == ["bulky", "leaning"]  # leaning requires bulky: it cannot import without it
+    assert agent["modules"] == ["alpha"] and agent["ok"] is True
+    assert agent["pip_check"] == []  # "leaning requires bulky, which is not installed" is about the skipped one
+    environment = tmp_path / "depmin-cache" / "verify" / "venvs" / str(agent["environment"])
+    site = next(environment.glob("lib/python*/site-packages"))
+    assert (site / "leaning").is_dir() and not (site / "bulky").exists()
+    code, out, _ = run(config, "verify", "--offline", "--python", sys.executable, "--agent", "H", "--max-mb", "1")
+    assert code == 0
+    assert "H: skipped as too heavy: bulky==1.0; not imported therefore: bulky, leaning\n" in out
+    code, agents, err = verify(config, "--agent", "H", "--max-mb", "5")  # 2 MB is not too heavy
+    assert code == 0, err
+    assert agents["H"]["heavy_skipped"] == [] and agents["H"]["modules"] == ["alpha", "bulky", "leaning"]
