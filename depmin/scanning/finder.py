@@ -180,6 +180,9 @@ class Finder:
     def __init__(self, tree: Tree | None = None) -> None:
         self.tree = tree or Tree.at(Path(os.sep))
         self._listings: dict[Path, _Listing] = {}
+        # Listed for names_at only: the listing and what reading it regularly would add to skipped.
+        self._raw: dict[Path, tuple[_Listing, dict[Path, str]]] = {}
+        self._names: dict[Path, frozenset[str]] = {}
         self._has_python: dict[tuple[int, int], bool] = {}  # by (st_dev, st_ino): each directory once
         self._holds_at: dict[Path, bool] = {}
         self._index: dict[Path, dict[str, str]] = {}
@@ -211,18 +214,21 @@ class Finder:
     def _entries(self, directory: Path) -> _Listing:
         found = self._listings.get(directory)
         if found is None:
-            found = self._list(directory)
-            self._listings[directory] = found
+            listed = self._raw.pop(directory, None) or self._list(directory)
+            self._skipped.update(listed[1])
+            found = self._listings[directory] = listed[0]
         return found
 
-    def _list(self, directory: Path) -> _Listing:
+    def _list(self, directory: Path) -> tuple[_Listing, dict[Path, str]]:
+        """The listing of ``directory``, and each path a search through it reports as skipped."""
+        skips: dict[Path, str] = {}
         if not self.tree.inside(directory):
             if directory.is_dir():  # on sys.path through an edit: what the image holds is the root only
                 where = printable(os.path.realpath(directory))
                 why = f"a sys.path directory outside the project root ({where}), not searched"
                 fix = "move the code it holds into the project, or fix the sys.path edit"
-                self._skipped[directory] = self.tree.skipped(directory, f"{why}; {fix}")
-            return _NOTHING
+                skips[directory] = self.tree.skipped(directory, f"{why}; {fix}")
+            return _NOTHING, skips
         files: set[str] = set()
         dirs: set[str] = set()
         refused: set[str] = set()
@@ -232,12 +238,31 @@ class Finder:
                     path = directory / entry.name
                     if has_control(entry.name) or (entry.is_symlink() and not self.tree.inside(path)):
                         refused.add(entry.name)
-                        self._skipped[path] = self.tree.skipped(path, self.tree.escape(path))
+                        skips[path] = self.tree.skipped(path, self.tree.escape(path))
                     else:
                         (dirs if entry.is_dir() else files).add(entry.name)
         except OSError:
             pass
-        return _Listing(files=frozenset(files), dirs=frozenset(dirs), refused=frozenset(refused))
+        return _Listing(files=frozenset(files), dirs=frozenset(dirs), refused=frozenset(refused)), skips
+
+    def names_at(self, directory: Path) -> frozenset[str] | None:
+        """Every name ``find`` could match in ``directory`` (a superset: a package, a module, a
+        namespace portion, a refused entry). None while searching ``directory`` would still report a
+        skipped path: then the search itself must run, as only it reports that path. Listing it
+        here reports nothing."""
+        names = self._names.get(directory)
+        if names is None:
+            found = self._listings.get(directory)
+            if found is None:
+                raw = self._raw.get(directory)
+                if raw is None:
+                    raw = self._raw[directory] = self._list(directory)
+                if raw[1]:
+                    return None
+                found = raw[0]
+            stems = {n[:-3] for n in found.files | found.refused if n.endswith(".py")}
+            names = self._names[directory] = frozenset(stems | found.dirs | found.refused)
+        return names
 
     def elsewhere(self, root: Path, name: str) -> str | None:
         """A first-party module or package called ``name`` anywhere under ``root``, if any."""

@@ -63,6 +63,10 @@ class Walk:
     edits: set[Path] = field(default_factory=set)  # every str directory the closure puts on sys.path
     base_roots: tuple[Path, ...] = ()  # the search path the entrypoint starts with
     rels: dict[Path, str] = field(default_factory=dict)
+    # Set on the scratch walk that records one visit (depmin.scanning.walk_memo): pushes are only
+    # logged, with the number of the file's path edits above the import site that pushed them.
+    pushed: list[tuple[State, int, Hop | None, int]] | None = None
+    site_edits: int = 0
 
     def rel(self, path: Path) -> str:
         known = self.rels.get(path)
@@ -75,6 +79,9 @@ class Walk:
         return known
 
     def push(self, state: State, rank: int, hop: Hop | None) -> None:
+        if self.pushed is not None:
+            self.pushed.append((state, rank, hop, self.site_edits))
+            return
         if state in self.done or self.best.get(state, UNSEEN) <= rank:
             return
         self.best[state] = rank
