@@ -25,7 +25,7 @@ import os
 import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from depmin.errors import DepminError
@@ -124,13 +124,20 @@ def roots_at(file: Path, roots: tuple[Path, ...], edits: Sequence[PathEdit], lin
     for edit in edits:
         if edit.line >= line:
             break
-        target = Path(posixpath.normpath((file.parent / edit.path).as_posix()))
+        target = _edit_target(file, edit.path)
         if not edit.str_entry:
             ignored.append(target)
             continue
         roots = unique((target, *roots)) if edit.position == "insert" else unique((*roots, target))
         added.append(target)
     return SearchPath(roots=roots, ignored=tuple(ignored), added=tuple(added))
+
+
+@lru_cache(maxsize=1 << 16)
+def _edit_target(file: Path, path: str) -> Path:
+    """The directory an edit of ``file`` names: one object per (file, edit), so the search paths
+    built from it compare and hash by identity first."""
+    return Path(posixpath.normpath((file.parent / path).as_posix()))
 
 
 def absolute_name(package: str, level: int, module: str) -> str | None:
@@ -183,6 +190,8 @@ class Finder:
         # Listed for names_at only: the listing and what reading it regularly would add to skipped.
         self._raw: dict[Path, tuple[_Listing, dict[Path, str]]] = {}
         self._names: dict[Path, frozenset[str]] = {}
+        self._tops: dict[Path, frozenset[str]] = {}
+        self._interned: dict[Path, Path] = {}
         self._has_python: dict[tuple[int, int], bool] = {}  # by (st_dev, st_ino): each directory once
         self._holds_at: dict[Path, bool] = {}
         self._index: dict[Path, dict[str, str]] = {}
@@ -195,6 +204,11 @@ class Finder:
     def skipped(self) -> tuple[str, ...]:
         """What the search did not follow, one message each, sorted."""
         return tuple(sorted(set(self._skipped.values())))
+
+    def interned(self, path: Path) -> Path:
+        """The first ``Path`` equal to ``path`` this finder saw: equal paths of every agent's walk
+        are then one object, which dictionaries compare by identity first."""
+        return self._interned.setdefault(path, path)
 
     def checked(self, path: Path) -> Path:
         """``path``, or raise :class:`NotReadError` when the tree refuses it (out of the root, a
@@ -300,13 +314,16 @@ class Finder:
             self._has_python[identity] = known
         return known
 
-    def top_names(self, directory: Path) -> set[str]:
-        """The top-level names a ``sys.path`` entry ``directory`` makes importable."""
-        found = self._entries(directory)
-        names = {name[:-3] for name in found.files if name.endswith(".py")}
-        names.update(d for d in found.dirs if d not in SKIP_DIRS and self.holds_python(directory / d))
-        names.update(n.removesuffix(".py") for n in found.refused if n.removesuffix(".py").isidentifier())
-        return names
+    def top_names(self, directory: Path) -> frozenset[str]:
+        """The top-level names a ``sys.path`` entry ``directory`` makes importable (memoised)."""
+        known = self._tops.get(directory)
+        if known is None:
+            found = self._entries(directory)
+            names = {name[:-3] for name in found.files if name.endswith(".py")}
+            names.update(d for d in found.dirs if d not in SKIP_DIRS and self.holds_python(directory / d))
+            names.update(n.removesuffix(".py") for n in found.refused if n.removesuffix(".py").isidentifier())
+            known = self._tops[directory] = frozenset(names)
+        return known
 
     def find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
         """``part`` (the last component of ``name``) in ``search``, as CPython finds it; memoised

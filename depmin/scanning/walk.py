@@ -91,9 +91,9 @@ def _walk(
         stdlib=stdlib_modules(fleet.target_python(agent)),
         finder=finder,
         sources=sources,
-        entry=fleet.project.root / agent.entrypoint,
+        entry=finder.interned(fleet.project.root / agent.entrypoint),
         mode=mode,
-        base_roots=entry_roots(fleet, agent, mode),
+        base_roots=tuple(finder.interned(directory) for directory in entry_roots(fleet, agent, mode)),
         rels=finder.rels,
     )
     roots = unique((*walk.base_roots, *extra))

@@ -129,6 +129,7 @@ class VisitMemo:
     def __init__(self) -> None:
         self._tops: dict[tuple[Path, str], frozenset[str]] = {}
         self._outcomes: dict[_Key, list[_Outcome]] = {}
+        self._deciding: dict[tuple[frozenset[str], tuple[Path, ...]], tuple[Path, ...]] = {}
         self.replayed = 0  # visits served by a record, and visits recorded: for the benchmarks
         self.recorded = 0
 
@@ -158,14 +159,17 @@ class VisitMemo:
             except OSError:
                 return None
             tops = self._tops[(state.file, state.module)] = _looked_up(found, state)
-        deciding: list[Path] = []
-        for directory in state.roots:
-            names = walk.finder.names_at(directory)
-            if names is None:
-                return None
-            if not names.isdisjoint(tops):
-                deciding.append(directory)
-        return (state.file, state.module, rank, walk.stdlib, tuple(deciding))
+        deciding = self._deciding.get((tops, state.roots))
+        if deciding is None:
+            kept: list[Path] = []
+            for directory in state.roots:
+                names = walk.finder.names_at(directory)
+                if names is None:
+                    return None  # not kept: once a search has listed it, the directory can decide
+                if not names.isdisjoint(tops):
+                    kept.append(directory)
+            deciding = self._deciding[(tops, state.roots)] = tuple(kept)
+        return (state.file, state.module, rank, walk.stdlib, deciding)
 
 
 def _looked_up(found: FileImports, state: State) -> frozenset[str]:
