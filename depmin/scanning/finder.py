@@ -336,6 +336,14 @@ class Finder:
         return found
 
     def _find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
+        found = self._find_in(name, part, search)
+        if found is None:
+            return None
+        # The same file found through another search path is the same object (see interned).
+        file = None if found.file is None else self.interned(found.file)
+        return Module(name=name, file=file, search=tuple(self.interned(p) for p in found.search))
+
+    def _find_in(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
         portions: list[Path] = []
         for directory in search:
             entries = self._entries(directory)
