@@ -109,7 +109,7 @@ def _walk(
             if not sources.known(state.file):  # parse what the walk is about to reach in one batch
                 sources.frontier((state.file, *(s.file for _, _, s in walk.heap if s not in walk.done)))
             walk.done.add(state)
-            is_entry = state.file == walk.entry
+            is_entry = state.file is walk.entry or state.file == walk.entry
             if memo is None or is_entry or state.module == "__main__":
                 _visit(walk, state, rank, is_entry=is_entry)
             else:

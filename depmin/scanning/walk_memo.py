@@ -88,10 +88,9 @@ class _Outcome:
         return all((name in names) == found for name, found in self.reads)
 
     def apply(self, walk: Walk, state: State) -> None:
-        records = walk.records
+        keep = walk.records.setdefault  # the first record of a key stays, as record() keeps it
         for key, record in self.records:
-            if key not in records:
-                records[key] = record
+            keep(key, record)
         for where, problem in self.missing:
             walk.missing.setdefault(where, problem)
         for where, problem in self.unresolved:
@@ -104,13 +103,17 @@ class _Outcome:
                 walk.externals[later.module] = later.copy()
             else:
                 known.merge(later)
-        walk.stdlib_used.update(self.stdlib_used)
-        walk.recovered.update(self.recovered)
-        walk.notes.update(self.notes)
-        walk.errors.extend(self.errors)
-        walk.unread.update(self.unread)
-        walk.run_problems.extend(self.run_problems)
-        walk.put_on_path(self.added)
+        if self.stdlib_used:
+            walk.stdlib_used.update(self.stdlib_used)
+        if self.recovered or self.notes:
+            walk.recovered.update(self.recovered)
+            walk.notes.update(self.notes)
+        if self.errors or self.unread or self.run_problems:
+            walk.errors.extend(self.errors)
+            walk.unread.update(self.unread)
+            walk.run_problems.extend(self.run_problems)
+        if self.added:
+            walk.put_on_path(self.added)
         if not self.reusable:
             for pushed, rank, via in self.exact:
                 walk.push(pushed, rank, via)

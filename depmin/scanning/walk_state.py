@@ -47,9 +47,9 @@ class State:
             return NotImplemented
         return (
             self._hash == other._hash
-            and self.file == other.file
+            and (self.file is other.file or self.file == other.file)
             and self.module == other.module
-            and self.roots == other.roots
+            and self.roots == other.roots  # a tuple compares its items by identity first
         )
 
     def __repr__(self) -> str:
