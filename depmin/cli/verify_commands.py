@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depmin import api
 from depmin.cli import documents
 from depmin.cli.options import Command, load, no_cache
 from depmin.cli.output import Output, dumps
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
-from depmin.verification import AgentVerification
+
+if TYPE_CHECKING:  # the verify stage is imported by the command that runs it (start-up time)
+    from depmin.verification import AgentVerification
 
 __all__ = ["VERIFY"]
 
