@@ -18,27 +18,60 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from depmin import _backend, auditing, layers, locking, requirements, staleness, verification
-from depmin.auditing import AuditResult
-from depmin.dockerfiles import DEFAULT_REGISTRY, build_tree, write_tree
+from depmin import requirements
+from depmin._lazy import later
 from depmin.errors import DepminError
-from depmin.layers import CudaCheck, PlanResult, Suggestion
-from depmin.layers import render as render_plan
 from depmin.layout import Layout
-from depmin.locking import LockInput, LockRun, Options, WheelhouseResult
 from depmin.manifest import SEVERITIES, Fleet
 from depmin.manifest import load_fleet as _load_fleet
 from depmin.requirements import Generated, Mapper, NeedsReport
 from depmin.scanning import AgentScan, FleetScan, Hop, scan_fleet
 from depmin.scanning import why as _why
 from depmin.scanning.cache import default_cache_dir
-from depmin.staleness import Stale
-from depmin.verification import Verification
+
+# The stages after the requirements are imported when first used (depmin._lazy): `depmin scan` does
+# not pay for the lock, plan, build-tree, audit and verify stages it does not run.
+if TYPE_CHECKING:
+    from depmin import _backend, auditing, dockerfiles, layers, locking, staleness, verification
+    from depmin.auditing import AuditResult
+    from depmin.layers import PlanResult
+    from depmin.locking import LockRun, WheelhouseResult
+    from depmin.staleness import Stale
+    from depmin.verification import Verification
+
+    LockResult = LockRun  # the name the library has always exported
+else:
+    _backend, auditing, dockerfiles, layers, locking, staleness, verification = map(
+        later, ("depmin._backend", "depmin.auditing", "depmin.dockerfiles", "depmin.layers", "depmin.locking",
+                "depmin.staleness", "depmin.verification")
+    )  # fmt: skip
 
 # Called as progress(name, done, total) after each agent, for a progress bar; never required.
 Progress = Callable[[str, int, int], None]
-LockResult = LockRun  # the name the library has always exported
+DEFAULT_REGISTRY = "ghcr.io/your-org"  # depmin.dockerfiles.DEFAULT_REGISTRY, spelled out (tests/test_api.py)
+_LATER = {  # the later stages' value types this facade exports: name -> (stage, name there)
+    "AuditResult": ("auditing", "AuditResult"),
+    "PlanResult": ("layers", "PlanResult"),
+    "Suggestion": ("layers", "Suggestion"),
+    "LockInput": ("locking", "LockInput"),
+    "LockResult": ("locking", "LockRun"),
+    "WheelhouseResult": ("locking", "WheelhouseResult"),
+    "Stale": ("staleness", "Stale"),
+    "Verification": ("verification", "Verification"),
+}
+
+
+def __getattr__(name: str) -> object:
+    """A later stage's value type, on first use (PEP 562)."""
+    if name not in _LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    stage, attribute = _LATER[name]
+    value = getattr(globals()[stage], attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AuditResult",
@@ -83,7 +116,7 @@ def _layout(fleet: Fleet, locks_dir: Path | None = None) -> Layout:
 
 def audit(
     fleet: Fleet, agents: Iterable[str] | None = None, *, url: str | None = None, fail_on: str | None = None
-) -> AuditResult:
+) -> auditing.AuditResult:
     """Check every locked distribution of ``agents`` (default: all) against the OSV service of ``[audit]``
     (or ``url``) with pip-audit; ``fail_on`` (low, medium, high, critical) overrides ``[audit] fail_on``."""
     chosen = select_agents(fleet, agents)
@@ -155,7 +188,7 @@ def infer_needs(fleet: Fleet, scanned: FleetScan, generated: Generated) -> tuple
     return requirements.fleet_needs(fleet, scanned.agents, generated)
 
 
-def lock_inputs(fleet: Fleet, generated: Generated) -> dict[str, LockInput]:
+def lock_inputs(fleet: Fleet, generated: Generated) -> dict[str, locking.LockInput]:
     """Each generated agent's lock inputs (requirements, constraints, target, imports to verify)."""
     constraints = requirements.read_constraints(fleet.project.constraints)
     return locking.lock_inputs(fleet, generated.agents, constraints.lines)
@@ -184,7 +217,7 @@ def lock(
     workers: int = 0,
     timeout: float = 900.0,
     progress: Progress | None = None,
-) -> LockResult:
+) -> locking.LockRun:
     """Write ``locks/<Agent>/requirements.lock`` and ``pylock.toml`` for the stale ``agents``.
 
     ``generated`` should hold every agent of the fleet: their union fixes the versions. Only
@@ -194,7 +227,7 @@ def lock(
     """
     inputs = lock_inputs(fleet, generated)
     selected = [name for name in (agents if agents is not None else inputs) if name in inputs]
-    options = Options(
+    options = locking.Options(
         offline=offline,
         find_links=tuple(str(Path(link).resolve()) for link in find_links),
         allow_divergence=allow_divergence,
@@ -228,7 +261,7 @@ def wheelhouse(
     label: str = "fleet",
     directory: Path | None = None,
     timeout: float = 300.0,
-) -> WheelhouseResult:
+) -> locking.WheelhouseResult:
     """Download every wheel of the ``agents``' pylock.toml (the sdist of a distribution without
     one) into ``wheelhouse/<label>-<digest>/``, each verified against its sha256, then check
     each agent's imports against the wheels' contents."""
@@ -236,14 +269,14 @@ def wheelhouse(
     return locking.fill_wheelhouse(_layout(fleet), inputs, agents, label=label, directory=directory, timeout=timeout)
 
 
-def plan(fleet: Fleet, *, locks_dir: Path | None = None, measure: bool = False) -> PlanResult:
+def plan(fleet: Fleet, *, locks_dir: Path | None = None, measure: bool = False) -> layers.PlanResult:
     """Decide the family layers from the committed locks alone (``locks/<Agent>/requirements.lock``
     and ``pylock.toml``); raises DepminError naming the agents without locks. ``measure`` reads the
     installed size of every wheel not yet measured from its index (HTTP Range requests of its tail)."""
     return layers.plan_from_locks(_layout(fleet, locks_dir), fleet, fetch=measure)
 
 
-def explain_plan(fleet: Fleet, planned: PlanResult, scanned: FleetScan | None = None) -> tuple[str, ...]:
+def explain_plan(fleet: Fleet, planned: layers.PlanResult, scanned: FleetScan | None = None) -> tuple[str, ...]:
     """The plan's errors, each with the import chain that pulls its GPU stack in.
 
     Finding the chain needs the agents' scans: pass ``scanned``, or the agents with errors are
@@ -264,7 +297,7 @@ def explain_plan(fleet: Fleet, planned: PlanResult, scanned: FleetScan | None = 
     return tuple(out)
 
 
-def cuda_checks(fleet: Fleet, agents: Iterable[str] | None = None) -> tuple[CudaCheck, ...]:
+def cuda_checks(fleet: Fleet, agents: Iterable[str] | None = None) -> tuple[layers.CudaCheck, ...]:
     """Each family's CUDA against the CUDA wheels its agents' current locks hold (read offline): the
     families of ``agents`` (None: every family). A check whose ``status`` is ``"mismatch"`` is an error."""
     existing = locking.read_existing(_layout(fleet), fleet.agents)
@@ -276,21 +309,23 @@ def cuda_checks(fleet: Fleet, agents: Iterable[str] | None = None) -> tuple[Cuda
     return tuple(check for check in checks if check.family in families)
 
 
-def plan_drift(fleet: Fleet, planned: PlanResult) -> tuple[str, ...]:
+def plan_drift(fleet: Fleet, planned: layers.PlanResult) -> tuple[str, ...]:
     """The size-drift gate (``depmin plan --check``): every image of ``planned`` that grew beyond
     ``[layers].size_tolerance`` of the committed ``locks/plan.json``, one line each."""
+    from depmin.layers import render as render_plan  # noqa: PLC0415 - the plan stage, when used
+
     committed = layers.read_committed_plan(_layout(fleet))
     return tuple(render_plan.drift(committed, planned.plan, fleet.layers.size_tolerance))
 
 
-def suggest_families(fleet: Fleet, *, locks_dir: Path | None = None) -> tuple[Suggestion, ...]:
+def suggest_families(fleet: Fleet, *, locks_dir: Path | None = None) -> tuple[layers.Suggestion, ...]:
     """Sub-families that would save bytes, clustered from the locks; agents.toml is not changed."""
     planned = layers.plan_from_locks(_layout(fleet, locks_dir), fleet)
     return layers.suggest_families(fleet, planned.packages)
 
 
 def write_plan(
-    fleet: Fleet, result: PlanResult, *, locks_dir: Path | None = None, force: bool = False
+    fleet: Fleet, result: layers.PlanResult, *, locks_dir: Path | None = None, force: bool = False
 ) -> dict[Path, bool]:
     """Write the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``;
     refuses (before writing anything) to replace a file depmin did not write, unless ``force``."""
@@ -299,19 +334,19 @@ def write_plan(
 
 
 def render_dockerfiles(
-    fleet: Fleet, planned: PlanResult, scanned: FleetScan, *, registry: str = DEFAULT_REGISTRY
+    fleet: Fleet, planned: layers.PlanResult, scanned: FleetScan, *, registry: str = DEFAULT_REGISTRY
 ) -> dict[str, str]:
     """``{path relative to dockerfiles/: text}``: family and service Dockerfiles, the GPU probe,
     ``.dockerignore``, ``docker-bake.hcl`` and one compose file per machine (pure)."""
-    return build_tree(fleet, planned.plan, {s.agent: s.files for s in scanned.agents}, registry=registry)
+    return dockerfiles.build_tree(fleet, planned.plan, {s.agent: s.files for s in scanned.agents}, registry=registry)
 
 
 def write_dockerfiles(fleet: Fleet, tree: Mapping[str, str], *, force: bool = False) -> dict[Path, bool]:
     """Write the tree under ``dockerfiles/`` beside agents.toml, atomically; ``{path: changed}``."""
-    return write_tree(_layout(fleet), tree, force=force)
+    return dockerfiles.write_tree(_layout(fleet), tree, force=force)
 
 
-def check(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | None = None) -> tuple[Stale, ...]:
+def check(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | None = None) -> tuple[staleness.Stale, ...]:
     """Every generated file that is stale against the sources and agents.toml; writes nothing.
 
     Checked: each agent's ``requirements.generated.txt``, the locks' input hashes, and, once they
@@ -336,7 +371,7 @@ def verify(
     warn: Callable[[str], None] | None = None,
     heavy: verification.Heavy | None = None,
     image: verification.ImageBuild | None = None,
-) -> Verification:
+) -> verification.Verification:
     """Build each agent's environment from its locks as its image does (family locks then
     ``service.lock``, else ``requirements.lock``; ``pip install --require-hashes --no-deps``) in a
     fresh virtual environment of the target Python (or ``python``), then import every required and

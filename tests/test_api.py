@@ -123,3 +123,28 @@ def test_docs_api_examples_run(tmp_path: Path) -> None:
     second = subprocess.run([sys.executable, "-c", blocks[1]], cwd=work, capture_output=True, text=True, check=False)
     assert second.returncode == 1
     assert "locks/Main/requirements.generated.txt: missing; run `depmin generate --agent Main`" in second.stderr
+
+
+def test_the_facade_default_registry_is_the_build_stage_one() -> None:
+    """``depmin.api`` spells the default registry out so that importing it loads no build stage."""
+    from depmin import dockerfiles  # noqa: PLC0415
+
+    assert depmin.api.DEFAULT_REGISTRY == dockerfiles.DEFAULT_REGISTRY
+
+
+def test_a_scan_runs_none_of_the_later_stages_imports(tmp_path: Path) -> None:
+    """``depmin scan`` pays for the stages it runs only: the later ones are not imported."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['depmin', '--config', {str(Path(__file__).resolve().parents[1] / 'agents.toml')!r}, 'scan', '-q', '--no-cache']\n"
+        "try:\n    runpy.run_module('depmin', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "stages = ('locking', 'layers', 'auditing', 'verification', 'dockerfiles', 'staleness', '_backend')\n"
+        "print('loaded:', *(s for s in stages if 'depmin.' + s in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.strip().splitlines()[-1] == "loaded:"
+    # and a later stage still loads when used: the facade's types resolve
+    assert typing.get_type_hints(depmin.api.plan)["return"] is depmin.PlanResult

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
@@ -13,18 +14,20 @@ from depmin import api
 from depmin.cli import documents
 from depmin.cli.options import Command, force, load, no_cache
 from depmin.cli.output import Output, dumps, mb, pct, shown
-from depmin.dockerfiles import DEFAULT_REGISTRY, context_root, no_wheel_warnings, registry_problem
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
-from depmin.layers import Plan
-from depmin.layers import render as plan_render
 from depmin.layout import Layout
 from depmin.manifest import Fleet
+
+if TYPE_CHECKING:  # the stages below are imported by the commands that run them (start-up time)
+    from depmin.layers import Plan
 
 __all__ = ["CHECK", "DOCKERFILES", "PLAN"]
 
 
 def cmd_plan(args: argparse.Namespace, output: Output) -> int:
     """Decide the family layers from the locks; write family and delta locks and the report."""
+    from depmin.layers import render as plan_render  # noqa: PLC0415 - a later stage, imported when used
+
     fleet = load(args)
     result = api.plan(fleet, measure=args.measure)
     plan = result.plan
@@ -158,6 +161,8 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
     """Render the build tree from the plan and the scan; write it under dockerfiles/."""
+    from depmin.dockerfiles import context_root, no_wheel_warnings, registry_problem  # noqa: PLC0415
+
     problem = registry_problem(args.registry)  # before anything is read or written
     if problem is not None:
         raise ConfigError([Problem("--registry", problem)])
@@ -183,7 +188,7 @@ def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
     force(parser)
     parser.add_argument(
         "--registry",
-        default=DEFAULT_REGISTRY,
+        default=api.DEFAULT_REGISTRY,
         help="image registry prefix for bake and compose, host[:port][/path] (default: %(default)s)",
     )
 

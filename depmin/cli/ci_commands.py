@@ -6,13 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from depmin import api, staleness
+from depmin import api
 from depmin._files import write_atomic, write_generated
-from depmin.auditing import sarif_document, text_lines
 from depmin.cli import documents
 from depmin.cli.options import Command, force, load
 from depmin.cli.output import Output, dumps, shown
-from depmin.dockerfiles import DEFAULT_REGISTRY, registry_problem, render_workflow
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
 from depmin.layout import Layout
 from depmin.manifest import SEVERITIES
@@ -23,6 +21,8 @@ __all__ = ["AUDIT", "WORKFLOW"]
 
 def cmd_audit(args: argparse.Namespace, output: Output) -> int:
     """Audit the chosen agents' locks; exit 1 when an advisory at or above the threshold is not ignored."""
+    from depmin.auditing import sarif_document, text_lines  # noqa: PLC0415 - a later stage, imported when used
+
     fleet = load(args)
     if args.all and args.agent:
         raise ConfigError([Problem("depmin audit", "choose --agent NAME ... or --all, not both")])
@@ -71,11 +71,13 @@ AUDIT = Command(
 def cmd_workflow(args: argparse.Namespace, output: Output) -> int:
     """Write the GitHub Actions workflow to .github/workflows/depmin.yml (or --output); a file depmin did
     not write is replaced only with --force."""
+    from depmin.dockerfiles import registry_problem, render_workflow  # noqa: PLC0415 - a later stage
+
     fleet = load(args)
     layout = Layout.beside(fleet.path)
     registry = args.registry
     if registry is None:  # the registry the committed bake file was rendered for
-        registry = DEFAULT_REGISTRY if not layout.bake.is_file() else _bake_registry(layout)
+        registry = api.DEFAULT_REGISTRY if not layout.bake.is_file() else _bake_registry(layout)
     problem = registry_problem(registry)
     if problem is not None:
         raise ConfigError([Problem("--registry", problem)])
@@ -89,6 +91,8 @@ def cmd_workflow(args: argparse.Namespace, output: Output) -> int:
 
 
 def _bake_registry(layout: Layout) -> str:
+    from depmin import staleness  # noqa: PLC0415 - a later stage, imported when used
+
     return staleness.bake_registry(layout)
 
 

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depmin import api
 from depmin._secrets import redact_url
-from depmin.auditing import AuditResult
-from depmin.auditing.report import one_line
 from depmin.cli.output import dumps
-from depmin.drafting import Draft, Found
-from depmin.layers import CudaCheck, Plan, Suggestion
-from depmin.layers import render as plan_render
-from depmin.locking import AgentLock
 from depmin.manifest import Fleet
 from depmin.requirements import NeedsReport, RequirementLine, Resolution
 from depmin.scanning import AgentScan, ExternalImport, Hop
+
+if TYPE_CHECKING:  # the later stages are imported by the builders that need them (start-up time)
+    from depmin.auditing import AuditResult
+    from depmin.drafting import Draft, Found
+    from depmin.layers import CudaCheck, Plan, Suggestion
+    from depmin.locking import AgentLock
 
 __all__ = [
     "Mapped",
@@ -241,6 +241,8 @@ def _needs(report: NeedsReport) -> dict[str, object]:
 
 def plan_document(plan: Plan, errors: Sequence[str]) -> dict[str, object]:
     """The layers stage's ``depmin.plan/1`` (what plan.json holds), plus the plan's errors."""
+    from depmin.layers import render as plan_render  # noqa: PLC0415 - a later stage, imported when used
+
     return {**plan_render.plan_json(plan), "errors": list(errors)}
 
 
@@ -388,6 +390,8 @@ def init_document(draft: Draft, written: Path | None, text: str | None) -> dict[
 
 def audit_document(result: AuditResult) -> dict[str, Any]:
     """``depmin.audit/1``: the service, the threshold, every finding with its verdict, the expired ignores."""
+    from depmin.auditing.report import one_line  # noqa: PLC0415 - a later stage, imported when used
+
     return {
         "schema": "depmin.audit/1",
         "service": redact_url(result.url),

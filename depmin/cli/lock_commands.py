@@ -7,6 +7,7 @@ import argparse
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depmin import api
 from depmin._secrets import redact
@@ -15,8 +16,10 @@ from depmin.cli.options import Command, force, load, no_cache, python_option
 from depmin.cli.output import Output, dumps, mb, shown
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
 from depmin.layout import Layout
-from depmin.locking import FleetLock, check_targets
 from depmin.manifest import Fleet
+
+if TYPE_CHECKING:  # the lock stage is imported by the commands that run it (start-up time)
+    from depmin.locking import FleetLock
 
 __all__ = ["LOCK", "WHEELHOUSE"]
 
@@ -77,6 +80,8 @@ def _lock(
     Every file either step may write is checked first, so a refusal (a hand-written lock, a symlink
     out of the repository) leaves everything as it was."""
     _check_find_links(args.find_links or ())
+    from depmin.locking import check_targets  # noqa: PLC0415 - a later stage, imported when used
+
     check_targets(Layout.beside(fleet.path), selected, force=args.force)
     chosen = set(selected)
     subset = api.Generated(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depmin import api
 from depmin.cli import documents
 from depmin.cli.options import Command, load, no_cache
 from depmin.cli.output import Output, dumps
 from depmin.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, Problem
-from depmin.verification import AgentVerification, Heavy, ImageBuild, image_build
+
+if TYPE_CHECKING:  # the verify stage is imported by the command that runs it (start-up time)
+    from depmin.verification import AgentVerification, Heavy, ImageBuild
 
 __all__ = ["VERIFY"]
 
@@ -20,6 +23,8 @@ def cmd_verify(args: argparse.Namespace, output: Output) -> int:
     fleet = load(args)
     if bool(args.agent) == bool(args.all):
         raise ConfigError([Problem("depmin verify", "choose the agents: --agent NAME (repeatable) or --all")])
+    from depmin.verification import Heavy  # noqa: PLC0415 - a later stage, imported when used
+
     heavy = Heavy(skip_gpu=args.skip_heavy, max_mb=args.max_mb)
     image = _image_build(args, heavy) if args.image else None
     selected = api.select_agents(fleet, args.agent)
@@ -61,6 +66,8 @@ def _image_build(args: argparse.Namespace, heavy: Heavy) -> ImageBuild:
     if given:
         problem = f"{', '.join(given)} apply to virtual environments, not to the built image; drop them or --image"
         raise ConfigError([Problem("depmin verify --image", problem)])
+    from depmin.verification import image_build  # noqa: PLC0415 - a later stage, imported when used
+
     return image_build(args.build_volume or ())
 
 

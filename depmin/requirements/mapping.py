@@ -107,6 +107,9 @@ class Mapper:
     bundled: BundledTable = field(default_factory=load_bundled)
     known: frozenset[NormalizedName] = field(default_factory=load_known)
     namespaces: NamespaceTable = field(default_factory=load_namespaces)
+    # resolve() is a pure function of the tables: each (module, display) is resolved once per chain,
+    # however many agents import it.
+    _resolved: dict[tuple[str, bool], Resolution] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", _frozen(self.overrides))
@@ -124,6 +127,12 @@ class Mapper:
         ``display`` is true when the agent's family has a display: ambiguous imports then prefer
         a candidate that is not ``*-headless``.
         """
+        known = self._resolved.get((module, display))
+        if known is None:
+            known = self._resolved[(module, display)] = self._resolve(module, display=display)
+        return known
+
+    def _resolve(self, module: str, *, display: bool) -> Resolution:
         keys = _prefixes(module)
         users: tuple[tuple[Source, Mapping[str, str]], ...] = (
             ("override", self.overrides),

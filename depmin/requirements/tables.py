@@ -22,7 +22,7 @@ import functools
 import re
 import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -73,11 +73,12 @@ class BundledTable:
 
     entries: Mapping[str, tuple[NormalizedName, ...]]
     classes: Mapping[str, str]
+    # Top-level names shared by many distributions (``google``, ``azure``): never "known".
+    namespace_roots: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def namespace_roots(self) -> frozenset[str]:
-        """Top-level names shared by many distributions (``google``, ``azure``): never "known"."""
-        return frozenset(key.split(".")[0] for key, kind in self.classes.items() if kind == "namespace")
+    def __post_init__(self) -> None:  # computed once: every guessed import asks for it
+        roots = frozenset(key.split(".")[0] for key, kind in self.classes.items() if kind == "namespace")
+        object.__setattr__(self, "namespace_roots", roots)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

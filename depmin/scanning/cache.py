@@ -14,14 +14,17 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depmin._version import __version__
 from depmin.scanning.cache_file import CacheFile
 from depmin.scanning.extraction import extract
 from depmin.scanning.sites import FileImports
 from depmin.scanning.tree import NotReadError, Tree
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["NO_CACHE_DIR", "PARALLEL_THRESHOLD", "Sources", "default_cache_dir"]
 
@@ -169,6 +172,8 @@ class Sources:
         if self._workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
             return [extract(data) for data in blobs]
         if self._pool is None:  # one pool for the run: starting workers costs more than a batch
+            from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - a large frontier only
+
             self._pool = ProcessPoolExecutor(max_workers=self._workers)
         chunk = max(1, min(32, len(blobs) // (4 * self._workers)))
         return list(self._pool.map(_extract_one, blobs, chunksize=chunk))

@@ -45,13 +45,18 @@ __all__ = ["UNEVALUABLE_EDIT", "collect"]
 UNEVALUABLE_EDIT = "sys.path edit not statically evaluable"
 
 
-def collect(body: Sequence[ast.stmt], *, notes: Sequence[str], problem: SyntaxProblem | None) -> FileImports:
+def collect(
+    body: Sequence[ast.stmt], *, notes: Sequence[str], problem: SyntaxProblem | None, text: str | None = None
+) -> FileImports:
     """The imports of ``body``, sites in source order; ``notes`` (from reading the file) come first.
 
     With a ``problem`` the statements were recovered from text that does not parse, and every
-    site says so (``recovered``).
+    site says so (``recovered``). Given the file's ``text``, expressions are visited only when it
+    names something that can hide an import or a path edit in one (:func:`needs_expressions`).
     """
-    collector = _Collector(recovered=problem is not None)
+    collector = _Collector(
+        recovered=problem is not None, statements_only=text is not None and not needs_expressions(text)
+    )
     collector.run(body)
     sites = tuple(site for *_, site in sorted(collector.sites, key=lambda item: item[:3]))
     return FileImports(
@@ -60,6 +65,23 @@ def collect(body: Sequence[ast.stmt], *, notes: Sequence[str], problem: SyntaxPr
         syntax_error=problem,
         notes=(*notes, *collector.notes),
     )
+
+
+# Every call or assignment the collector acts on names one of these (through any alias: the alias is
+# bound by an import that names it): ``import_module``, ``__import__``, ``sys.path``.
+_EXPRESSION_WORDS = ("sys", "import_module", "__import__")
+# The nodes that hold statements: without an expression word, only they can hold an import.
+_HOLDERS: tuple[type[ast.AST], ...] = (
+    ast.stmt,
+    ast.excepthandler,
+    *((ast.match_case,) if hasattr(ast, "match_case") else ()),
+)
+
+
+def needs_expressions(text: str) -> bool:
+    """Whether a file's expressions can hold what the collector looks for: a dynamic import or a
+    ``sys.path`` edit (a file without any of ``_EXPRESSION_WORDS`` has only import statements)."""
+    return any(word in text for word in _EXPRESSION_WORDS)
 
 
 _IMPORT_MODULE = frozenset({"importlib.import_module"})
@@ -106,8 +128,9 @@ _Visit: TypeAlias = "list[tuple[ast.AST, _Context]]"
 class _Collector:
     """Walks statement bodies without recursion, carrying the context each node sits in."""
 
-    def __init__(self, *, recovered: bool) -> None:
+    def __init__(self, *, recovered: bool, statements_only: bool = False) -> None:
         self.recovered = recovered
+        self.statements_only = statements_only
         self.aliases: dict[str, str] = {}
         self.env: dict[str, _paths.PathValue] = {}
         self.sites: list[tuple[int, int, int, ImportSite]] = []
@@ -118,9 +141,11 @@ class _Collector:
 
     def run(self, body: Sequence[ast.stmt]) -> None:
         stack: _Visit = [(node, _Context()) for node in reversed(body)]
+        holders = _HOLDERS if self.statements_only else ast.AST
         while stack:
             node, ctx = stack.pop()
-            stack.extend(reversed(self._visit(node, ctx)))
+            if isinstance(node, holders):
+                stack.extend(reversed(self._visit(node, ctx)))
 
     def resolve(self, node: ast.expr) -> str | None:
         """``t.TYPE_CHECKING`` after ``import typing as t`` -> ``typing.TYPE_CHECKING``."""

@@ -59,14 +59,14 @@ def extract(source: bytes, *, filename: str = "<string>") -> FileImports:
     if len(text) <= LARGE_FILE:
         parsed = parse(text, filename=filename)
         if isinstance(parsed, ast.Module):
-            return collect(parsed.body, notes=notes, problem=None)
+            return collect(parsed.body, notes=notes, problem=None, text=text)
         pieces = _recover.recover(text, problem=parsed, only_relevant=False)
     else:
         pieces = _recover.recover(text, problem=None, only_relevant=True)
     problem = None
     if pieces.problem is not None:
         problem = SyntaxProblem(message=pieces.problem[0], line=pieces.problem[1])
-    return collect(pieces.body, notes=[*notes, *pieces.notes], problem=problem)
+    return collect(pieces.body, notes=[*notes, *pieces.notes], problem=problem, text=text)
 
 
 # --- reading bytes ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import os
 import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from depmin.errors import DepminError
@@ -124,13 +124,20 @@ def roots_at(file: Path, roots: tuple[Path, ...], edits: Sequence[PathEdit], lin
     for edit in edits:
         if edit.line >= line:
             break
-        target = Path(posixpath.normpath((file.parent / edit.path).as_posix()))
+        target = _edit_target(file, edit.path)
         if not edit.str_entry:
             ignored.append(target)
             continue
         roots = unique((target, *roots)) if edit.position == "insert" else unique((*roots, target))
         added.append(target)
     return SearchPath(roots=roots, ignored=tuple(ignored), added=tuple(added))
+
+
+@lru_cache(maxsize=1 << 16)
+def _edit_target(file: Path, path: str) -> Path:
+    """The directory an edit of ``file`` names: one object per (file, edit), so the search paths
+    built from it compare and hash by identity first."""
+    return Path(posixpath.normpath((file.parent / path).as_posix()))
 
 
 def absolute_name(package: str, level: int, module: str) -> str | None:
@@ -180,6 +187,11 @@ class Finder:
     def __init__(self, tree: Tree | None = None) -> None:
         self.tree = tree or Tree.at(Path(os.sep))
         self._listings: dict[Path, _Listing] = {}
+        # Listed for names_at only: the listing and what reading it regularly would add to skipped.
+        self._raw: dict[Path, tuple[_Listing, dict[Path, str]]] = {}
+        self._names: dict[Path, frozenset[str]] = {}
+        self._tops: dict[Path, frozenset[str]] = {}
+        self._interned: dict[Path, Path] = {}
         self._has_python: dict[tuple[int, int], bool] = {}  # by (st_dev, st_ino): each directory once
         self._holds_at: dict[Path, bool] = {}
         self._index: dict[Path, dict[str, str]] = {}
@@ -192,6 +204,11 @@ class Finder:
     def skipped(self) -> tuple[str, ...]:
         """What the search did not follow, one message each, sorted."""
         return tuple(sorted(set(self._skipped.values())))
+
+    def interned(self, path: Path) -> Path:
+        """The first ``Path`` equal to ``path`` this finder saw: equal paths of every agent's walk
+        are then one object, which dictionaries compare by identity first."""
+        return self._interned.setdefault(path, path)
 
     def checked(self, path: Path) -> Path:
         """``path``, or raise :class:`NotReadError` when the tree refuses it (out of the root, a
@@ -211,18 +228,21 @@ class Finder:
     def _entries(self, directory: Path) -> _Listing:
         found = self._listings.get(directory)
         if found is None:
-            found = self._list(directory)
-            self._listings[directory] = found
+            listed = self._raw.pop(directory, None) or self._list(directory)
+            self._skipped.update(listed[1])
+            found = self._listings[directory] = listed[0]
         return found
 
-    def _list(self, directory: Path) -> _Listing:
+    def _list(self, directory: Path) -> tuple[_Listing, dict[Path, str]]:
+        """The listing of ``directory``, and each path a search through it reports as skipped."""
+        skips: dict[Path, str] = {}
         if not self.tree.inside(directory):
             if directory.is_dir():  # on sys.path through an edit: what the image holds is the root only
                 where = printable(os.path.realpath(directory))
                 why = f"a sys.path directory outside the project root ({where}), not searched"
                 fix = "move the code it holds into the project, or fix the sys.path edit"
-                self._skipped[directory] = self.tree.skipped(directory, f"{why}; {fix}")
-            return _NOTHING
+                skips[directory] = self.tree.skipped(directory, f"{why}; {fix}")
+            return _NOTHING, skips
         files: set[str] = set()
         dirs: set[str] = set()
         refused: set[str] = set()
@@ -232,12 +252,31 @@ class Finder:
                     path = directory / entry.name
                     if has_control(entry.name) or (entry.is_symlink() and not self.tree.inside(path)):
                         refused.add(entry.name)
-                        self._skipped[path] = self.tree.skipped(path, self.tree.escape(path))
+                        skips[path] = self.tree.skipped(path, self.tree.escape(path))
                     else:
                         (dirs if entry.is_dir() else files).add(entry.name)
         except OSError:
             pass
-        return _Listing(files=frozenset(files), dirs=frozenset(dirs), refused=frozenset(refused))
+        return _Listing(files=frozenset(files), dirs=frozenset(dirs), refused=frozenset(refused)), skips
+
+    def names_at(self, directory: Path) -> frozenset[str] | None:
+        """Every name ``find`` could match in ``directory`` (a superset: a package, a module, a
+        namespace portion, a refused entry). None while searching ``directory`` would still report a
+        skipped path: then the search itself must run, as only it reports that path. Listing it
+        here reports nothing."""
+        names = self._names.get(directory)
+        if names is None:
+            found = self._listings.get(directory)
+            if found is None:
+                raw = self._raw.get(directory)
+                if raw is None:
+                    raw = self._raw[directory] = self._list(directory)
+                if raw[1]:
+                    return None
+                found = raw[0]
+            stems = {n[:-3] for n in found.files | found.refused if n.endswith(".py")}
+            names = self._names[directory] = frozenset(stems | found.dirs | found.refused)
+        return names
 
     def elsewhere(self, root: Path, name: str) -> str | None:
         """A first-party module or package called ``name`` anywhere under ``root``, if any."""
@@ -275,13 +314,16 @@ class Finder:
             self._has_python[identity] = known
         return known
 
-    def top_names(self, directory: Path) -> set[str]:
-        """The top-level names a ``sys.path`` entry ``directory`` makes importable."""
-        found = self._entries(directory)
-        names = {name[:-3] for name in found.files if name.endswith(".py")}
-        names.update(d for d in found.dirs if d not in SKIP_DIRS and self.holds_python(directory / d))
-        names.update(n.removesuffix(".py") for n in found.refused if n.removesuffix(".py").isidentifier())
-        return names
+    def top_names(self, directory: Path) -> frozenset[str]:
+        """The top-level names a ``sys.path`` entry ``directory`` makes importable (memoised)."""
+        known = self._tops.get(directory)
+        if known is None:
+            found = self._entries(directory)
+            names = {name[:-3] for name in found.files if name.endswith(".py")}
+            names.update(d for d in found.dirs if d not in SKIP_DIRS and self.holds_python(directory / d))
+            names.update(n.removesuffix(".py") for n in found.refused if n.removesuffix(".py").isidentifier())
+            known = self._tops[directory] = frozenset(names)
+        return known
 
     def find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
         """``part`` (the last component of ``name``) in ``search``, as CPython finds it; memoised
@@ -294,6 +336,14 @@ class Finder:
         return found
 
     def _find(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
+        found = self._find_in(name, part, search)
+        if found is None:
+            return None
+        # The same file found through another search path is the same object (see interned).
+        file = None if found.file is None else self.interned(found.file)
+        return Module(name=name, file=file, search=tuple(self.interned(p) for p in found.search))
+
+    def _find_in(self, name: str, part: str, search: tuple[Path, ...]) -> Module | None:
         portions: list[Path] = []
         for directory in search:
             entries = self._entries(directory)

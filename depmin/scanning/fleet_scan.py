@@ -28,6 +28,7 @@ from depmin.scanning.finder import Finder
 from depmin.scanning.results import AgentScan
 from depmin.scanning.tree import Tree, source_files
 from depmin.scanning.walk import scan_agent
+from depmin.scanning.walk_memo import VisitMemo
 
 __all__ = ["FleetScan", "scan_fleet"]
 
@@ -66,8 +67,14 @@ def scan_fleet(
     use_cache: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
+    _share_visits: bool = True,
 ) -> FleetScan:
-    """Walk each agent's import graph (all agents when ``agents`` is None)."""
+    """Walk each agent's import graph (all agents when ``agents`` is None).
+
+    The agents share one finder and one record of visits (:mod:`depmin.scanning.walk_memo`);
+    ``_share_visits=False`` walks each agent without the records, for the test that the shared
+    walk gives the same scan.
+    """
     started = time.perf_counter()
     chosen = [fleet.agent(name) for name in (fleet.agents if agents is None else agents)]
     tree = Tree.of(fleet.project)
@@ -76,10 +83,11 @@ def scan_fleet(
     sources = Sources(directory, tree=tree, workers=workers)
     skipped: list[str] = []
     finder = Finder(tree)
+    memo = VisitMemo() if _share_visits else None
     try:
         scanned: list[AgentScan] = []
         for agent in chosen:
-            scanned.append(scan_agent(fleet, agent, sources, finder=finder))
+            scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
             if progress is not None:
                 progress(agent.name, len(scanned), len(chosen))
         if len(chosen) > 1:  # what no agent reached is still checked, not parsed: see the docstring

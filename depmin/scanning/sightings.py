@@ -29,6 +29,13 @@ class Sighting:
     # as ``from a import b`` may be an attribute that ``a/__init__.py`` defines rather than a submodule
     module_form: bool = True
 
+    def copy(self) -> Sighting:
+        return Sighting(rank=self.rank, marker=self.marker, dynamic=self.dynamic, first=self.first)
+
+    def merge(self, later: Sighting) -> None:
+        """As if every site ``later`` aggregates had been seen here, in order, after this one's."""
+        self.see(later.rank, later.marker, later.dynamic, later.first)
+
     def see(self, rank: int, marker: str | None, dynamic: bool, hop: Hop) -> None:
         if rank < self.rank:
             self.rank, self.marker, self.dynamic, self.first = rank, marker, dynamic, hop
@@ -61,6 +68,22 @@ class ThirdParty:
                 known.see(rank, site.marker, site.dynamic, hop)
                 known.module_form = known.module_form or form
         self.sites.add(hop)
+
+    def copy(self) -> ThirdParty:
+        modules = {name: sighting.copy() for name, sighting in self.modules.items()}
+        return ThirdParty(module=self.module, best=self.best.copy(), modules=modules, sites=set(self.sites))
+
+    def merge(self, later: ThirdParty) -> None:
+        """As if the sites ``later`` saw had been seen here, in the same order, after this one's:
+        the best sighting's rank, first site, marker and dynamic flag aggregate in sequence."""
+        self.best.merge(later.best)
+        for name, sighting in later.modules.items():
+            known = self.modules.get(name)
+            if known is None:
+                self.modules[name] = sighting.copy()
+            else:
+                known.merge(sighting)
+        self.sites.update(later.sites)
 
     def freeze(self) -> ExternalImport:
         best = self.best

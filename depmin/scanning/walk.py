@@ -48,24 +48,34 @@ from depmin.scanning.finder import (
 from depmin.scanning.kinds import kind_rank
 from depmin.scanning.plugins import expand
 from depmin.scanning.results import AgentScan, Hop, RecoveredFile
-from depmin.scanning.sites import ImportSite
+from depmin.scanning.sites import ImportSite, PathEdit
 from depmin.scanning.tree import NotReadError, Tree, not_read, printable
+from depmin.scanning.walk_memo import VisitMemo
 from depmin.scanning.walk_state import State, Walk, external, freeze, missing, record, unresolved
 
 __all__ = ["scan_agent"]
 
 
-def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder | None = None) -> AgentScan:
+def scan_agent(
+    fleet: Fleet,
+    agent: Agent,
+    sources: Sources,
+    *,
+    finder: Finder | None = None,
+    memo: VisitMemo | None = None,
+) -> AgentScan:
     """Walk ``agent``'s imports from its entrypoint; never raises for problems in the sources.
 
     ``sys.path`` is global in a running program: once a module has inserted a directory, later
     imports anywhere can find modules there. The walk therefore runs again with every ``str``
     directory the closure adds appended to the search path, until no new directory appears.
+    With a ``memo`` (one per scan, with one ``finder``), visits recorded for earlier agents are
+    replayed where they decide the same (:mod:`depmin.scanning.walk_memo`); the result is the same.
     """
     finder = finder or Finder(Tree.of(fleet.project))
     extra: tuple[Path, ...] = ()
     for _ in range(4):
-        walk = _walk(fleet, agent, sources, finder, extra)
+        walk = _walk(fleet, agent, sources, finder, extra, memo)
         added = tuple(sorted(walk.edits - set(extra) - set(walk.base_roots)))
         if not added:
             break
@@ -73,16 +83,18 @@ def scan_agent(fleet: Fleet, agent: Agent, sources: Sources, *, finder: Finder |
     return freeze(walk, agent, fleet.target_python(agent))
 
 
-def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: tuple[Path, ...]) -> Walk:
+def _walk(
+    fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: tuple[Path, ...], memo: VisitMemo | None
+) -> Walk:
     mode, module_name = run_mode(agent)
     walk = Walk(
         root=fleet.project.root,
         stdlib=stdlib_modules(fleet.target_python(agent)),
         finder=finder,
         sources=sources,
-        entry=fleet.project.root / agent.entrypoint,
+        entry=finder.interned(fleet.project.root / agent.entrypoint),
         mode=mode,
-        base_roots=entry_roots(fleet, agent, mode),
+        base_roots=tuple(finder.interned(directory) for directory in entry_roots(fleet, agent, mode)),
         rels=finder.rels,
     )
     roots = unique((*walk.base_roots, *extra))
@@ -100,7 +112,11 @@ def _walk(fleet: Fleet, agent: Agent, sources: Sources, finder: Finder, extra: t
             if not sources.known(state.file):  # parse what the walk is about to reach in one batch
                 sources.frontier((state.file, *(s.file for _, _, s in walk.heap if s not in walk.done)))
             walk.done.add(state)
-            _visit(walk, state, rank, is_entry=state.file == walk.entry)
+            is_entry = state.file is walk.entry or state.file == walk.entry
+            if memo is None or is_entry or state.module == "__main__":
+                _visit(walk, state, rank, is_entry=is_entry)
+            else:
+                memo.visit(walk, state, rank, _visit_shared)
     return walk
 
 
@@ -128,6 +144,10 @@ def _entry_modules(walk: Walk, pattern: str, roots: tuple[Path, ...]) -> None:
             walk.push(State(file=module.file, module=module.name, roots=roots), kind_rank("lazy"), None)
 
 
+def _visit_shared(walk: Walk, state: State, rank: int) -> None:
+    _visit(walk, state, rank, is_entry=False)
+
+
 def _visit(walk: Walk, state: State, rank: int, *, is_entry: bool) -> None:
     rel = walk.rel(state.file)
     try:  # the finder's tree refuses a path out of the root, whatever tree the Sources were given
@@ -143,9 +163,21 @@ def _visit(walk: Walk, state: State, rank: int, *, is_entry: bool) -> None:
     for site in found.sites:
         path = roots_at(state.file, state.roots, found.path_edits, site.line)
         walk.put_on_path(path.added)
+        if walk.pushed is not None:  # a recorded visit: which of the file's edits this site's path has
+            walk.site_edits = _edits_above(found.path_edits, site.line)
         _classify(walk, state, rank, site, path.roots, path.ignored, is_entry=is_entry)
     # Edits after the last import still change sys.path for what the closure imports later.
     walk.put_on_path(roots_at(state.file, state.roots, found.path_edits, 1 << 30).added)
+
+
+def _edits_above(edits: tuple[PathEdit, ...], line: int) -> int:
+    """How many of ``edits`` ``roots_at`` applies for an import at ``line``."""
+    count = 0
+    for edit in edits:
+        if edit.line >= line:
+            break
+        count += 1
+    return count
 
 
 def _site_rank(site: ImportSite) -> int:

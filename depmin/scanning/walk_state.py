@@ -25,11 +25,35 @@ __all__ = ["UNSEEN", "State", "Walk", "external", "freeze", "missing", "record",
 UNSEEN = len(IMPORT_KINDS)  # a rank weaker than any kind: not reached yet
 
 
-@dataclass(frozen=True, kw_only=True, slots=True, order=True)
 class State:
-    file: Path
-    module: str  # dotted name it was imported as ("__main__" for a script entrypoint)
-    roots: tuple[Path, ...]
+    """A file as the walk reaches it: its dotted name (``"__main__"`` for a script entrypoint) and
+    ``sys.path`` when it starts running. Immutable; hashed once, as the walk looks states up often."""
+
+    __slots__ = ("_hash", "file", "module", "roots")
+
+    def __init__(self, *, file: Path, module: str, roots: tuple[Path, ...]) -> None:
+        self.file = file
+        self.module = module
+        self.roots = roots
+        self._hash = hash((file, module, roots))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, State):
+            return NotImplemented
+        return (
+            self._hash == other._hash
+            and (self.file is other.file or self.file == other.file)
+            and self.module == other.module
+            and self.roots == other.roots  # a tuple compares its items by identity first
+        )
+
+    def __repr__(self) -> str:
+        return f"State(file={self.file!r}, module={self.module!r}, roots={self.roots!r})"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -63,6 +87,10 @@ class Walk:
     edits: set[Path] = field(default_factory=set)  # every str directory the closure puts on sys.path
     base_roots: tuple[Path, ...] = ()  # the search path the entrypoint starts with
     rels: dict[Path, str] = field(default_factory=dict)
+    # Set on the scratch walk that records one visit (depmin.scanning.walk_memo): pushes are only
+    # logged, with the number of the file's path edits above the import site that pushed them.
+    pushed: list[tuple[State, int, Hop | None, int]] | None = None
+    site_edits: int = 0
 
     def rel(self, path: Path) -> str:
         known = self.rels.get(path)
@@ -75,6 +103,9 @@ class Walk:
         return known
 
     def push(self, state: State, rank: int, hop: Hop | None) -> None:
+        if self.pushed is not None:
+            self.pushed.append((state, rank, hop, self.site_edits))
+            return
         if state in self.done or self.best.get(state, UNSEEN) <= rank:
             return
         self.best[state] = rank

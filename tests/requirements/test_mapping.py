@@ -680,3 +680,15 @@ def test_stub_only_names_are_never_mapped(tmp_path: Path) -> None:
     fleet = api.load_fleet(tmp_path / "agents.toml")
     generated = api.generate(fleet, api.scan(fleet, use_cache=False))
     assert [line.distribution for line in generated.agent("A").install] == ["pyyaml"]
+
+
+def test_a_chain_answers_each_module_as_before_when_asked_again() -> None:
+    """resolve() keeps its answers per chain: a base chain asked first does not answer for an agent's
+    chain with overrides, nor one display setting for the other."""
+    base = Mapper()
+    assert base.resolve("cv2").distribution == base.resolve("cv2").distribution
+    first_headless = base.resolve("cv2", display=False).distribution
+    assert base.resolve("cv2", display=True).distribution != first_headless
+    agent = base.with_overrides({"cv2": "opencv-contrib-python"})
+    assert agent.resolve("cv2").distribution == "opencv-contrib-python"
+    assert base.resolve("cv2").distribution == first_headless

@@ -1,0 +1,143 @@
+"""The walk shared across agents (``depmin.scanning.walk_memo``) gives the scan an unshared walk gives.
+
+Differential: the same tree scanned with the visits shared (the default) and with every agent
+walked on its own (``scan_fleet(..., _share_visits=False)``, reachable only for this comparison)
+must give byte-identical ``scan --format json --detail`` documents, on synthetic trees of both
+shapes (``benchmarks/synthetic.py``: shared packages, ``sys.path`` edits, relative imports,
+unparseable files, agents run as scripts and as modules) for several seeds; the shared walk must
+really have replayed visits, or the comparison would prove nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import io
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from depmin import api
+from depmin.cli.entry import main
+from depmin.manifest import load_fleet
+from depmin.scanning.cache import Sources
+from depmin.scanning.finder import Finder
+from depmin.scanning.fleet_scan import scan_fleet
+from depmin.scanning.tree import Tree
+from depmin.scanning.walk import scan_agent
+from depmin.scanning.walk_memo import VisitMemo
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _synthetic() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("synthetic", REPO / "benchmarks" / "synthetic.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["synthetic"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _json(config: Path, *, shared: bool, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``depmin scan --format json --detail`` without a cache, the walk shared or not."""
+    with monkeypatch.context() as patch:
+        if not shared:
+            patch.setattr(api, "scan_fleet", functools.partial(scan_fleet, _share_visits=False))
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["--config", str(config), "scan", "--no-cache", "--format", "json", "--detail"], out=out, err=err)
+    assert code == 0, err.getvalue()
+    return out.getvalue()
+
+
+def _replays(config: Path) -> tuple[int, int]:
+    """Visits replayed and recorded by one shared scan of every agent of ``config``."""
+    fleet = load_fleet(config)
+    tree = Tree.of(fleet.project)
+    sources, finder, memo = Sources(None, tree=tree, workers=1), Finder(tree), VisitMemo()
+    for name in fleet.agents:
+        scan_agent(fleet, fleet.agent(name), sources, finder=finder, memo=memo)
+    sources.close()
+    return memo.replayed, memo.recorded
+
+
+def _check_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **shape: object) -> None:
+    tree = tmp_path / "tree"
+    _synthetic().generate(tree, broken=0.3, **shape)
+    config = tree / "agents.toml"
+    shared = _json(config, shared=True, monkeypatch=monkeypatch)
+    alone = _json(config, shared=False, monkeypatch=monkeypatch)
+    assert shared == alone
+    replayed, recorded = _replays(config)
+    assert replayed > recorded > 0  # the shared walk reused more visits than it made
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("shape", ["fleet", "plugin"])
+def test_shared_walk_scans_small_trees_as_the_unshared_walk(
+    shape: str, seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _check_tree(tmp_path, monkeypatch, files=260, agents=24, seed=seed, shape=shape)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 4, 5])
+@pytest.mark.parametrize("shape", ["fleet", "plugin"])
+def test_shared_walk_scans_larger_trees_as_the_unshared_walk(
+    shape: str, seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _check_tree(tmp_path, monkeypatch, files=900, agents=60, seed=seed, shape=shape)
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+_AGENTS = "".join(
+    f'[agents.{name}]\nentrypoint = "{name.lower()}/main.py"\nmachines = ["M"]\nfamily = "f"\n' for name in "ABC"
+)
+_EDITING = 'import os, sys\nfrom shared import util\nsys.path.append(os.path.join(os.path.dirname(__file__), "plug"))\n'
+
+
+def test_a_shared_file_is_classified_by_each_agents_first_party_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lib/shared/util.py`` imports ``foo.missing``, found on nobody's path when util runs: for A
+    and C, whose entrypoints later put ``plug/`` (holding a ``foo`` package) on ``sys.path``, ``foo``
+    is first-party, for B it is a dependency. The same key, three agents, two answers. util also
+    imports ``helpers``, which only B's own directory holds: B's key differs from A's and C's."""
+    _write(
+        tmp_path,
+        {
+            "agents.toml": '[project]\nsource_roots = ["lib"]\n[machines.M]\n[families.f]\nfrom = "x"\n' + _AGENTS,
+            "lib/shared/__init__.py": "",
+            "lib/shared/util.py": "import foo.missing\nimport helpers\n",
+            "a/main.py": _EDITING,
+            "a/plug/foo/__init__.py": "",
+            "b/main.py": "from shared import util\n",
+            "b/helpers.py": "import yaml\n",  # on B's path (sys.path[0]) only
+            "c/main.py": _EDITING,
+            "c/plug/foo/__init__.py": "",
+        },
+    )
+    config = tmp_path / "agents.toml"
+    shared = _json(config, shared=True, monkeypatch=monkeypatch)
+    assert shared == _json(config, shared=False, monkeypatch=monkeypatch)
+    scan = {a.agent: a for a in api.scan(load_fleet(config), use_cache=False).agents}
+    # A's first walk finds foo first-party by name; its second, with plug/ on the path, finds the package.
+    assert [m.reason for m in scan["A"].missing] == ["foo.missing does not exist"]
+    assert [m.reason for m in scan["C"].missing] == ["foo.missing does not exist"]
+    assert not scan["B"].missing and [e.module for e in scan["B"].third_party] == ["foo", "yaml"]
+    assert "b/helpers.py" in scan["B"].files
+    assert [e.module for e in scan["A"].third_party] == [e.module for e in scan["C"].third_party] == ["helpers"]
+
+
+def test_shared_walk_scans_the_bundled_fleet_as_the_unshared_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = REPO / "agents.toml"
+    assert _json(config, shared=True, monkeypatch=monkeypatch) == _json(config, shared=False, monkeypatch=monkeypatch)
+    replayed, recorded = _replays(config)
+    assert replayed > recorded > 0
