@@ -13,10 +13,10 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from depmin.layers import CudaCheck
-from depmin.layers.cuda import accepted_warnings
+if TYPE_CHECKING:  # the plan stage is imported by the commands that report its checks (start-up time)
+    from depmin.layers import CudaCheck
 
 __all__ = ["SHOWN_WARNINGS", "Output", "dumps", "label", "mb", "pct", "shortened", "shown", "table"]
 
@@ -75,6 +75,8 @@ class Output:
         for check in checks:
             if check.status == "mismatch":
                 self.error(check.message)
+        from depmin.layers.cuda import accepted_warnings  # noqa: PLC0415 - a later stage, imported when used
+
         for warning in accepted_warnings(checks):
             self.warn(warning)
         return any(check.status == "mismatch" for check in checks)

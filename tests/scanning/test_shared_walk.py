@@ -141,3 +141,12 @@ def test_shared_walk_scans_the_bundled_fleet_as_the_unshared_walk(monkeypatch: p
     assert _json(config, shared=True, monkeypatch=monkeypatch) == _json(config, shared=False, monkeypatch=monkeypatch)
     replayed, recorded = _replays(config)
     assert replayed > recorded > 0
+
+
+@pytest.mark.parametrize("fixture", ["mini", "shadows", "wild"])
+def test_shared_walk_scans_the_fixture_monorepos_as_the_unshared_walk(
+    monkeypatch: pytest.MonkeyPatch, fixture: str
+) -> None:
+    """The hand-made monorepos: shadowing files, namespace portions, plugin entry modules, forks."""
+    config = REPO / "tests" / "fixtures" / fixture / "agents.toml"
+    assert _json(config, shared=True, monkeypatch=monkeypatch) == _json(config, shared=False, monkeypatch=monkeypatch)
