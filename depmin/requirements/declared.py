@@ -94,9 +94,7 @@ def undeclared_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hi
             found.append((result.agent, f"{line.distribution} ({where})"))
     if not found:
         return None
-    agents = sorted({agent for agent, _ in found})
-    listing = "; ".join(f"{agent}: " + ", ".join(text for owner, text in found if owner == agent) for agent in agents)
-    keys = ", ".join(f"agents.{printable(agent)}.ignore_imports" for agent in agents)
+    listing, keys = _by_agent(found)
     return printable(
         f"{len(found)} lazy import(s) are installed that the repository's own requirement files do not declare "
         f"({listing}); they run only when their function is called: if the agent never uses that feature, name "
@@ -122,14 +120,19 @@ def elsewhere_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hin
                 found.append((result.agent, f"{line.distribution} ({where})"))
     if not found:
         return None
-    agents = sorted({agent for agent, _ in found})
-    listing = "; ".join(f"{agent}: " + ", ".join(text for owner, text in found if owner == agent) for agent in agents)
-    keys = ", ".join(f"agents.{printable(agent)}.ignore_imports" for agent in agents)
+    listing, keys = _by_agent(found)
     return printable(
         f"{len(found)} import(s) are installed that the repository's own requirement files declare only for "
         f"another platform or Python ({listing}); depmin found no condition it can evaluate around the import: "
         f"if it runs only there, name it in {keys}"
     )
+
+
+def _by_agent(found: list[tuple[str, str]]) -> tuple[str, str]:
+    """``A: x, y; B: z`` from ``(agent, text)`` pairs, and the ``ignore_imports`` keys of those agents."""
+    agents = sorted({agent for agent, _ in found})
+    listing = "; ".join(f"{agent}: " + ", ".join(text for owner, text in found if owner == agent) for agent in agents)
+    return listing, ", ".join(f"agents.{printable(agent)}.ignore_imports" for agent in agents)
 
 
 def _has_marker(requirement: str) -> bool:
