@@ -155,8 +155,8 @@ SOURCES = {
         "server.stop(0)\n"
     ),
     "native_agent.py": "import tinyext\nimport yaml\n\nANSWER = tinyext.answer()\n",
-    # PyYAML 6.0.2 has no yaml.gone: the lock accepts it (the yaml package is there), the image cannot import it
-    "broken_agent.py": "import yaml\nimport yaml.gone\n",
+    # PyYAML 6.0.2 has no yaml.gone: imported after the lock (the lock would refuse it), the image cannot import it
+    "broken_agent.py": "import yaml\n",
 }
 
 # An sdist whose in-tree backend compiles a C extension with cc: it builds only where a compiler and
@@ -280,6 +280,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     ):
         code, out, err = _depmin(config, env, *command)
         assert code == 0, f"depmin {' '.join(command)}:\n{out}{err}"
+    (context / "repo" / "agents" / "broken_agent.py").write_text("import yaml\nimport yaml.gone\n", encoding="utf-8")
     volumes = (f"{house}:{buildenv.WHEELHOUSE_MOUNT}:ro", f"{pip_conf}:{buildenv.PIP_CONF_MOUNT}:ro")
     return Fleet(config, volumes, env, buildah)
 

@@ -95,9 +95,11 @@ def test_a_complete_lock_verifies_and_the_second_run_reuses_the_environment(tmp_
 
 
 def test_a_submodule_absent_from_the_locked_release_fails_naming_it(tmp_path: Path) -> None:
-    # py-widget 1.0 has widget.parts only; the lock accepts `widget.gone` (the `widget` package is there).
-    config = make_fleet(tmp_path, {"B": "import alpha\nimport widget.gone\n"})
+    # py-widget 1.0 has widget.parts only. The lock refuses `import widget.gone` where it sees the wheel's
+    # files; here the import comes after the lock, as a change the lock has not seen yet does.
+    config = make_fleet(tmp_path, {"B": "import alpha\nimport widget\n"})
     locked(config, "B")
+    (config.parent / "repo" / "agents" / "b.py").write_text("import alpha\nimport widget.gone\n", encoding="utf-8")
     code, agents, err = verify(config, "--agent", "B")
     assert code == 1
     [failure] = agents["B"]["failures"]  # type: ignore[misc]
