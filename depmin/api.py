@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from depmin import requirements
 from depmin._lazy import later
 from depmin.errors import DepminError
-from depmin.layout import Layout
+from depmin.layout import TREE_SUMS, Layout
 from depmin.manifest import SEVERITIES, Fleet
 from depmin.manifest import load_fleet as _load_fleet
 from depmin.requirements import Generated, Mapper, NeedsReport
@@ -330,7 +330,9 @@ def write_plan(
     """Write the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``;
     refuses (before writing anything) to replace a file depmin did not write, unless ``force``."""
     layout = _layout(fleet, locks_dir)
-    return layers.write_plan(layout, fleet, result.plan, result.entries, force=force, installed=result.installed)
+    return layers.write_plan(
+        layout, fleet, result.plan, result.entries, force=force, installed=result.installed, digest=result.digest
+    )
 
 
 def render_dockerfiles(
@@ -338,7 +340,10 @@ def render_dockerfiles(
 ) -> dict[str, str]:
     """``{path relative to dockerfiles/: text}``: family and service Dockerfiles, the GPU probe,
     ``.dockerignore``, ``docker-bake.hcl`` and one compose file per machine (pure)."""
-    return dockerfiles.build_tree(fleet, planned.plan, {s.agent: s.files for s in scanned.agents}, registry=registry)
+    files = {s.agent: s.files for s in scanned.agents}
+    tree = dockerfiles.build_tree(fleet, planned.plan, files, registry=registry)
+    inputs = dockerfiles.tree_inputs(_layout(fleet), fleet, planned.digest, files, registry)
+    return {**tree, TREE_SUMS: dockerfiles.tree_sums(inputs, tree)}
 
 
 def write_dockerfiles(fleet: Fleet, tree: Mapping[str, str], *, force: bool = False) -> dict[Path, bool]:
