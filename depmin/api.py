@@ -355,8 +355,9 @@ def check(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | None = N
     """Every generated file that is stale against the sources and agents.toml; writes nothing.
 
     Checked: each agent's ``requirements.generated.txt``, the locks' input hashes, and, once they
-    have been made, the plan's files and the build tree under ``dockerfiles/``. Pass ``scanned`` (a
-    scan of every agent) to reuse it, e.g. to report its ``skipped`` paths too.
+    have been made, the plan's files and the build tree under ``dockerfiles/`` (planned and rendered
+    only when their sums files do not vouch for them; ``use_cache=False``: always). Pass ``scanned``
+    (a scan of every agent) to reuse it, e.g. to report its ``skipped`` paths too.
     """
     if scanned is not None and {a.agent for a in scanned.agents} != set(fleet.agents):
         raise DepminError("check needs a scan of every agent of the fleet; call scan(fleet) without agents")
