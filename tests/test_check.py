@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -162,4 +163,13 @@ def test_a_sums_file_edited_or_missing_only_makes_check_render_again(example: Pa
     sums = example.parent / "locks" / "plan.sha256"
     _edit(sums, "inputs sha256:", "inputs sha256:0")
     (example.parent / "dockerfiles" / "tree.sha256").unlink()
+    assert depmin.check(depmin.load_fleet(example)) == ()
+
+
+def test_a_sums_file_that_lists_a_fifo_is_not_read(example: Path) -> None:
+    """A committed sums file is data: a path it names that is no regular file makes check render again."""
+    fifo = example.parent / "dockerfiles" / "pipe"
+    os.mkfifo(fifo)
+    sums = example.parent / "dockerfiles" / "tree.sha256"
+    sums.write_text(sums.read_text(encoding="utf-8") + f"{'0' * 64}  pipe\n", encoding="utf-8")
     assert depmin.check(depmin.load_fleet(example)) == ()
