@@ -341,7 +341,7 @@ def render_dockerfiles(
     """``{path relative to dockerfiles/: text}``: family and service Dockerfiles, the GPU probe,
     ``.dockerignore``, ``docker-bake.hcl`` and one compose file per machine (pure)."""
     files = {s.agent: s.files for s in scanned.agents}
-    tree = dockerfiles.build_tree(fleet, planned.plan, files, registry=registry)
+    tree = dockerfiles.build_tree(fleet, planned.plan, files, registry=registry, sdists=planned.sdists)
     inputs = dockerfiles.tree_inputs(_layout(fleet), fleet, planned.digest, files, registry)
     return {**tree, TREE_SUMS: dockerfiles.tree_sums(inputs, tree)}
 

@@ -145,7 +145,7 @@ def _stale_dockerfiles(
         reason = str(planned) if planned is not None else "no plan (locks/plan.json) to render from"
         return [Stale(path=layout.dockerfiles, reason=reason, command=command)]
     try:
-        tree = build_tree(fleet, planned.plan, files, registry=registry)
+        tree = build_tree(fleet, planned.plan, files, registry=registry, sdists=planned.sdists)
     except ConfigError:
         raise  # agents.toml must change (a root outside the build context): exit 2, as `dockerfiles` does
     except DepminError as exc:

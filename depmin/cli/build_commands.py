@@ -177,7 +177,7 @@ def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
     output.scan_notices(scanned.warnings, scanned.skipped)
     tree = api.render_dockerfiles(fleet, planned, scanned, registry=args.registry)
     written = api.write_dockerfiles(fleet, tree, force=args.force)
-    for warning in no_wheel_warnings(Layout.beside(fleet.path), fleet):  # before anyone builds
+    for warning in no_wheel_warnings(Layout.beside(fleet.path), fleet, planned.sdists):  # before anyone builds
         output.warn(warning)
     if output.json:
         output.print(dumps(documents.dockerfiles_document(written)))

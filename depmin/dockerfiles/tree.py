@@ -48,11 +48,14 @@ def sdist_only(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def _service_sdists(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
-    """The sdist-only pins of :func:`sdist_only` that are in each agent's service lock (its delta
-    over the family image), which its Dockerfile's ``build-wheels`` stage compiles."""
+def _service_sdists(
+    layout: Layout, fleet: Fleet, sdists: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The sdist-only pins of :func:`sdist_only` (``sdists``: as the plan read them from the locks;
+    None: read them now) that are in each agent's service lock (its delta over the family image),
+    which its Dockerfile's ``build-wheels`` stage compiles."""
     found: dict[str, tuple[str, ...]] = {}
-    for name, pins in sdist_only(layout, fleet).items():
+    for name, pins in (sdist_only(layout, fleet) if sdists is None else sdists).items():
         path = layout.locks / name / "service.lock"
         if not path.is_file():
             continue
@@ -63,12 +66,14 @@ def _service_sdists(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def no_wheel_warnings(layout: Layout, fleet: Fleet) -> list[str]:
+def no_wheel_warnings(layout: Layout, fleet: Fleet, sdists: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
     """One line per locked release that has no wheel for the target and that no ``build-wheels``
-    stage compiles (it is in a family lock, whose image carries no compiler)."""
-    built = _service_sdists(layout, fleet)
+    stage compiles (it is in a family lock, whose image carries no compiler); ``sdists`` as
+    :func:`_service_sdists` takes them."""
+    sdists = sdist_only(layout, fleet) if sdists is None else sdists
+    built = _service_sdists(layout, fleet, sdists)
     found: dict[str, list[str]] = {}
-    for name, pins in sdist_only(layout, fleet).items():
+    for name, pins in sdists.items():
         for pin in pins:
             if pin not in built.get(name, ()):
                 found.setdefault(pin.replace("==", " "), []).append(name)
@@ -99,17 +104,24 @@ def context_root(fleet: Fleet) -> str:
 
 
 def build_tree(
-    fleet: Fleet, plan: Plan, files: Mapping[str, tuple[str, ...]], *, registry: str = DEFAULT_REGISTRY
+    fleet: Fleet,
+    plan: Plan,
+    files: Mapping[str, tuple[str, ...]],
+    *,
+    registry: str = DEFAULT_REGISTRY,
+    sdists: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, str]:
-    """``{path relative to dockerfiles/: text}``; ``files`` maps each agent to its first-party closure."""
+    """``{path relative to dockerfiles/: text}``; ``files`` maps each agent to its first-party closure,
+    ``sdists`` each agent to its locked releases without a wheel (``PlanResult.sdists``; None: read
+    from the locks)."""
     fleet = planned_fleet(fleet, plan)  # the plan's derived layers are built like declared families
     apt: dict[str, tuple[str, ...]] = {}
     for layer in plan.families:
         deltas = [n for s in plan.services if s.family == layer.family for n in s.delta]
         apt[layer.family] = apt_packages([*layer.packages, *deltas])
     root = context_root(fleet)
-    sdists = _service_sdists(Layout.beside(fleet.path), fleet)
-    inputs = BuildInputs(files=files, apt=apt, root=root, registry=registry, sdists=sdists)
+    built = _service_sdists(Layout.beside(fleet.path), fleet, sdists)
+    inputs = BuildInputs(files=files, apt=apt, root=root, registry=registry, sdists=built)
     return render_tree(fleet, plan, inputs)
 
 

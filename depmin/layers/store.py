@@ -69,6 +69,8 @@ class PlanResult:
     packages: Mapping[str, Mapping[NormalizedName, Package]]  # agent -> sizes and requirements
     installed: Mapping[str, int] = field(default_factory=dict)  # wheel sha256 -> installed bytes measured
     digest: str | None = None  # plan_inputs() of what the plan was made from, as write_plan leaves them
+    # agent -> its locked releases without a wheel for the target, as read with the locks (None: not read)
+    sdists: Mapping[str, tuple[str, ...]] | None = None
 
 
 def plan_from_locks(layout: Layout, fleet: Fleet, *, fetch: bool = False) -> PlanResult:
@@ -85,7 +87,8 @@ def plan_from_locks(layout: Layout, fleet: Fleet, *, fetch: bool = False) -> Pla
     entries = {agent: lock.pins for agent, lock in locked.items()}
     inputs = plan_inputs(layout, fleet, sizes=render_sizes(installed) if installed else None)
     plan = plan_layers(fleet, packages)
-    return PlanResult(plan=plan, entries=entries, packages=packages, installed=installed, digest=inputs)
+    sdists = {agent: locked[agent].sdist_only for agent in sorted(locked) if locked[agent].sdist_only}
+    return PlanResult(plan=plan, entries=entries, packages=packages, installed=installed, digest=inputs, sdists=sdists)
 
 
 def plan_inputs(layout: Layout, fleet: Fleet, *, sizes: str | None = None) -> str | None:

@@ -115,3 +115,24 @@ def test_what_plan_inputs_leaves_out_does_not_change_the_plan(tmp_path: Path) ->
     assert len(variants) > 30
     for what, changed in variants:
         assert plan_layers(changed, locks) == plan, what
+
+
+def test_the_plan_reads_the_sdist_only_releases_the_build_tree_needs(tmp_path: Path) -> None:
+    """Read once with the locks, they are what dockerfiles.sdist_only reads from the files again."""
+    import re  # noqa: PLC0415
+
+    from depmin.dockerfiles.tree import sdist_only  # noqa: PLC0415
+    from depmin.layout import Layout  # noqa: PLC0415
+
+    shutil.copy(ROOT / "agents.toml", tmp_path / "agents.toml")
+    shutil.copytree(ROOT / "locks", tmp_path / "locks")
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    pylock = tmp_path / "locks" / "NLUAgent" / "pylock.toml"
+    text, count = re.subn(r'(name = "click"\nversion = "[^"]+"\nsdist = [^\n]+\n)wheels = \[\n[^\]]*\]\n', r"\1",
+                          pylock.read_text(encoding="utf-8"))  # fmt: skip
+    assert count == 1
+    pylock.write_text(text, encoding="utf-8")
+    fleet = load_fleet(tmp_path / "agents.toml")
+    planned = api.plan(fleet)
+    assert planned.sdists == sdist_only(Layout.beside(fleet.path), fleet)
+    assert planned.sdists["NLUAgent"] == ("click==8.5.1", "langdetect==1.0.9")  # langdetect: sdist only already
