@@ -72,6 +72,8 @@ HEADERS: tuple[re.Pattern[str], ...] = tuple(
         rf'\{{\n  "_generated": "{_M} \(`depmin plan`\)\. Do not edit: run `depmin plan`\.",\n',
         # plan.md
         rf"<!-- {_M} \(`depmin plan`\)\. Do not edit\. -->\n",
+        # locks/plan.sha256 and dockerfiles/tree.sha256 (_digest.py)
+        rf"# {_M} \(`depmin (?:plan|dockerfiles)`\): the digest of this tree's inputs and the sha256 of each file\.\n",
     )
 )
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from depmin import requirements
 from depmin._lazy import later
 from depmin.errors import DepminError
-from depmin.layout import Layout
+from depmin.layout import TREE_SUMS, Layout
 from depmin.manifest import SEVERITIES, Fleet
 from depmin.manifest import load_fleet as _load_fleet
 from depmin.requirements import Generated, Mapper, NeedsReport
@@ -330,7 +330,9 @@ def write_plan(
     """Write the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``;
     refuses (before writing anything) to replace a file depmin did not write, unless ``force``."""
     layout = _layout(fleet, locks_dir)
-    return layers.write_plan(layout, fleet, result.plan, result.entries, force=force, installed=result.installed)
+    return layers.write_plan(
+        layout, fleet, result.plan, result.entries, force=force, installed=result.installed, digest=result.digest
+    )
 
 
 def render_dockerfiles(
@@ -338,7 +340,10 @@ def render_dockerfiles(
 ) -> dict[str, str]:
     """``{path relative to dockerfiles/: text}``: family and service Dockerfiles, the GPU probe,
     ``.dockerignore``, ``docker-bake.hcl`` and one compose file per machine (pure)."""
-    return dockerfiles.build_tree(fleet, planned.plan, {s.agent: s.files for s in scanned.agents}, registry=registry)
+    files = {s.agent: s.files for s in scanned.agents}
+    tree = dockerfiles.build_tree(fleet, planned.plan, files, registry=registry, sdists=planned.sdists)
+    inputs = dockerfiles.tree_inputs(_layout(fleet), fleet, planned.digest, files, registry)
+    return {**tree, TREE_SUMS: dockerfiles.tree_sums(inputs, tree)}
 
 
 def write_dockerfiles(fleet: Fleet, tree: Mapping[str, str], *, force: bool = False) -> dict[Path, bool]:
@@ -350,8 +355,9 @@ def check(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | None = N
     """Every generated file that is stale against the sources and agents.toml; writes nothing.
 
     Checked: each agent's ``requirements.generated.txt``, the locks' input hashes, and, once they
-    have been made, the plan's files and the build tree under ``dockerfiles/``. Pass ``scanned`` (a
-    scan of every agent) to reuse it, e.g. to report its ``skipped`` paths too.
+    have been made, the plan's files and the build tree under ``dockerfiles/`` (planned and rendered
+    only when their sums files do not vouch for them; ``use_cache=False``: always). Pass ``scanned``
+    (a scan of every agent) to reuse it, e.g. to report its ``skipped`` paths too.
     """
     if scanned is not None and {a.agent for a in scanned.agents} != set(fleet.agents):
         raise DepminError("check needs a scan of every agent of the fleet; call scan(fleet) without agents")

@@ -6,9 +6,11 @@ Every path is relative to the directory that holds ``agents.toml``::
     locks/
         .depmin.lock                     the mutex of lock runs
         plan.json, plan.md               the layer plan and its report
+        plan.sha256                      the digest of the plan's inputs, the sha256 of its files
         _families/<family>/requirements.lock
         <Agent>/requirements.generated.txt, requirements.lock, pylock.toml, service.lock
     dockerfiles/                         the build tree (docker-bake.hcl, compose, Dockerfiles)
+        tree.sha256                      the digest of the tree's inputs, the sha256 of its files
     wheelhouse/<label>-<digest>/         wheels downloaded by ``depmin wheelhouse``
 
 Stages take a :class:`Layout` (``Layout.beside(fleet.path)``) instead of spelling these names out;
@@ -26,8 +28,10 @@ __all__ = [
     "LOCK_NAME",
     "PLAN_JSON",
     "PLAN_MD",
+    "PLAN_SUMS",
     "PYLOCK_NAME",
     "SERVICE_LOCK_NAME",
+    "TREE_SUMS",
     "Layout",
     "family_lock",
 ]
@@ -39,6 +43,8 @@ SERVICE_LOCK_NAME = "service.lock"
 FAMILIES_DIR = "_families"
 PLAN_JSON = "plan.json"
 PLAN_MD = "plan.md"
+PLAN_SUMS = "plan.sha256"  # the plan's inputs digest and the sha256 of each of its files (depmin/_digest.py)
+TREE_SUMS = "tree.sha256"  # the same for the build tree under dockerfiles/
 MUTEX_NAME = ".depmin.lock"
 BAKE_NAME = "docker-bake.hcl"
 
@@ -75,6 +81,14 @@ class Layout:
     @property
     def plan_json(self) -> Path:
         return self.locks / PLAN_JSON
+
+    @property
+    def plan_sums(self) -> Path:
+        return self.locks / PLAN_SUMS
+
+    @property
+    def tree_sums(self) -> Path:
+        return self.dockerfiles / TREE_SUMS
 
     @property
     def mutex(self) -> Path:

@@ -5,6 +5,13 @@ fleet has locks, each ``requirements.lock`` by its input hash (offline, under th
 header names, so a newer uv alone does not make committed locks stale); once a plan was made, the
 family and delta locks, ``plan.json`` and ``plan.md``; once a build tree was written, every file under
 ``dockerfiles/``. Each finding names the file, why, and the command that regenerates it.
+
+The plan and the build tree are rendered again only when their sums files (``locks/plan.sha256``,
+``dockerfiles/tree.sha256``, :mod:`depmin._digest`) do not vouch for them: when the digest of their
+inputs (computed from the locks' bytes and agents.toml, in milliseconds) and the sha256 of every file
+are as recorded, rendering would write the same bytes. Otherwise (or with ``use_cache=False``) they
+are planned and rendered and compared file by file, as if there were no sums file; a sums file that
+merely lags (an input changed, the files did not) is not itself stale.
 """
 
 from __future__ import annotations
@@ -16,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from depmin import _backend
+from depmin._digest import current
 from depmin._files import is_generated
 from depmin.dockerfiles import DEFAULT_REGISTRY, render_workflow
-from depmin.dockerfiles.tree import build_tree, context_root
+from depmin.dockerfiles.tree import build_tree, context_root, tree_inputs
 from depmin.errors import ConfigError, DepminError
 from depmin.layers.render import render_all
-from depmin.layers.store import PlanResult, plan_from_locks
+from depmin.layers.store import PlanResult, plan_from_locks, plan_inputs
 from depmin.layout import Layout
 from depmin.locking.engine import lock_inputs, staleness
 from depmin.locking.store import read_existing
@@ -52,11 +60,28 @@ def find_stale(fleet: Fleet, *, use_cache: bool = True, scanned: FleetScan | Non
     generated = generate_fleet(fleet, scanned.agents, Mapper(mapping=fleet.mapping), constraints)
     found = _stale_requirements(layout, generated, fleet.path.name)
     found += _stale_locks(layout, fleet, generated, constraints.lines)
-    planned = _plan_if_made(layout, fleet)
-    found += _stale_plan(layout, fleet, planned)
-    found += _stale_dockerfiles(layout, fleet, scanned, planned)
+    made = layout.plan_json.exists()
+    digest = plan_inputs(layout, fleet) if made else None
+    planned = _Planned(layout, fleet, made)
+    if not (use_cache and current(layout.plan_sums, digest)):
+        found += _stale_plan(layout, fleet, planned.get())
+    found += _stale_dockerfiles(layout, fleet, scanned, planned, digest if use_cache else None)
     found += _stale_workflow(layout, fleet)
     return tuple(found)
+
+
+class _Planned:
+    """The plan from the locks, made the first time a check needs it (at most once)."""
+
+    def __init__(self, layout: Layout, fleet: Fleet, made: bool) -> None:
+        self.layout, self.fleet, self.made = layout, fleet, made
+        self.result: PlanResult | DepminError | None = None
+        self.done = False
+
+    def get(self) -> PlanResult | DepminError | None:
+        if not self.done:
+            self.result, self.done = _plan_if_made(self.layout, self.fleet) if self.made else None, True
+        return self.result
 
 
 def _stale_requirements(layout: Layout, generated: Generated, config_name: str) -> list[Stale]:
@@ -86,10 +111,8 @@ def _stale_locks(layout: Layout, fleet: Fleet, generated: Generated, constraints
     return found
 
 
-def _plan_if_made(layout: Layout, fleet: Fleet) -> PlanResult | DepminError | None:
-    """The plan (made once for both checks), the error making it, or None before any plan."""
-    if not layout.plan_json.exists():
-        return None
+def _plan_if_made(layout: Layout, fleet: Fleet) -> PlanResult | DepminError:
+    """The plan (made once for both checks), or the error making it."""
     try:
         return plan_from_locks(layout, fleet)
     except DepminError as exc:
@@ -105,18 +128,24 @@ def _stale_plan(layout: Layout, fleet: Fleet, planned: PlanResult | DepminError 
 
 
 def _stale_dockerfiles(
-    layout: Layout, fleet: Fleet, scanned: FleetScan, planned: PlanResult | DepminError | None
+    layout: Layout, fleet: Fleet, scanned: FleetScan, plan: _Planned, digest: str | None
 ) -> list[Stale]:
+    """The build tree's stale files; ``digest`` (the plan's inputs; None: render regardless) with the
+    tree's other inputs may vouch for it (``dockerfiles/tree.sha256``)."""
     if not layout.bake.exists():
         return []
     context_root(fleet)  # a root outside the build context: exit 2 with the fix, as `depmin dockerfiles` says
+    files = {s.agent: s.files for s in scanned.agents}
+    registry = bake_registry(layout)
+    if current(layout.tree_sums, tree_inputs(layout, fleet, digest, files, registry)):
+        return []
     command = "depmin plan && depmin dockerfiles"
+    planned = plan.get()
     if not isinstance(planned, PlanResult):
         reason = str(planned) if planned is not None else "no plan (locks/plan.json) to render from"
         return [Stale(path=layout.dockerfiles, reason=reason, command=command)]
-    files = {s.agent: s.files for s in scanned.agents}
     try:
-        tree = build_tree(fleet, planned.plan, files, registry=bake_registry(layout))
+        tree = build_tree(fleet, planned.plan, files, registry=registry, sdists=planned.sdists)
     except ConfigError:
         raise  # agents.toml must change (a root outside the build context): exit 2, as `dockerfiles` does
     except DepminError as exc:

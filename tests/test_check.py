@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -78,3 +79,97 @@ def test_hand_edit_of_a_family_lock_is_caught(example: Path) -> None:
     assert stale.path == lock
     assert stale.reason == "-extra==1.0"
     assert stale.command == "depmin plan"
+
+
+# The sums files (locks/plan.sha256, dockerfiles/tree.sha256): check trusts them, and only them.
+
+
+def _no_planning(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("planned although the sums files vouch for the plan and the tree")
+
+    monkeypatch.setattr("depmin.layers.store.plan_layers", refuse)
+
+
+def test_sums_files_vouch_for_plan_and_tree_without_planning(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_planning(monkeypatch)
+    assert depmin.check(depmin.load_fleet(example)) == ()
+    with pytest.raises(AssertionError, match="planned although"):  # --no-cache renders everything again
+        depmin.check(depmin.load_fleet(example), use_cache=False)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+PLAN_INPUTS = {
+    "a lock pin": ("locks/NLUAgent/requirements.lock", "click==8.5.1 \\", "click==8.5.0 \\"),
+    "a [layers] setting": ("agents.toml", "[families.cpu]\n", "[layers]\nmax_unused_mb = 0\n\n[families.cpu]\n"),
+    "a family key": ("agents.toml", "[families.cpu]\n", '[families.cpu]\nnever = ["numpy"]\n'),
+    "base_mb": ("agents.toml", "[families.cpu]\n", "[families.cpu]\nbase_mb = 125.5\n"),
+    "installed-sizes.json": ("locks/installed-sizes.json", ": ", ": 1"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(PLAN_INPUTS))
+def test_each_plan_input_changes_the_digest_and_makes_the_plan_stale(example: Path, what: str) -> None:
+    from depmin.layers.store import plan_inputs  # noqa: PLC0415
+    from depmin.layout import Layout  # noqa: PLC0415
+
+    layout = Layout.beside(example)
+    before = plan_inputs(layout, depmin.load_fleet(example))
+    rel, old, new = PLAN_INPUTS[what]
+    _edit(example.parent / rel, old, new)
+    fleet = depmin.load_fleet(example)
+    assert plan_inputs(layout, fleet) != before
+    stale = depmin.check(fleet)
+    assert any(s.command == "depmin plan" for s in stale), stale
+
+
+def test_keys_only_the_dockerfiles_read_leave_the_plan_vouched_for(example: Path) -> None:
+    from depmin.dockerfiles import tree_inputs  # noqa: PLC0415
+    from depmin.layers.store import plan_inputs  # noqa: PLC0415
+    from depmin.layout import Layout  # noqa: PLC0415
+
+    layout = Layout.beside(example)
+    fleet = depmin.load_fleet(example)
+    before = plan_inputs(layout, fleet), tree_inputs(layout, fleet, "p", {}, "r")
+    _edit(example, 'tag = "cpu-py311"', 'tag = "cpu-py3"')
+    fleet = depmin.load_fleet(example)
+    after = plan_inputs(layout, fleet), tree_inputs(layout, fleet, "p", {}, "r")
+    assert after[0] == before[0]
+    assert after[1] != before[1]
+    [stale] = {s.command for s in depmin.check(fleet)}
+    assert stale == "depmin dockerfiles"
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new"),
+    [
+        ("locks/plan.json", '"schema": "depmin.plan/1"', '"schema": "depmin.plan/2"'),
+        ("locks/plan.md", "# Layer plan", "# Layer plan (edited)"),
+        ("dockerfiles/agents/NLUAgent.Dockerfile", "FROM ", "# a comment\nFROM "),
+    ],
+)
+def test_hand_edits_of_vouched_files_are_caught(example: Path, rel: str, old: str, new: str) -> None:
+    _edit(example.parent / rel, old, new)
+    stale = depmin.check(depmin.load_fleet(example))
+    assert [str(s.path.relative_to(example.parent)) for s in stale] == [rel]
+
+
+def test_a_sums_file_edited_or_missing_only_makes_check_render_again(example: Path) -> None:
+    sums = example.parent / "locks" / "plan.sha256"
+    _edit(sums, "inputs sha256:", "inputs sha256:0")
+    (example.parent / "dockerfiles" / "tree.sha256").unlink()
+    assert depmin.check(depmin.load_fleet(example)) == ()
+
+
+def test_a_sums_file_that_lists_a_fifo_is_not_read(example: Path) -> None:
+    """A committed sums file is data: a path it names that is no regular file makes check render again."""
+    fifo = example.parent / "dockerfiles" / "pipe"
+    os.mkfifo(fifo)
+    sums = example.parent / "dockerfiles" / "tree.sha256"
+    sums.write_text(sums.read_text(encoding="utf-8") + f"{'0' * 64}  pipe\n", encoding="utf-8")
+    assert depmin.check(depmin.load_fleet(example)) == ()

@@ -132,7 +132,7 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
     fleet = load(args)
     scanned = api.scan(fleet, use_cache=not args.no_cache)
     output.scan_notices(scanned.warnings, scanned.skipped)
-    stale = api.check(fleet, scanned=scanned)
+    stale = api.check(fleet, use_cache=not args.no_cache, scanned=scanned)
     unclassified = api.unclassified(fleet, scanned)
     for line in unclassified:
         output.warn(line)
@@ -149,7 +149,11 @@ def cmd_check(args: argparse.Namespace, output: Output) -> int:
 
 
 def _check_options(parser: argparse.ArgumentParser) -> None:
-    no_cache(parser)
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file again and plan and render everything again, trusting no sums file",
+    )
     parser.add_argument(
         "files",
         nargs="*",
@@ -173,7 +177,7 @@ def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
     output.scan_notices(scanned.warnings, scanned.skipped)
     tree = api.render_dockerfiles(fleet, planned, scanned, registry=args.registry)
     written = api.write_dockerfiles(fleet, tree, force=args.force)
-    for warning in no_wheel_warnings(Layout.beside(fleet.path), fleet):  # before anyone builds
+    for warning in no_wheel_warnings(Layout.beside(fleet.path), fleet, planned.sdists):  # before anyone builds
         output.warn(warning)
     if output.json:
         output.print(dumps(documents.dockerfiles_document(written)))

@@ -6,7 +6,7 @@ Every value from agents.toml reaches the files through :mod:`depmin.dockerfiles.
 
 from depmin.dockerfiles.escape import registry_problem
 from depmin.dockerfiles.render import DEFAULT_REGISTRY
-from depmin.dockerfiles.tree import build_tree, context_root, no_wheel_warnings, write_tree
+from depmin.dockerfiles.tree import build_tree, context_root, no_wheel_warnings, tree_inputs, tree_sums, write_tree
 from depmin.dockerfiles.workflow import WORKFLOW_NAME, render_workflow
 
 __all__ = [
@@ -17,5 +17,7 @@ __all__ = [
     "no_wheel_warnings",
     "registry_problem",
     "render_workflow",
+    "tree_inputs",
+    "tree_sums",
     "write_tree",
 ]

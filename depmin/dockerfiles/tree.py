@@ -3,6 +3,8 @@
 :func:`build_tree` gathers what :func:`depmin.dockerfiles.render.render_tree` needs besides the fleet and
 the plan (each agent's first-party files, each family's run-time apt packages, the project root inside
 the build context) and renders; :func:`write_tree` writes it under ``dockerfiles/`` beside agents.toml.
+:func:`tree_inputs` is the digest of all of that, which ``dockerfiles/tree.sha256`` records with the
+sha256 of each file (:func:`tree_sums`), so that ``depmin check`` knows the tree current without a plan.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from depmin import _files
+from depmin._digest import canonical, digest, render_sums, sha256
+from depmin._version import __version__
 from depmin.dockerfiles.render import DEFAULT_REGISTRY, BuildInputs, render_tree
 from depmin.errors import ConfigError, Problem
 from depmin.layers import Plan
@@ -21,7 +25,10 @@ from depmin.locking.listing import parse_files
 from depmin.manifest import Fleet
 from depmin.requirements.tables import apt_packages
 
-__all__ = ["build_tree", "context_root", "no_wheel_warnings", "sdist_only", "write_tree"]
+__all__ = ["build_tree", "context_root", "no_wheel_warnings", "sdist_only", "tree_inputs", "tree_sums", "write_tree"]
+
+TREE_REVISION = 1
+"""Bumped whenever the renderers write another tree for the same inputs (see :func:`tree_inputs`)."""
 
 
 def sdist_only(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
@@ -41,11 +48,14 @@ def sdist_only(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def _service_sdists(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
-    """The sdist-only pins of :func:`sdist_only` that are in each agent's service lock (its delta
-    over the family image), which its Dockerfile's ``build-wheels`` stage compiles."""
+def _service_sdists(
+    layout: Layout, fleet: Fleet, sdists: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The sdist-only pins of :func:`sdist_only` (``sdists``: as the plan read them from the locks;
+    None: read them now) that are in each agent's service lock (its delta over the family image),
+    which its Dockerfile's ``build-wheels`` stage compiles."""
     found: dict[str, tuple[str, ...]] = {}
-    for name, pins in sdist_only(layout, fleet).items():
+    for name, pins in (sdist_only(layout, fleet) if sdists is None else sdists).items():
         path = layout.locks / name / "service.lock"
         if not path.is_file():
             continue
@@ -56,12 +66,14 @@ def _service_sdists(layout: Layout, fleet: Fleet) -> dict[str, tuple[str, ...]]:
     return found
 
 
-def no_wheel_warnings(layout: Layout, fleet: Fleet) -> list[str]:
+def no_wheel_warnings(layout: Layout, fleet: Fleet, sdists: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
     """One line per locked release that has no wheel for the target and that no ``build-wheels``
-    stage compiles (it is in a family lock, whose image carries no compiler)."""
-    built = _service_sdists(layout, fleet)
+    stage compiles (it is in a family lock, whose image carries no compiler); ``sdists`` as
+    :func:`_service_sdists` takes them."""
+    sdists = sdist_only(layout, fleet) if sdists is None else sdists
+    built = _service_sdists(layout, fleet, sdists)
     found: dict[str, list[str]] = {}
-    for name, pins in sdist_only(layout, fleet).items():
+    for name, pins in sdists.items():
         for pin in pins:
             if pin not in built.get(name, ()):
                 found.setdefault(pin.replace("==", " "), []).append(name)
@@ -92,18 +104,57 @@ def context_root(fleet: Fleet) -> str:
 
 
 def build_tree(
-    fleet: Fleet, plan: Plan, files: Mapping[str, tuple[str, ...]], *, registry: str = DEFAULT_REGISTRY
+    fleet: Fleet,
+    plan: Plan,
+    files: Mapping[str, tuple[str, ...]],
+    *,
+    registry: str = DEFAULT_REGISTRY,
+    sdists: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, str]:
-    """``{path relative to dockerfiles/: text}``; ``files`` maps each agent to its first-party closure."""
+    """``{path relative to dockerfiles/: text}``; ``files`` maps each agent to its first-party closure,
+    ``sdists`` each agent to its locked releases without a wheel (``PlanResult.sdists``; None: read
+    from the locks)."""
     fleet = planned_fleet(fleet, plan)  # the plan's derived layers are built like declared families
     apt: dict[str, tuple[str, ...]] = {}
     for layer in plan.families:
         deltas = [n for s in plan.services if s.family == layer.family for n in s.delta]
         apt[layer.family] = apt_packages([*layer.packages, *deltas])
     root = context_root(fleet)
-    sdists = _service_sdists(Layout.beside(fleet.path), fleet)
-    inputs = BuildInputs(files=files, apt=apt, root=root, registry=registry, sdists=sdists)
+    built = _service_sdists(Layout.beside(fleet.path), fleet, sdists)
+    inputs = BuildInputs(files=files, apt=apt, root=root, registry=registry, sdists=built)
     return render_tree(fleet, plan, inputs)
+
+
+def tree_inputs(
+    layout: Layout, fleet: Fleet, plan: str | None, files: Mapping[str, tuple[str, ...]], registry: str
+) -> str | None:
+    """The digest of everything :func:`build_tree` renders from: the plan's inputs (``plan``, of
+    :func:`depmin.layers.store.plan_inputs`; the plan and the sdist-only releases follow from them), the
+    whole of agents.toml as loaded (paths relative to its directory), each agent's first-party files,
+    its ``service.lock`` as committed, the registry, depmin's version and :data:`TREE_REVISION`. None
+    when ``plan`` is None."""
+    if plan is None:
+        return None
+    service: dict[str, str | None] = {}
+    for agent in sorted(fleet.agents):
+        try:
+            service[agent] = sha256((layout.locks / agent / "service.lock").read_bytes())
+        except OSError:
+            service[agent] = None
+    document = {
+        "depmin": [__version__, TREE_REVISION],
+        "plan": plan,
+        "fleet": canonical(fleet, layout.base),
+        "files": {agent: list(names) for agent, names in sorted(files.items())},
+        "service_locks": service,
+        "registry": registry,
+    }
+    return digest(document)
+
+
+def tree_sums(inputs: str | None, tree: Mapping[str, str]) -> str:
+    """``dockerfiles/tree.sha256``: ``inputs`` (:func:`tree_inputs`) and the sha256 of each file of ``tree``."""
+    return render_sums("depmin dockerfiles", inputs or "none", tree)
 
 
 def write_tree(layout: Layout, tree: Mapping[str, str], *, force: bool = False) -> dict[Path, bool]:

@@ -9,6 +9,8 @@ its wheels is :mod:`depmin.layers.cuda`.
 
 from __future__ import annotations
 
+import functools
+
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
@@ -17,6 +19,7 @@ from depmin.requirements.tables import heavy_kind
 __all__ = ["in_gpu_set"]
 
 
+@functools.lru_cache(maxsize=4096)  # pure; the planner asks it again for every family it decides
 def in_gpu_set(name: NormalizedName, version: str) -> bool:
     """Whether a locked distribution is a GPU library (never in a family without ``gpu = true``)."""
     local = _local(version)

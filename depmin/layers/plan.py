@@ -21,6 +21,7 @@ Everything here is pure: sizes and dependencies come in as :class:`Package` valu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -189,6 +190,7 @@ class _Fleet:
     packages: dict[NormalizedName, Package]
     services: list[tuple[str, str]]  # (agent, machine)
     cache: dict[str, Mapping[NormalizedName, Package]] = field(default_factory=dict)
+    stored_cache: dict[str, Mapping[NormalizedName, int]] = field(default_factory=dict)
 
     def size(self, names: Iterable[NormalizedName]) -> int:
         """Stored (installed) bytes: what the plan minimises."""
@@ -208,8 +210,14 @@ class _Fleet:
 
     def size_in(self, family: str, names: Iterable[NormalizedName]) -> int:
         """Stored bytes of ``names`` in ``family``'s layer."""
-        packages = self.at(family)
-        return sum(packages[n].stored for n in names if n in packages)
+        stored = self.stored_in(family)
+        return sum(stored[n] for n in names if n in stored)
+
+    def stored_in(self, family: str) -> Mapping[NormalizedName, int]:
+        """``{name: stored bytes}`` as :meth:`at` sizes them (the greedy search asks millions of times)."""
+        if family not in self.stored_cache:
+            self.stored_cache[family] = {n: p.stored for n, p in self.at(family).items()}
+        return self.stored_cache[family]
 
     def download_in(self, family: str, names: Iterable[NormalizedName]) -> int:
         packages = self.at(family)
@@ -423,11 +431,19 @@ def _decide(
         n for n, u in users.items() if any(in_gpu_set(n, view.locks[a][n].version) for a, _ in u)
     } | {n for n in view.packages if n not in users and _is_gpu(n, view.packages)}
     rejected: dict[NormalizedName, tuple[str, int, int]] = {}
+    # What the greedy loop asks again for every candidate in every round, computed once: each name's
+    # closure, and its stored bytes times the services below that lock it (the bytes baking it saves).
+    closures: dict[NormalizedName, set[NormalizedName]] = {}
+    stored = view.stored_in(family)
+    held = Counter(n for a, _ in below for n in view.locks[a])
+    weight = {n: stored[n] * count for n, count in held.items() if n in stored}
     while True:
         best: tuple[int, NormalizedName, set[NormalizedName], int, int] | None = None
         for name in sorted(n for n, u in users.items() if len(u) >= 2 and n not in chosen and n not in inherited):
-            unit = closure([name], local) - inherited - chosen
-            saved = sum(view.size_in(family, unit & set(view.locks[a])) for a, _ in below)
+            if name not in closures:
+                closures[name] = closure([name], local)
+            unit = closures[name] - inherited - chosen
+            saved = sum(weight.get(n, 0) for n in unit)
             cost = view.size_in(family, unit) * machines
             reason = _veto(view, family, unit, never, gpu_names if not gpu else set(), diverged, unused, below)
             if reason is None and saved - cost <= 0:
@@ -444,7 +460,7 @@ def _decide(
         _, name, unit, saved, cost = best
         chosen |= unit
         for service in below:
-            unused[service] += view.size_in(family, unit - set(view.locks[service[0]]))
+            unused[service] += view.size_in(family, [n for n in unit if n not in view.locks[service[0]]])
         rejected.pop(name, None)
         for member in sorted(unit - {name}):
             rejected.pop(member, None)
@@ -501,7 +517,7 @@ def _veto(
         return f"its versions differ among the services below the family ({', '.join(sorted(unit & diverged))})"
     bound = view.fleet.layers.max_unused_bytes
     for service in below:
-        extra = view.size_in(family, unit - set(view.locks[service[0]]))
+        extra = view.size_in(family, [n for n in unit if n not in view.locks[service[0]]])
         if unused[service] + extra > bound:
             return (
                 f"{service[0]} on {service[1]} would carry {(unused[service] + extra) / 1e6:.1f} MB unused "
@@ -513,7 +529,7 @@ def _veto(
 def _machine_loss(view: _Fleet, family: str, unit: set[NormalizedName], below: list[tuple[str, str]]) -> str | None:
     """No machine may store more than it did without the move: each pays for the layer once."""
     for machine in sorted({m for _, m in below}):
-        saved = sum(view.size_in(family, unit & set(view.locks[a])) for a, m in below if m == machine)
+        saved = sum(view.size_in(family, [n for n in unit if n in view.locks[a]]) for a, m in below if m == machine)
         if saved < view.size_in(family, unit):
             return f"on {machine} it would cost {view.size_in(family, unit) - saved} bytes more than it saves"
     return None

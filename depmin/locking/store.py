@@ -107,6 +107,7 @@ class Locked:
 
     pins: Mapping[NormalizedName, Pinned]
     releases: Mapping[NormalizedName, Release]
+    sdist_only: tuple[str, ...] = ()  # "name==version" of each release its pylock lists without a wheel, sorted
 
 
 def read_locks(layout: Layout, agents: Iterable[str]) -> dict[str, Locked]:
@@ -121,7 +122,11 @@ def read_locks(layout: Layout, agents: Iterable[str]) -> dict[str, Locked]:
         pins = parse_requirements(lock, where=str(layout.lock(agent)))
         releases = parse_files(pylock, base=layout.agent_dir(agent), where=str(layout.pylock(agent)))
         found[agent] = Locked(
-            pins={pin.name: pin for pin in pins}, releases={name: r for (name, _), r in sorted(releases.items())}
+            pins={pin.name: pin for pin in pins},
+            releases={name: r for (name, _), r in sorted(releases.items())},
+            sdist_only=tuple(
+                sorted(f"{r.name}=={r.version}" for r in releases.values() if not any(f.is_wheel for f in r.files))
+            ),
         )
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
