@@ -324,26 +324,37 @@ def plan_tree(
 ) -> Plan:
     """Decide every family layer of agents.toml's tree of families, without derived layers;
     ``arrangement`` gives families a baseline's contents instead ("none": empty, "seed": the proposal's)."""
-    packages = _packages(locks)
-    view = _Fleet(
-        fleet=fleet,
-        locks=locks,
-        packages=packages,
-        services=sorted((a, m) for a in locks if a in fleet.agents for m in fleet.agents[a].machines),
-    )
+    view = _view(fleet, locks)
     sets: dict[str, set[NormalizedName]] = {}
     decisions: dict[NormalizedName, list[Decision]] = {}
     for family in _parents_first(fleet):
         inherited = set().union(*(sets[f.name] for f in fleet.family_chain(family)[:-1]))
         sets[family] = _decide(view, family, inherited, decisions)
-    seed_sets = seed_families(fleet, packages, view)
+    seed_sets = seed_families(fleet, view.packages, view)
     for family, how in (arrangement or {}).items():
         if family in sets:
             sets[family] = set() if how == "none" else set(seed_sets.get(family, set()))
             for name in list(decisions):  # the greedy reasons no longer hold for this family
                 decisions[name] = [d for d in decisions[name] if d.family != family]
+    return _assemble(view, sets, decisions)
+
+
+def _view(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> _Fleet:
+    return _Fleet(
+        fleet=fleet,
+        locks=locks,
+        packages=_packages(locks),
+        services=sorted((a, m) for a in locks if a in fleet.agents for m in fleet.agents[a].machines),
+    )
+
+
+def _assemble(
+    view: _Fleet, sets: Mapping[str, set[NormalizedName]], decisions: Mapping[NormalizedName, list[Decision]]
+) -> Plan:
+    """The plan of the family contents ``sets``, with both baselines and the floor on the same fleet."""
+    fleet = view.fleet
     planned = _images(view, sets)
-    seed = _images(view, seed_sets)
+    seed = _images(view, seed_families(fleet, view.packages, view))
     bare = _images(view, {f: set() for f in fleet.families})
     floor = _floor(view)
     return Plan(
