@@ -92,12 +92,12 @@ target "family-gpu-ada-audio-ctranslate2" {
   contexts = { "depmin/family-gpu-ada-audio:current" = "target:family-gpu-ada-audio" }
 }
 
-target "family-gpu-ada-scipy" {
+target "family-gpu-ada-transformers" {
   context = "${CONTEXT}"
-  dockerfile = "dockerfiles/base/gpu-ada-scipy.Dockerfile"
-  tags = ["${REGISTRY}/ai-system-base:gpu-ada-scipy"]
-  cache-from = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-scipy"]
-  cache-to = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-scipy,mode=max"]
+  dockerfile = "dockerfiles/base/gpu-ada-transformers.Dockerfile"
+  tags = ["${REGISTRY}/ai-system-base:gpu-ada-transformers"]
+  cache-from = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-transformers"]
+  cache-to = ["type=registry,ref=${REGISTRY}/ai-system-base:buildcache-family-gpu-ada-transformers,mode=max"]
   contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
 }
 
@@ -170,7 +170,7 @@ target "affectiveprocessingcenter" {
   tags = ["${REGISTRY}/affectiveprocessingcenter:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-affectiveprocessingcenter"]
   cache-to = ["type=registry,ref=${REGISTRY}/affectiveprocessingcenter:buildcache-affectiveprocessingcenter,mode=max"]
-  contexts = { "depmin/family-gpu-ada-scipy:current" = "target:family-gpu-ada-scipy" }
+  contexts = { "depmin/family-gpu-ada-transformers:current" = "target:family-gpu-ada-transformers" }
 }
 
 target "agenttrustscorer" {
@@ -233,7 +233,7 @@ target "chainofthoughtagent" {
   tags = ["${REGISTRY}/chainofthoughtagent:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/chainofthoughtagent:buildcache-chainofthoughtagent"]
   cache-to = ["type=registry,ref=${REGISTRY}/chainofthoughtagent:buildcache-chainofthoughtagent,mode=max"]
-  contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
+  contexts = { "depmin/family-gpu-ada-transformers:current" = "target:family-gpu-ada-transformers" }
 }
 
 target "chitchatagent" {
@@ -269,7 +269,7 @@ target "cognitivemodelagent" {
   tags = ["${REGISTRY}/cognitivemodelagent:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-cognitivemodelagent"]
   cache-to = ["type=registry,ref=${REGISTRY}/cognitivemodelagent:buildcache-cognitivemodelagent,mode=max"]
-  contexts = { "depmin/family-gpu-ada-scipy:current" = "target:family-gpu-ada-scipy" }
+  contexts = { "depmin/family-gpu-ada-transformers:current" = "target:family-gpu-ada-transformers" }
 }
 
 target "crossmachinegpuscheduler" {
@@ -449,7 +449,7 @@ target "modelopscoordinator" {
   tags = ["${REGISTRY}/modelopscoordinator:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/modelopscoordinator:buildcache-modelopscoordinator"]
   cache-to = ["type=registry,ref=${REGISTRY}/modelopscoordinator:buildcache-modelopscoordinator,mode=max"]
-  contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
+  contexts = { "depmin/family-gpu-ada-transformers:current" = "target:family-gpu-ada-transformers" }
 }
 
 target "moodtrackeragent" {
@@ -692,7 +692,7 @@ target "tinyllamaserviceenhanced" {
   tags = ["${REGISTRY}/tinyllamaserviceenhanced:${TAG}"]
   cache-from = ["type=registry,ref=${REGISTRY}/tinyllamaserviceenhanced:buildcache-tinyllamaserviceenhanced"]
   cache-to = ["type=registry,ref=${REGISTRY}/tinyllamaserviceenhanced:buildcache-tinyllamaserviceenhanced,mode=max"]
-  contexts = { "depmin/family-gpu-ada:current" = "target:family-gpu-ada" }
+  contexts = { "depmin/family-gpu-ada-transformers:current" = "target:family-gpu-ada-transformers" }
 }
 
 target "tonedetector" {
@@ -786,7 +786,7 @@ target "wakeworddetector" {
 }
 
 group "MainPC" {
-  targets = ["family-cpu", "family-cpu-audio", "family-cpu-audio-scipy", "family-cpu-scipy", "family-cpu-web", "family-cuda-runtime", "family-gpu-ada", "family-gpu-ada-audio", "family-gpu-ada-audio-ctranslate2", "family-gpu-ada-scipy", "family-gpu-ada-vision", "activelearningmonitor", "advancedcommandhandler", "affectiveprocessingcenter", "audiocapture", "chainofthoughtagent", "chitchatagent", "cloudtranslationservice", "codegenerator", "cognitivemodelagent", "crossmachinegpuscheduler", "dynamicidentityagent", "emotionengine", "emotionsynthesisagent", "empathyagent", "executor", "facerecognitionagent", "feedbackhandler", "fusedaudiopreprocessor", "gottotagent", "humanawarenessagent", "intentionvalidatoragent", "learningmanager", "learningopportunitydetector", "memoryfusionhub-mainpc", "modelopscoordinator", "moodtrackeragent", "nluagent", "observabilitydashboardapi", "predictivehealthmonitor", "proactiveagent", "realtimeaudiopipeline", "responder", "sttservice", "selfhealingsupervisor-mainpc", "serviceregistry", "smarthomeagent", "streaminginterrupthandler", "streaminglanguageanalyzer", "streamingspeechrecognition", "streamingttsagent", "streamingtranslationproxy", "systemdigitaltwin", "ttsservice", "tinyllamaserviceenhanced", "tonedetector", "unifiedobservabilitycenter-mainpc", "unifiedsystemagent", "voiceprofilingagent", "wakeworddetector"]
+  targets = ["family-cpu", "family-cpu-audio", "family-cpu-audio-scipy", "family-cpu-scipy", "family-cpu-web", "family-cuda-runtime", "family-gpu-ada", "family-gpu-ada-audio", "family-gpu-ada-audio-ctranslate2", "family-gpu-ada-transformers", "family-gpu-ada-vision", "activelearningmonitor", "advancedcommandhandler", "affectiveprocessingcenter", "audiocapture", "chainofthoughtagent", "chitchatagent", "cloudtranslationservice", "codegenerator", "cognitivemodelagent", "crossmachinegpuscheduler", "dynamicidentityagent", "emotionengine", "emotionsynthesisagent", "empathyagent", "executor", "facerecognitionagent", "feedbackhandler", "fusedaudiopreprocessor", "gottotagent", "humanawarenessagent", "intentionvalidatoragent", "learningmanager", "learningopportunitydetector", "memoryfusionhub-mainpc", "modelopscoordinator", "moodtrackeragent", "nluagent", "observabilitydashboardapi", "predictivehealthmonitor", "proactiveagent", "realtimeaudiopipeline", "responder", "sttservice", "selfhealingsupervisor-mainpc", "serviceregistry", "smarthomeagent", "streaminginterrupthandler", "streaminglanguageanalyzer", "streamingspeechrecognition", "streamingttsagent", "streamingtranslationproxy", "systemdigitaltwin", "ttsservice", "tinyllamaserviceenhanced", "tonedetector", "unifiedobservabilitycenter-mainpc", "unifiedsystemagent", "voiceprofilingagent", "wakeworddetector"]
 }
 
 group "PC2" {

@@ -54,7 +54,8 @@ def derive(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], 
             trial_fleet = _with_family(current_fleet, name, candidate.parent, candidate.agents)
             trial = planner(trial_fleet, locks)
             gain = _gain(current, trial)
-            if gain > 0 and (best is None or gain > best[0]):
+            # At equal gain the layer for fewer agents: the others stay free for another layer.
+            if gain > 0 and (best is None or (gain, -len(candidate.agents)) > (best[0], -len(best[4].agents))):
                 best = (gain, trial_fleet, trial, name, candidate)
         if best is None:
             break
@@ -71,14 +72,30 @@ def _candidates(fleet: Fleet, plan: Plan, locks: Mapping[str, Mapping[Normalized
                 continue
             direct = [a for a, spec in fleet.agents.items() if spec.family == decision.family and a in locks]
             users = tuple(sorted(a for a in direct if anchor in locks[a]))
-            if len(users) < 2 or len(users) == len(direct):
+            # Every direct agent may lock it while a derived layer's agents below the family do not:
+            # the users then get a layer beside that one.
+            below = [
+                a for a, spec in fleet.agents.items() if a in locks and decision.family in _chain(fleet, spec.family)
+            ]
+            if len(users) < 2 or len(users) == len(below):
                 continue
             size = max(locks[a][anchor].stored for a in users)
-            candidate = _Candidate(parent=decision.family, anchor=anchor, agents=users, score=len(users) * size)
-            key = (decision.family, users)
-            if key not in found or candidate.score > found[key].score:
-                found[key] = candidate
+            # The users on one machine too: a layer the other machines' users do not share leaves
+            # them free to share another stack (pydantic on PC2, torch on MainPC, one family).
+            by_machines: dict[tuple[str, ...], list[str]] = {}
+            for agent in users:
+                by_machines.setdefault(fleet.agents[agent].machines, []).append(agent)
+            groups = {users} | {tuple(g) for g in by_machines.values() if len(g) >= 2}
+            for group in sorted(groups):
+                candidate = _Candidate(parent=decision.family, anchor=anchor, agents=group, score=len(group) * size)
+                key = (decision.family, group)
+                if key not in found or candidate.score > found[key].score:
+                    found[key] = candidate
     return sorted(found.values(), key=lambda c: (-c.score, c.parent, c.anchor))
+
+
+def _chain(fleet: Fleet, family: str) -> set[str]:
+    return {f.name for f in fleet.family_chain(family)}
 
 
 def _gain(before: Plan, after: Plan) -> int:

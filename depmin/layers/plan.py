@@ -241,6 +241,7 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
     from depmin.layers.derive import derive  # noqa: PLC0415 - derive re-plans through this module
 
     plan = derive(fleet, locks, plan_tree)
+    plan = _toward_baselines(fleet, locks, plan)
     plan, fallbacks = _no_worse_than_baselines(fleet, locks, plan)
     versions = {agent: {name: p.version for name, p in lock.items()} for agent, lock in locks.items()}
     checks = cuda_checks(fleet, versions)
@@ -254,6 +255,123 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
         cuda=checks,
         bases=bases,
     )
+
+
+def _limits(plan: Plan) -> dict[str, int]:
+    return {m.machine: min(m.no_families_installed, m.seed_families_installed) for m in plan.machines}
+
+
+def _excess(installed: Mapping[str, int], limits: Mapping[str, int]) -> int:
+    return sum(max(0, installed[m] - limit) for m, limit in limits.items())
+
+
+def _toward_baselines(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], plan: Plan) -> Plan:
+    """Where a machine stores more than a baseline, bake more into single families, one move at a time.
+
+    The greedy choice refuses a distribution that some machine would pay for without saving
+    (``_machine_loss``), even when that machine is far below both baselines and another one is above
+    one: the proposal's families (b) share ``pyzmq`` over a family used on two machines and pay its
+    copy on the machine without users. A move bakes a distribution (with its dependencies) into one
+    family, declared or derived, and takes it out of the layers above it; it is taken when it lowers
+    the bytes by which machines exceed the smaller baseline, lifts no machine above it, keeps every
+    image within ``[layers].max_unused_mb`` and obeys the vetoes of the greedy choice (``never``, GPU
+    stacks, diverged versions). The largest reduction is taken first, until none is left."""
+    limits = _limits(plan)
+    if all(m.planned_installed <= limits[m.machine] for m in plan.machines):
+        return plan
+    from depmin.layers.derive import planned_fleet  # noqa: PLC0415 - derive imports this module
+
+    built = planned_fleet(fleet, plan)
+    view = _view(built, locks)
+    sets = {f.family: set(f.packages) for f in plan.families}
+    current = _images(view, sets)
+    decisions = {n: list(d) for n, d in plan.decisions.items()}
+    bound = fleet.layers.max_unused_bytes
+    moved = False
+    while _excess(current.installed, limits) > 0:
+        best: tuple[tuple[int, int, str, str], dict[str, set[NormalizedName]], _Images, set[NormalizedName]] | None
+        best = None
+        for family in _parents_first(built):
+            for name, unit in _additions(view, family, sets):
+                trial = dict(sets)
+                trial[family] = sets[family] | unit
+                for below in _descendants(built, family):
+                    trial[below] = sets[below] - unit
+                images = _images(view, trial)
+                if any(images.installed[m] > max(current.installed[m], limits[m]) for m in limits):
+                    continue
+                old = {i.agent: i.unused_bytes for i in current.images}
+                if any(i.unused_bytes > max(bound, old[i.agent]) for i in images.images):
+                    continue
+                key = (_excess(images.installed, limits), sum(images.installed.values()), family, name)
+                if key[0] < _excess(current.installed, limits) and (best is None or key < best[0]):
+                    best = (key, trial, images, unit)
+        if best is None:
+            break
+        (_, _, family, name), sets, after, unit = best
+        decisions.setdefault(name, []).append(
+            Decision(
+                family=family,
+                chosen=True,
+                reason=_moved_reason(current.installed, after.installed, limits, plan),
+                users=_names((a, m) for a, m in view.below(family) if name in view.locks[a]),
+                saved=sum(current.installed.values()) - sum(after.installed.values()) + view.size_in(family, unit),
+                cost=view.size_in(family, unit),
+            )
+        )
+        current, moved = after, True
+    if not moved:
+        return plan
+    rebuilt = _assemble(view, sets, decisions)
+    derived = {f.family: f for f in plan.families if f.derived}
+    families = tuple(
+        replace(f, derived=True, agents=derived[f.family].agents) if f.family in derived else f
+        for f in rebuilt.families
+    )
+    return replace(rebuilt, families=families, notes=plan.notes)
+
+
+def _moved_reason(before: Mapping[str, int], after: Mapping[str, int], limits: Mapping[str, int], plan: Plan) -> str:
+    by_name = {m.machine: m for m in plan.machines}
+    helped = [m for m in sorted(limits) if after[m] < before[m] and before[m] > limits[m]]
+    parts = []
+    for machine in helped:
+        m = by_name[machine]
+        which = (
+            "the proposal's families (b)" if m.seed_families_installed <= m.no_families_installed else "no families (a)"
+        )
+        parts.append(f"{machine} ({(before[machine] - after[machine]) / 1e6:.1f} MB less, toward {which})")
+    return "baked in so that a machine stores no more than a baseline: " + ", ".join(parts)
+
+
+def _additions(
+    view: _Fleet, family: str, sets: Mapping[str, set[NormalizedName]]
+) -> Iterable[tuple[NormalizedName, set[NormalizedName]]]:
+    """Distributions two services below ``family`` lock that its chain does not hold, with what
+    they require, where the greedy choice's vetoes allow them."""
+    chain = view.fleet.family_chain(family)
+    held = set().union(*(sets.get(f.name, set()) for f in chain))
+    below = view.below(family)
+    users: dict[NormalizedName, int] = {}
+    versions: dict[NormalizedName, set[str]] = {}
+    for agent, _ in below:
+        for name, package in view.locks[agent].items():
+            users[name] = users.get(name, 0) + 1
+            versions.setdefault(name, set()).add(package.version)
+    local = {n: view.locks[a][n] for a, _ in reversed(below) for n in view.locks[a]}
+    never = {canonicalize_name(n) for n in view.fleet.families[family].never}
+    gpu = view.fleet.has_gpu(family)
+    for name in sorted(n for n, count in users.items() if count >= 2 and n not in held):
+        unit = closure([name], local) - held
+        if unit & never or any(len(versions.get(n, ())) > 1 for n in unit):
+            continue
+        if not gpu and any(in_gpu_set(n, local[n].version) for n in unit if n in local):
+            continue
+        yield name, unit
+
+
+def _descendants(fleet: Fleet, family: str) -> list[str]:
+    return sorted(f for f in fleet.families if f != family and family in {c.name for c in fleet.family_chain(f)})
 
 
 _BASELINES = {"none": "no families (baseline a)", "seed": "the proposal's families (baseline b)"}
@@ -301,7 +419,7 @@ def _no_worse_than_baselines(
         chosen = fits[0] if fits else min(allowed, key=lambda k: (sum(installed[k].values()), allowed.index(k)))
         why = "" if fits else "; no arrangement within [layers].max_unused_mb is below both baselines here"
         if chosen == "planned":
-            for m in machines:
+            for m in (m for m in machines if m.planned_installed > best(m)):
                 warnings.append(
                     f"machine {m.machine}: the planned layers store "
                     f"{(m.planned_installed - best(m)) / 1_000_000:.1f} MB more than the smaller baseline, "
@@ -332,26 +450,37 @@ def plan_tree(
 ) -> Plan:
     """Decide every family layer of agents.toml's tree of families, without derived layers;
     ``arrangement`` gives families a baseline's contents instead ("none": empty, "seed": the proposal's)."""
-    packages = _packages(locks)
-    view = _Fleet(
-        fleet=fleet,
-        locks=locks,
-        packages=packages,
-        services=sorted((a, m) for a in locks if a in fleet.agents for m in fleet.agents[a].machines),
-    )
+    view = _view(fleet, locks)
     sets: dict[str, set[NormalizedName]] = {}
     decisions: dict[NormalizedName, list[Decision]] = {}
     for family in _parents_first(fleet):
         inherited = set().union(*(sets[f.name] for f in fleet.family_chain(family)[:-1]))
         sets[family] = _decide(view, family, inherited, decisions)
-    seed_sets = seed_families(fleet, packages, view)
+    seed_sets = seed_families(fleet, view.packages, view)
     for family, how in (arrangement or {}).items():
         if family in sets:
             sets[family] = set() if how == "none" else set(seed_sets.get(family, set()))
             for name in list(decisions):  # the greedy reasons no longer hold for this family
                 decisions[name] = [d for d in decisions[name] if d.family != family]
+    return _assemble(view, sets, decisions)
+
+
+def _view(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> _Fleet:
+    return _Fleet(
+        fleet=fleet,
+        locks=locks,
+        packages=_packages(locks),
+        services=sorted((a, m) for a in locks if a in fleet.agents for m in fleet.agents[a].machines),
+    )
+
+
+def _assemble(
+    view: _Fleet, sets: Mapping[str, set[NormalizedName]], decisions: Mapping[NormalizedName, list[Decision]]
+) -> Plan:
+    """The plan of the family contents ``sets``, with both baselines and the floor on the same fleet."""
+    fleet = view.fleet
     planned = _images(view, sets)
-    seed = _images(view, seed_sets)
+    seed = _images(view, seed_families(fleet, view.packages, view))
     bare = _images(view, {f: set() for f in fleet.families})
     floor = _floor(view)
     return Plan(
