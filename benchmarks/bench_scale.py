@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_scan import THIRD_PARTY, Fleet, Run, load_fleet, measure, python_version
+from bench_scan import THIRD_PARTY, Fleet, Run, ensure_peers, load_fleet, measure
 from synthetic import GENERATOR_VERSION, STAMP, generate
 
 BENCH = Path(__file__).resolve().parent
@@ -51,24 +51,6 @@ try:
 except Exception as exc:  # grimp raises on the first file that does not parse
     print(f"failed: {type(exc).__name__}: {str(exc)[:160]}")
 """
-
-
-def ensure_peers(venv: Path) -> Path:
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    missing = []
-    for pin in PINS:
-        name, _, wanted = pin.partition("==")
-        try:
-            if python_version(python, name) != wanted:
-                missing.append(pin)
-        except subprocess.CalledProcessError:
-            missing.append(pin)
-    if missing:
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *missing]
-        subprocess.run(pip, check=True)
-    return python
 
 
 def tree(outdir: Path, *, files: int, agents: int, shape: str, broken: float) -> Path:
@@ -106,7 +88,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.work = Path(tempfile.mkdtemp(prefix="depmin-scale-"))
-        self.peers = ensure_peers(args.peers_venv)
+        self.peers = ensure_peers(args.peers_venv, PINS)
         self.bin = self.peers.parent
         self.cases: list[Case] = []
         self.floors: dict[str, str] = {}

@@ -215,13 +215,14 @@ def python_version(python: Path, package: str) -> str:
     return subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def ensure_peers(venv: Path) -> Path:
+def ensure_peers(venv: Path, pins: tuple[str, ...] = PEER_PINS) -> Path:
+    """The peers' venv with exactly ``pins`` installed (created or topped up); its Python."""
     python = venv / "bin" / "python"
     if not python.exists():
-        print(f"creating {venv} with {', '.join(PEER_PINS)}", file=sys.stderr)
+        print(f"creating {venv} with {', '.join(pins)}", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     missing = []
-    for pin in PEER_PINS:
+    for pin in pins:
         name, _, wanted = pin.partition("==")
         try:
             if python_version(python, name) != wanted:
