@@ -26,7 +26,7 @@ from depmin.manifest import Family, Fleet
 if TYPE_CHECKING:
     from depmin.layers.plan import Package, Plan
 
-__all__ = ["derive", "planned_fleet"]
+__all__ = ["Copies", "derive", "planned_fleet", "with_copies"]
 
 _TRIED = 6  # candidates re-planned per round: each costs one plan of the fleet
 _REASONS = ("unused", "more bytes", "on ")  # refusals caused by the family's non-users
@@ -143,11 +143,84 @@ def _mark(plan: Plan, made: Mapping[str, _Candidate], locks: Mapping[str, Mappin
 def planned_fleet(fleet: Fleet, plan: Plan) -> Fleet:
     """``fleet`` with the plan's derived layers as families and their agents moved onto them: what a
     renderer builds (a derived family's lock is ``locks/_families/<name>/requirements.lock``, its
-    parent ``extends``; each agent's ``service.lock`` is relative to the layer it is on)."""
-    for layer in sorted((f for f in plan.families if f.derived), key=lambda f: len(plan_chain(plan, f.family))):
-        if layer.family not in fleet.families and layer.extends is not None:
+    parent ``extends``; each agent's ``service.lock`` is relative to the layer it is on). A copy of a
+    family for one machine (``copy_of``) keeps the family's settings; a family on top of a copied one
+    extends the copy on that machine, as the plan's ``extends`` says."""
+    derived = sorted(
+        (f for f in plan.families if f.derived),
+        key=lambda f: (len(plan_chain(plan, f.family)), f.copy_of is not None, f.family),
+    )
+    for layer in derived:
+        if layer.family in fleet.families:
+            continue
+        if layer.copy_of is not None and layer.copy_of in fleet.families:
+            fleet = _with_copy(fleet, layer.family, layer.copy_of, layer.extends, layer.agents)
+        elif layer.extends is not None:
             fleet = _with_family(fleet, layer.family, layer.extends, layer.agents)
+    moved = {
+        f.family: replace(fleet.families[f.family], extends=f.extends)
+        for f in plan.families
+        if f.family in fleet.families
+        and fleet.families[f.family].extends != f.extends
+        and (f.extends is None or f.extends in fleet.families)
+    }
+    if moved:
+        fleet = replace(fleet, families=types.MappingProxyType({**fleet.families, **moved}))
     return fleet
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Copies:
+    """:func:`with_copies`' fleet, which copy stands for which family on which machine, and the
+    agents each copy carries."""
+
+    fleet: Fleet
+    copies: Mapping[tuple[str, str], str]  # (family, machine) -> the copy's name
+    agents: Mapping[str, tuple[str, ...]]  # copy -> the agents moved onto it
+
+
+def with_copies(fleet: Fleet, plan: Plan, wanted: Iterable[tuple[str, str]]) -> Copies:
+    """``fleet`` with a copy of each family of ``wanted`` for its machine, where the family's images
+    run on other machines too: the first of its machines by name keeps the family itself, each other
+    one gets ``<family>-<machine>`` with its agents there moved onto it. A family on top of a copied
+    one, on that copy's machine, extends the copy. Each machine may then hold its own contents in
+    the family's layer; a caller copies only the families of agents that each run on one machine."""
+    machines = {f.family: f.machines for f in plan.families}
+    families = dict(fleet.families)
+    copies: dict[tuple[str, str], str] = {}
+    for family, machine in sorted(wanted, key=lambda fm: (len(fleet.family_chain(fm[0])), fm)):
+        on = machines.get(family, ())
+        parent = fleet.families[family].extends
+        if len(on) < 2 or machine == on[0]:
+            owner = on[0] if on else machine
+            if parent is not None and (parent, owner) in copies:
+                families[family] = replace(families[family], extends=copies[parent, owner])
+            continue
+        name, number = f"{family}-{machine.lower()}", 1
+        while name in families:
+            number += 1
+            name = f"{family}-{machine.lower()}-{number}"
+        extends = None if parent is None else copies.get((parent, machine), parent)
+        families[name] = replace(fleet.families[family], name=name, tag=name, extends=extends)
+        copies[family, machine] = name
+    agents: dict[str, list[str]] = {}
+    specs = dict(fleet.agents)
+    for agent, spec in fleet.agents.items():
+        target = next((copies[spec.family, m] for m in spec.machines if (spec.family, m) in copies), None)
+        if target is not None:
+            specs[agent] = replace(spec, family=target)
+            agents.setdefault(target, []).append(agent)
+    copied = replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(specs))
+    return Copies(fleet=copied, copies=copies, agents={c: tuple(sorted(a)) for c, a in agents.items()})
+
+
+def _with_copy(fleet: Fleet, name: str, original: str, extends: str | None, agents: Iterable[str]) -> Fleet:
+    """``fleet`` with ``name``, a copy of family ``original`` on top of ``extends``, and ``agents`` on it."""
+    chosen = set(agents)
+    family = replace(fleet.families[original], name=name, tag=name, extends=extends)
+    moved = {a: replace(spec, family=name) if a in chosen else spec for a, spec in fleet.agents.items()}
+    families = {**fleet.families, name: family}
+    return replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(moved))
 
 
 def plan_chain(plan: Plan, family: str) -> list[str]:

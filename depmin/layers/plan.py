@@ -22,7 +22,7 @@ Everything here is pure: sizes and dependencies come in as :class:`Package` valu
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -83,6 +83,7 @@ class FamilyLayer:
     extends: str | None = None  # the family this layer sits on (agents.toml's, or the derived layer's parent)
     derived: bool = False  # made by the plan for some agents of ``extends``, not declared in agents.toml
     agents: tuple[str, ...] = ()  # a derived layer's agents
+    copy_of: str | None = None  # a derived copy of this family for one machine (its contents may differ)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -381,68 +382,130 @@ def _no_worse_than_baselines(
     fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], plan: Plan
 ) -> tuple[Plan, list[str]]:
     """The greedy ``plan``, except that the machines where a baseline stores fewer bytes take that
-    baseline's arrangement. Machines sharing a family layer fall back together (one layer cannot hold
-    two contents), with the first baseline no worse than both on each of them; the warnings say which
-    baseline won where and by how much."""
-    by_name = {m.machine: m for m in plan.machines}
+    baseline's arrangement; the warnings say which baseline won where and by how much.
 
-    def best(m: MachineBytes) -> int:
-        return min(m.no_families_installed, m.seed_families_installed)
-
-    if all(m.planned_installed <= best(m) for m in plan.machines):
+    Machines sharing a family layer fall back together (one layer cannot hold two contents), with the
+    first arrangement no worse than both baselines on each of them. Where there is none (the planned
+    layers or baseline (a) suit one machine, baseline (b) the other), the shared layers are copied per
+    machine (``cpu`` on MainPC, a derived copy ``cpu-pc2`` on PC2) and each machine takes its own best
+    arrangement: a machine stores only the layers its images use, so a copy costs no stored bytes, only
+    one more image to build. An agent that runs on two of those machines has one image for both and
+    keeps them joined."""
+    if all(m.planned_installed <= _smaller_baseline(m) for m in plan.machines):
         return plan, []
+    from depmin.layers.derive import planned_fleet, with_copies  # noqa: PLC0415 - derive imports this module
+
+    built = planned_fleet(fleet, plan)
+    view = _view(built, locks)
+    contents: dict[str, Mapping[str, set[NormalizedName]]] = {
+        "none": {f: set() for f in built.families},
+        "seed": seed_families(built, view.packages, view),
+        "planned": {f.family: set(f.packages) for f in plan.families},
+    }
+    seed = _images(view, contents["seed"])
+    over = {i.machine for i in seed.images if i.unused_bytes > fleet.layers.max_unused_bytes}
+    taken, warnings = _fallbacks(plan, built, over)
+    if not taken:
+        return plan, warnings
+    copied = with_copies(built, plan, sorted({(f, m) for f, m in taken if m is not None}))
+    sets = dict(contents["planned"])
+    for (family, machine), how in taken.items():
+        sets[copied.copies.get((family, machine), family) if machine else family] = set(contents[how][family])
+    # The greedy reasons no longer hold for a layer that took a baseline's contents.
+    baseline = {copied.copies.get((f, m), f) if m else f for (f, m), how in taken.items() if how != "planned"}
+    decisions = {n: [d for d in ds if d.family not in baseline] for n, ds in plan.decisions.items()}
+    fallen = _assemble(_view(copied.fleet, locks), sets, decisions)
+    derived = {f.family: f for f in plan.families if f.derived}
+    copy_of = {target: family for (family, _), target in copied.copies.items()}
+    families = tuple(
+        replace(f, derived=True, agents=derived[f.family].agents)
+        if f.family in derived
+        else replace(f, derived=True, agents=copied.agents.get(f.family, ()), copy_of=copy_of[f.family])
+        if f.family in copy_of
+        else f
+        for f in fallen.families
+    )
+    # The baselines stay those of agents.toml's tree: (b) of a copy would count only its own machine's users.
+    before = {m.machine: m for m in plan.machines}
+    machines = tuple(
+        replace(
+            m,
+            seed_families=before[m.machine].seed_families,
+            seed_families_installed=before[m.machine].seed_families_installed,
+        )
+        for m in fallen.machines
+    )
+    notes = [
+        f"derived layer {target}: a copy of {family} for {machine}, so that each machine of a shared layer "
+        "stores no more than a baseline (the warnings say which)"
+        for (family, machine), target in sorted(copied.copies.items())
+    ]
+    notes = sorted({*plan.notes, *notes})
+    return replace(fallen, families=families, machines=machines, notes=tuple(notes)), warnings
+
+
+def _smaller_baseline(m: MachineBytes) -> int:
+    return min(m.no_families_installed, m.seed_families_installed)
+
+
+def _fallbacks(plan: Plan, fleet: Fleet, over: Collection[str]) -> tuple[dict[tuple[str, str | None], str], list[str]]:
+    """Which layers take a baseline's contents: ``{(family, machine): arrangement}``, machine None where
+    the family's layer is one for all its machines, with the warnings; ``over`` are the machines where
+    baseline (b) bakes more unused bytes into an image than [layers].max_unused_mb allows."""
+    by_name = {m.machine: m for m in plan.machines}
     groups: dict[str, set[str]] = {m: {m} for m in by_name}  # machines joined by a shared family layer
     for layer in plan.families:
         joined = set().union(*(groups[m] for m in layer.machines)) if layer.machines else set()
         for machine in joined:
             groups[machine] = joined
-    from depmin.layers.derive import planned_fleet  # noqa: PLC0415 - derive imports this module
-
-    built = planned_fleet(fleet, plan)
-    seed = plan_tree(built, locks, arrangement=dict.fromkeys(built.families, "seed"))
-    bound = fleet.layers.max_unused_bytes
-    arrangement: dict[str, str] = {}
+    taken: dict[tuple[str, str | None], str] = {}
     warnings = []
     for group in sorted({tuple(sorted(g)) for g in groups.values()}):
         machines = [by_name[m] for m in group]
-        if all(m.planned_installed <= best(m) for m in machines):
+        if all(m.planned_installed <= _smaller_baseline(m) for m in machines):
             continue
-        installed = {
-            "planned": {m.machine: m.planned_installed for m in machines},
-            "none": {m.machine: m.no_families_installed for m in machines},
-            "seed": {m.machine: m.seed_families_installed for m in machines},
-        }
-        # The proposal's families may bake more unused bytes into an image than [layers].max_unused_mb allows.
-        over = any(i.unused_bytes > bound for i in seed.services if i.machine in group)
-        allowed = ["planned", "none"] + ([] if over else ["seed"])
-        fits = [k for k in allowed if all(installed[k][m.machine] <= best(m) for m in machines)]
-        chosen = fits[0] if fits else min(allowed, key=lambda k: (sum(installed[k].values()), allowed.index(k)))
-        why = "" if fits else "; no arrangement within [layers].max_unused_mb is below both baselines here"
-        if chosen == "planned":
-            for m in (m for m in machines if m.planned_installed > best(m)):
+        shared = {f.family: f.machines for f in plan.families if set(f.machines) & set(group)}
+        chosen, fits = _choose(machines, over)
+        one_each = not any(len(set(a.machines) & set(group)) > 1 for a in fleet.agents.values())
+        split = not fits and len(group) > 1 and one_each and fleet.layers.max_derived > 0
+        for m in machines:
+            how, fit = _choose([m], over) if split else (chosen, fits)
+            why = "" if fit else "; no arrangement within [layers].max_unused_mb is below both baselines here"
+            if split:  # every machine's own arrangement, the planned one too: its copies hold it
+                taken.update({(f, m.machine): how for f, on in shared.items() if m.machine in on})
+            elif how != "planned":
+                taken.update({(f, None): how for f in shared})
+            if how != "planned":
+                saved = m.planned_installed - _installed(m, how)
+                warnings.append(
+                    f"machine {m.machine}: the planned layers stored {saved / 1_000_000:+.1f} MB more than "
+                    f"{_BASELINES[how]}; its family layers take that baseline's contents"
+                    f"{' (each machine its own: the notes name the copies)' if split else ''}{why}"
+                )
+            elif m.planned_installed > _smaller_baseline(m):
                 warnings.append(
                     f"machine {m.machine}: the planned layers store "
-                    f"{(m.planned_installed - best(m)) / 1_000_000:.1f} MB more than the smaller baseline, "
-                    f"which would exceed [layers].max_unused_mb{why}"
+                    f"{(m.planned_installed - _smaller_baseline(m)) / 1_000_000:.1f} MB more than the smaller "
+                    f"baseline, which would exceed [layers].max_unused_mb{why}"
                 )
-            continue
-        for layer in plan.families:
-            if set(layer.machines) & set(group):
-                arrangement[layer.family] = chosen
-        for m in machines:
-            saved = m.planned_installed - installed[chosen][m.machine]
-            warnings.append(
-                f"machine {m.machine}: the planned layers stored {saved / 1_000_000:+.1f} MB more than "
-                f"{_BASELINES[chosen]}; its family layers take that baseline's contents{why}"
-            )
-    if not arrangement:
-        return plan, warnings
-    fallen = plan_tree(built, locks, arrangement=arrangement)
-    derived = {f.family: f for f in plan.families if f.derived}
-    families = tuple(
-        replace(f, derived=True, agents=derived[f.family].agents) if f.family in derived else f for f in fallen.families
-    )
-    return replace(fallen, families=families, notes=plan.notes), warnings
+    return taken, warnings
+
+
+def _installed(m: MachineBytes, arrangement: str) -> int:
+    return {"planned": m.planned_installed, "none": m.no_families_installed, "seed": m.seed_families_installed}[
+        arrangement
+    ]
+
+
+def _choose(machines: Collection[MachineBytes], over: Collection[str]) -> tuple[str, bool]:
+    """The first arrangement no worse than both baselines on every one of ``machines`` (planned, then
+    (a), then (b) unless it exceeds the unused bound there), and True; else the one storing the
+    fewest bytes on them, and False."""
+    allowed = ["planned", "none"] + ([] if any(m.machine in over for m in machines) else ["seed"])
+    fits = [k for k in allowed if all(_installed(m, k) <= _smaller_baseline(m) for m in machines)]
+    if fits:
+        return fits[0], True
+    return min(allowed, key=lambda k: (sum(_installed(m, k) for m in machines), allowed.index(k))), False
 
 
 def plan_tree(

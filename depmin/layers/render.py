@@ -43,6 +43,8 @@ def render_all(fleet: Fleet, plan: Plan, entries: Mapping[str, Mapping[Normalize
         parent = layer.extends
         kind = "derived layer" if layer.derived else "family"
         title = f"{kind} {layer.family}" + (f" (on top of family {parent})" if parent else "")
+        if layer.copy_of is not None:
+            title += f", a copy of family {layer.copy_of} for {', '.join(layer.machines)}"
         files[str(family_lock(layer.family))] = _lock_text(title, layer.packages, any_entry)
     seen: set[str] = set()
     for image in plan.services:
@@ -69,6 +71,7 @@ def plan_json(plan: Plan) -> dict[str, object]:
                 "extends": f.extends,
                 "derived": f.derived,
                 "agents": list(f.agents),
+                **({} if f.copy_of is None else {"copy_of": f.copy_of}),
             }
             for f in plan.families
         },
@@ -172,7 +175,9 @@ def report(plan: Plan) -> str:
         "| --- | --- | --- | ---: | ---: | --- |",
     ]
     for f in plan.families:
-        parent = (f.extends or "-") + (" (derived by the plan)" if f.derived else "")
+        parent = (f.extends or "-") + (
+            f" (a copy of {f.copy_of} by the plan)" if f.copy_of else " (derived by the plan)" if f.derived else ""
+        )
         lines.append(
             f"| {f.family} | {parent} | {', '.join(f.machines) or '-'} | {_mb(f.installed_bytes)} "
             f"| {_mb(f.bytes)} | {', '.join(f.packages) or '-'} |"

@@ -53,10 +53,12 @@ def install_locks(layout: Layout, fleet: Fleet, agent: Agent) -> tuple[Path, ...
 
 
 def layer_chain(layout: Layout, fleet: Fleet, agent: Agent) -> tuple[str, ...]:
-    """The families whose locks the agent's image installs, root first: its declared chain, then the
-    derived layers ``locks/plan.json`` put it on (``"services": {"A@M": {"family": "cpu-scipy"}}``,
-    ``"families": {"cpu-scipy": {"derived": true, "extends": "cpu"}}``), as its Dockerfile's ``FROM``
-    does. Without a readable plan, the declared chain."""
+    """The families whose locks the agent's image installs, root first, as its Dockerfile's ``FROM``
+    does: from the layer ``locks/plan.json`` puts it on (``"services": {"A@M": {"family": "cpu-scipy"}}``)
+    down each layer's ``extends`` there (``"families": {"cpu-scipy": {"derived": true, "extends": "cpu"}}``;
+    a family copied per machine, ``"copy_of"``, and a family on top of such a copy, extend as the plan
+    says). Without a readable plan, or one naming a layer that is neither declared nor derived, the
+    declared chain."""
     declared = tuple(family.name for family in fleet.family_chain(agent.family))
     try:
         document = json.loads(layout.plan_json.read_text(encoding="utf-8"))
@@ -67,16 +69,20 @@ def layer_chain(layout: Layout, fleet: Fleet, agent: Agent) -> tuple[str, ...]:
         return declared
     entry = next((services[key] for m in agent.machines if (key := f"{agent.name}@{m}") in services), None)
     family = entry.get("family") if isinstance(entry, dict) else None
-    derived: list[str] = []
-    while isinstance(family, str) and family not in fleet.families and family not in derived:
-        layer = families.get(family)
-        if not isinstance(layer, dict) or not layer.get("derived"):
+    chain: list[str] = []
+    while family is not None:
+        layer = families.get(family) if isinstance(family, str) else None
+        if not isinstance(layer, dict) or family in chain:  # unknown, or a cycle: not what depmin writes
             return declared
-        derived.append(family)
-        family = layer.get("extends")
-    if not isinstance(family, str) or family not in fleet.families:
-        return declared
-    return (*(f.name for f in fleet.family_chain(family)), *reversed(derived))
+        if family not in fleet.families and layer.get("derived") is not True:
+            return declared
+        chain.append(family)
+        family = (
+            fleet.families[family].extends
+            if "extends" not in layer and family in fleet.families
+            else layer.get("extends")
+        )
+    return tuple(reversed(chain)) or declared
 
 
 def environment_key(python_version: str, texts: Sequence[str]) -> str:

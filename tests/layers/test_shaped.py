@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from depmin.layers.derive import planned_fleet
@@ -142,6 +142,19 @@ def forced_copy(agents: Agents, machine: str, bound: float) -> int:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(shaped())
+# Found by a randomized run: one cpu layer for both machines cannot suit MainPC ((b): pyzmq shared by two
+# images) and PC2 ((a): no pyzmq at all); the plan copies the layer per machine (tests/layers/test_copies.py).
+@example(
+    (
+        {
+            **{f"g{i}": ("MainPC", "gpu-ada", {}) for i in range(3)},
+            "c0": ("MainPC", "cpu", {"pyzmq": ("1.0", 1), "torch": ("2.5.1+cpu", 700), "sympy": ("1.0", 75)}),
+            "c1": ("PC2", "cpu", {"torch": ("2.5.1+cpu", 700), "sympy": ("1.0", 75)}),
+            "c2": ("MainPC", "cpu-web", {"pyzmq": ("1.0", 1)}),
+        },
+        20.0,
+    )
+)
 def test_planned_never_above_either_baseline_and_no_gpu_in_cpu(tmp_path: Path, drawn: tuple[Agents, float]) -> None:
     agents, bound = drawn
     layers = f"max_unused_mb = {bound}\n"
