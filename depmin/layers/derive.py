@@ -15,7 +15,7 @@ plan.json).
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ class _Candidate:
     anchor: NormalizedName
     agents: tuple[str, ...]
     score: int
+    adopts: tuple[str, ...] = ()  # derived layers of ``parent`` that move on top of this one
 
 
 Planner = Callable[[Fleet, Mapping[str, Mapping[NormalizedName, "Package"]]], "Plan"]
@@ -49,9 +50,9 @@ def derive(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], 
     made: dict[str, _Candidate] = {}
     for _ in range(fleet.layers.max_derived):
         best: tuple[int, Fleet, Plan, str, _Candidate] | None = None
-        for candidate in _candidates(current_fleet, current, locks)[:_TRIED]:
+        for candidate in _candidates(current_fleet, current, locks, made)[:_TRIED]:
             name = _name(current_fleet, candidate)
-            trial_fleet = _with_family(current_fleet, name, candidate.parent, candidate.agents)
+            trial_fleet = _with_family(current_fleet, name, candidate.parent, candidate.agents, candidate.adopts)
             trial = planner(trial_fleet, locks)
             gain = _gain(current, trial)
             # At equal gain the layer for fewer agents: the others stay free for another layer.
@@ -64,8 +65,10 @@ def derive(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], 
     return _mark(current, made, locks)
 
 
-def _candidates(fleet: Fleet, plan: Plan, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> list[_Candidate]:
-    found: dict[tuple[str, tuple[str, ...]], _Candidate] = {}
+def _candidates(
+    fleet: Fleet, plan: Plan, locks: Mapping[str, Mapping[NormalizedName, Package]], made: Collection[str] = ()
+) -> list[_Candidate]:
+    found: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Candidate] = {}
     for anchor, decisions in plan.decisions.items():
         for decision in decisions:
             if decision.chosen or not any(reason in decision.reason for reason in _REASONS):
@@ -77,6 +80,25 @@ def _candidates(fleet: Fleet, plan: Plan, locks: Mapping[str, Mapping[Normalized
             below = [
                 a for a, spec in fleet.agents.items() if a in locks and decision.family in _chain(fleet, spec.family)
             ]
+            reach = [a for a in below if anchor in locks[a]]
+            if len(reach) >= 2 and len(reach) < len(below):
+                # Users below the family, some on derived layers of it: a layer between the family and
+                # those layers shares the distribution with them too (pyzmq under gpu-ada-torch).
+                adopts = tuple(
+                    f
+                    for f in sorted(made)
+                    if fleet.families[f].extends == decision.family
+                    and set(on := _agents_below(fleet, locks, f)) <= set(reach)
+                    and on
+                )
+                if adopts:
+                    size = max(locks[a][anchor].stored for a in reach)
+                    key = (decision.family, users, adopts)
+                    candidate = _Candidate(
+                        parent=decision.family, anchor=anchor, agents=users, score=len(reach) * size, adopts=adopts
+                    )
+                    if key not in found or candidate.score > found[key].score:
+                        found[key] = candidate
             if len(users) < 2 or len(users) == len(below):
                 continue
             size = max(locks[a][anchor].stored for a in users)
@@ -88,10 +110,14 @@ def _candidates(fleet: Fleet, plan: Plan, locks: Mapping[str, Mapping[Normalized
             groups = {users} | {tuple(g) for g in by_machines.values() if len(g) >= 2}
             for group in sorted(groups):
                 candidate = _Candidate(parent=decision.family, anchor=anchor, agents=group, score=len(group) * size)
-                key = (decision.family, group)
+                key = (decision.family, group, ())
                 if key not in found or candidate.score > found[key].score:
                     found[key] = candidate
     return sorted(found.values(), key=lambda c: (-c.score, c.parent, c.anchor))
+
+
+def _agents_below(fleet: Fleet, locks: Mapping[str, object], family: str) -> list[str]:
+    return [a for a, spec in fleet.agents.items() if a in locks and family in _chain(fleet, spec.family)]
 
 
 def _chain(fleet: Fleet, family: str) -> set[str]:
@@ -115,11 +141,13 @@ def _name(fleet: Fleet, candidate: _Candidate) -> str:
     return name
 
 
-def _with_family(fleet: Fleet, name: str, parent: str, agents: Iterable[str]) -> Fleet:
-    """``fleet`` with a family ``name`` extending ``parent`` and ``agents`` moved into it."""
+def _with_family(fleet: Fleet, name: str, parent: str, agents: Iterable[str], adopts: Iterable[str] = ()) -> Fleet:
+    """``fleet`` with a family ``name`` extending ``parent``, ``agents`` moved into it and the families
+    ``adopts`` moved on top of it."""
     chosen = set(agents)
     family = Family(name=name, extends=parent, tag=name, machine=fleet.families[parent].machine)
     families = {**fleet.families, name: family}
+    families.update({f: replace(families[f], extends=name) for f in adopts})
     moved = {a: replace(spec, family=name) if a in chosen else spec for a, spec in fleet.agents.items()}
     return replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(moved))
 
@@ -132,9 +160,12 @@ def _mark(plan: Plan, made: Mapping[str, _Candidate], locks: Mapping[str, Mappin
         replace(layer, derived=True, agents=made[layer.family].agents) if layer.family in made else layer
         for layer in plan.families
     )
+    parents = {layer.family: layer.extends for layer in plan.families}
     notes = [
-        f"derived layer {name} on top of {c.parent}: {c.anchor} and what they share, for the {len(c.agents)} "
-        f"agents of {c.parent} that lock it ({', '.join(c.agents)}); the others stay on {c.parent}"
+        f"derived layer {name} on top of {parents.get(name) or c.parent}: {c.anchor} and what they share, "
+        f"for the {len(c.agents)} agents of {c.parent} that lock it ({', '.join(c.agents) or '-'})"
+        + (f" and the derived layers {', '.join(c.adopts)}, now on top of it" if c.adopts else "")
+        + f"; the others stay on {c.parent}"
         for name, c in sorted(made.items())
     ]
     return replace(plan, families=families, notes=tuple(sorted({*plan.notes, *notes})))

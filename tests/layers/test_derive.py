@@ -13,6 +13,7 @@ from depmin.layers.plan import Package, plan_layers, plan_tree
 from depmin.layers.render import render_all, report
 from depmin.locking.files import Pinned
 from depmin.manifest import Fleet, parse_fleet
+from tests.layers.shaped_fleet import shaped_fleet, shaped_locks
 
 FLEET = """\
 [project]
@@ -110,3 +111,33 @@ def test_derived_layer_files_say_what_a_renderer_builds(tmp_path: Path) -> None:
     assert built.agents["torch1"].family == "gpu-torch" and built.agents["plain1"].family == "gpu"
     assert [f.name for f in built.family_chain("gpu-torch")] == ["gpu", "gpu-torch"]
     assert built.has_gpu("gpu-torch")
+
+
+def test_a_stack_shared_by_more_agents_than_a_derived_layer_goes_in_a_layer_below_it(tmp_path: Path) -> None:
+    # torch for g0 and g1 gets gpu-ada-torch; pyzmq (21 MB, above the 20 MB bound for g2, which locks
+    # nothing) is locked by g0, g1 and g3: a layer gpu-ada-pyzmq between gpu-ada and gpu-ada-torch stores
+    # it once, where a layer beside gpu-ada-torch would store it twice (and (b) bakes it in for g2 too).
+    stack = {"torch": ("2.5.1+cu121", 1600), "nvidia-cublas-cu12": ("1.0", 700)}
+    zmq = {"pyzmq": ("1.0", 21)}
+    agents = {"g0": zmq | stack, "g1": zmq | stack, "g2": {}, "g3": dict(zmq)}
+    fleet = shaped_fleet(
+        tmp_path,
+        dict.fromkeys(agents, ("MainPC", "gpu-ada")),
+        layers="max_unused_mb = 20\n",
+        cuda_base_mb=None,
+        gpu_families={"gpu-ada": "MainPC"},
+    )
+    plan = plan_layers(fleet, shaped_locks(agents, {"torch": {"nvidia-cublas-cu12"}}))
+    layers = {f.family: f for f in plan.families}
+    assert (layers["gpu-ada-pyzmq"].extends, layers["gpu-ada-pyzmq"].packages) == ("gpu-ada", ("pyzmq",))
+    assert layers["gpu-ada-pyzmq"].agents == ("g3",)
+    assert layers["gpu-ada-torch"].extends == "gpu-ada-pyzmq" and "pyzmq" not in layers["gpu-ada-torch"].packages
+    (machine,) = (m for m in plan.machines if m.machine == "MainPC")
+    assert machine.planned_installed == machine.floor_installed  # every distribution stored once
+    built = planned_fleet(fleet, plan)
+    assert [f.name for f in built.family_chain(built.agents["g0"].family)] == [
+        "cuda-runtime",
+        "gpu-ada",
+        "gpu-ada-pyzmq",
+        "gpu-ada-torch",
+    ]
