@@ -2,6 +2,7 @@
 
     python3 benchmarks/bench_plan.py             # the bundled fleet (committed locks) and the synthetic one
     python3 benchmarks/bench_plan.py --seed 2    # another synthetic fleet of the same shape
+    python3 benchmarks/bench_plan.py --seeds 20  # and the worst ratios over synthetic seeds 1..20
 
 Columns: planned (with derived layers), planned on agents.toml's tree only (``max_derived = 0``),
 (a) no families, (b) the seed proposal's fixed families, and the floor (every locked distribution of
@@ -20,11 +21,15 @@ import dataclasses
 import random
 import sys
 import tempfile
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from packaging.utils import NormalizedName
 
 from depmin import api
+from depmin.layers.derive import planned_fleet
+from depmin.layers.gpu import in_gpu_set
 from depmin.layers.plan import Package, Plan, plan_layers, plan_tree
 from depmin.manifest import Fleet, load_fleet
 
@@ -74,7 +79,9 @@ def _version(name: str, lock: dict[str, int]) -> str:
     return "2.5.1+cpu" if name == "torch" and lock["torch"] == CPU_TORCH["torch"] else "1.0"
 
 
-def _table(title: str, plan: Plan, tree: Plan) -> str:
+def _table(
+    title: str, fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], plan: Plan, tree: Plan
+) -> str:
     lines = [
         f"**{title}**",
         "",
@@ -89,23 +96,76 @@ def _table(title: str, plan: Plan, tree: Plan) -> str:
             f"| {m.floor_installed / MB:,.0f} MB | {m.planned_installed / m.no_families_installed:.2f} "
             f"| {m.planned_installed / m.seed_families_installed:.2f} | {m.planned_installed / m.floor_installed:.2f} |"
         )
-    derived = [f"{f.family} ({len(f.agents)} agents)" for f in plan.families if f.derived]
+    derived = [
+        f"{f.family} ({len(f.agents)} agents{', a copy of ' + f.copy_of if f.copy_of else ''})"
+        for f in plan.families
+        if f.derived
+    ]
     lines += ["", f"Derived layers: {', '.join(derived) or 'none'}.", ""]
+    lines += [f"GPU distributions in layers of non-GPU families: {_gpu_in_cpu(fleet, plan, locks) or 'none'}."]
+    checks = Counter(c.status for c in plan.cuda)
+    lines += [f"CUDA checks of GPU families: {', '.join(f'{n} {s}' for s, n in sorted(checks.items())) or 'none'}.", ""]
     return "\n".join(lines)
+
+
+def _gpu_in_cpu(fleet: Fleet, plan: Plan, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> int:
+    """How many distributions of the GPU set (at the versions the layer's agents lock) a layer of a
+    family without ``gpu = true`` bakes in."""
+    built = planned_fleet(fleet, plan)
+    found = 0
+    for layer in plan.families:
+        if built.has_gpu(layer.family):
+            continue
+        below = [locks[s.agent] for s in plan.services if layer.family in s.chain]
+        found += sum(any(in_gpu_set(n, lock[n].version) for lock in below if n in lock) for n in layer.packages)
+    return found
+
+
+def _worst(seeds: range) -> str:
+    """The largest planned/(a), planned/(b) and planned/floor over the synthetic fleets of ``seeds``,
+    and how many machines are above a baseline."""
+    worst = {"(a)": 0.0, "(b)": 0.0, "floor": 0.0}
+    above = gpu = 0
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as directory:
+            shaped, locks = synthetic(seed, Path(directory))
+            plan = plan_layers(shaped, locks)
+        gpu += _gpu_in_cpu(shaped, plan, locks)
+        for m in plan.machines:
+            worst["(a)"] = max(worst["(a)"], m.planned_installed / m.no_families_installed)
+            worst["(b)"] = max(worst["(b)"], m.planned_installed / m.seed_families_installed)
+            worst["floor"] = max(worst["floor"], m.planned_installed / m.floor_installed)
+            above += m.planned_installed > min(m.no_families_installed, m.seed_families_installed)
+    figures = ", ".join(f"planned/{k} ≤ {v:.2f}" for k, v in worst.items())
+    return (
+        f"**Synthetic fleets of seeds {seeds.start}-{seeds.stop - 1}**: {figures}; machines above a baseline: "
+        f"{above} of {2 * len(seeds)}; GPU distributions in non-GPU layers: {gpu}.\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=0, help="also the worst ratios over synthetic seeds 1..N")
     args = parser.parse_args(argv)
     fleet = load_fleet(ROOT / "agents.toml")
     bundled = api.plan(fleet)
     tree_fleet = dataclasses.replace(fleet, layers=dataclasses.replace(fleet.layers, max_derived=0))
-    print(_table("Bundled fleet (committed locks)", bundled.plan, plan_layers(tree_fleet, bundled.packages)))
+    print(
+        _table(
+            "Bundled fleet (committed locks)",
+            fleet,
+            bundled.packages,
+            bundled.plan,
+            plan_layers(tree_fleet, bundled.packages),
+        )
+    )
     with tempfile.TemporaryDirectory() as directory:
         shaped, locks = synthetic(args.seed, Path(directory))
-        print(_table(f"Synthetic fleet of the real shape (seed {args.seed})", plan_layers(shaped, locks),
+        print(_table(f"Synthetic fleet of the real shape (seed {args.seed})", shaped, locks, plan_layers(shaped, locks),
                      plan_tree(shaped, locks)))  # fmt: skip
+    if args.seeds:
+        print(_worst(range(1, args.seeds + 1)))
     return 0
 
 
