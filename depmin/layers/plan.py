@@ -407,7 +407,7 @@ def _no_worse_than_baselines(
     taken, warnings = _fallbacks(plan, built, over)
     if not taken:
         return plan, warnings
-    copied = with_copies(built, plan, sorted({(f, m) for f, m in taken if m is not None}))
+    copied = with_copies(built, plan, sorted(_to_copy(built, plan, taken, contents)))
     sets = dict(contents["planned"])
     for (family, machine), how in taken.items():
         sets[copied.copies.get((family, machine), family) if machine else family] = set(contents[how][family])
@@ -442,6 +442,26 @@ def _no_worse_than_baselines(
     ]
     notes = sorted({*plan.notes, *notes})
     return replace(fallen, families=families, machines=machines, notes=tuple(notes)), warnings
+
+
+def _to_copy(
+    fleet: Fleet,
+    plan: Plan,
+    taken: Mapping[tuple[str, str | None], str],
+    contents: Mapping[str, Mapping[str, set[NormalizedName]]],
+) -> set[tuple[str, str]]:
+    """The (family, machine) pairs whose layer differs from what the family's first machine puts in
+    it, with every family on top of them on the same machine (its images must build on the copy)."""
+    owner = {f.family: f.machines[0] for f in plan.families if f.machines}
+
+    def content(family: str, machine: str) -> set[NormalizedName]:
+        return contents[taken[family, machine]][family]
+
+    differ = {
+        (f, m) for (f, m) in taken if m is not None and (f, owner[f]) in taken and content(f, m) != content(f, owner[f])
+    }
+    chains = {g: {c.name for c in fleet.family_chain(g)} for g in fleet.families}
+    return {(g, m) for f, m in differ for g in fleet.families if f in chains[g] and (g, m) in taken}
 
 
 def _smaller_baseline(m: MachineBytes) -> int:

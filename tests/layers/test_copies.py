@@ -125,3 +125,43 @@ def test_a_family_on_top_of_a_copied_one_extends_the_copy_in_every_file(tmp_path
         (layout.locks / path).write_text(text)
     chain = [p.relative_to(layout.locks).as_posix() for p in install_locks(layout, fleet, fleet.agent("c2"))]
     assert chain == ["_families/cpu-pc2/requirements.lock", "_families/cpu-web/requirements.lock", "c2/service.lock"]
+
+
+def test_a_family_on_two_machines_on_top_of_a_copied_one_is_copied_too(tmp_path: Path) -> None:
+    # cpu differs per machine (MainPC: pyzmq, PC2: nothing); cpu-web runs on both, with the same (empty)
+    # contents, but PC2's cpu-web images must build on PC2's cpu: cpu-web gets a copy on top of the copy.
+    agents: Agents = {
+        "c0": ("MainPC", "cpu", {"pyzmq": ("1.0", 1), **CPU_TORCH}),
+        "c1": ("PC2", "cpu", dict(CPU_TORCH)),
+        "c2": ("MainPC", "cpu-web", {"pyzmq": ("1.0", 1)}),
+        "c3": ("PC2", "cpu-web", {}),
+    }
+    fleet, _, plan = _plan(tmp_path, agents)
+    _within_both_baselines(plan, agents)
+    layers = {f.family: f for f in plan.families}
+    assert (layers["cpu-web-pc2"].copy_of, layers["cpu-web-pc2"].extends) == ("cpu-web", "cpu-pc2")
+    assert layers["cpu-web-pc2"].agents == ("c3",) and layers["cpu-web"].machines == ("MainPC",)
+    built = planned_fleet(fleet, plan)
+    assert [f.name for f in built.family_chain(built.agents["c3"].family)] == ["cpu-pc2", "cpu-web-pc2"]
+
+
+def test_no_copy_where_both_machines_put_the_same_in_the_layer(tmp_path: Path) -> None:
+    # MainPC's gpu-ada cannot reach (b) within the bound and PC2's cpu agent is at (a) = (b): the
+    # machines take their own arrangements, but cpu holds nothing on either, so no cpu-pc2 is made.
+    stack = {n: ("2.5.1+cu121" if n == "torch" else "1.0", s) for n, s in TORCH.items()}
+    small = {"redis": ("1.0", 12), "pyzmq": ("1.0", 1), "pydantic": ("1.0", 12)}
+    extra = {"transformers": ("1.0", 45), "tokenizers": ("1.0", 9)}
+    agents: Agents = {
+        **{f"g{i}": ("MainPC", "gpu-ada", dict(stack)) for i in range(3)},
+        **{f"g{i}": ("MainPC", "gpu-ada", stack | extra) for i in (3, 4)},
+        "g5": ("MainPC", "gpu-ada", small | stack | extra),
+        "g6": ("MainPC", "gpu-ada", dict(small)),
+        "c0": ("MainPC", "cpu", dict(CPU_TORCH)),
+        "c1": ("PC2", "cpu", dict(CPU_TORCH)),
+    }
+    machines = {a: (m, f) for a, (m, f, _) in agents.items()}
+    fleet = shaped_fleet(tmp_path, machines, layers="max_unused_mb = 20\n", cuda_base_mb=None)
+    locks = shaped_locks({a: lock for a, (_, _, lock) in agents.items()}, {"torch": set(TORCH) - {"torch"}})
+    plan = plan_layers(fleet, locks)
+    assert any("no arrangement within [layers].max_unused_mb" in w for w in plan.warnings)
+    assert not any(f.copy_of for f in plan.families)
