@@ -284,43 +284,36 @@ def _toward_baselines(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, 
 
     built = planned_fleet(fleet, plan)
     view = _view(built, locks)
-    sets = {f.family: set(f.packages) for f in plan.families}
-    current = _images(view, sets)
-    decisions = {n: list(d) for n, d in plan.decisions.items()}
-    bound = fleet.layers.max_unused_bytes
-    moved = False
-    while _excess(current.installed, limits) > 0:
-        best: tuple[tuple[int, int, str, str], dict[str, set[NormalizedName]], _Images, set[NormalizedName]] | None
-        best = None
+    sets: dict[str, set[NormalizedName]] = {f.family: set(f.packages) for f in plan.families}
+    before = _images(view, sets)
+    moves = _Moves(view=view, fleet=built, limits=limits, bound=fleet.layers.max_unused_bytes, plan=plan)
+    sets, current, made = moves.greedy(sets, before)
+    if _excess(current.installed, limits) > 0:
+        # A distribution baked in early may take the room under the bound that others need, which a
+        # greedy addition never gives back (tokenizers in the root before the layer its users share
+        # existed): each one taken out in turn, then the greedy moves again; the best that helps wins.
+        found: tuple[tuple[int, int, str, str], dict[str, set[NormalizedName]], _Images, list[_Move]] | None = None
         for family in _parents_first(built):
-            for name, unit in _additions(view, family, sets):
-                trial = dict(sets)
-                trial[family] = sets[family] | unit
-                for below in _descendants(built, family):
-                    trial[below] = sets[below] - unit
-                images = _images(view, trial)
-                if any(images.installed[m] > max(current.installed[m], limits[m]) for m in limits):
+            held = sets[family]
+            needed = {r for n in held for r in view.at(family)[n].requires if n in view.at(family)}
+            for name in sorted(held - needed):
+                trial = {**sets, family: held - {name}}
+                images = _images(view, trial)  # above a limit for now, maybe: the moves after it count
+                after_sets, after, more = moves.greedy(trial, images, banned=(family, name))
+                if any(after.installed[m] > max(current.installed[m], limits[m]) for m in limits):
                     continue
-                old = {i.agent: i.unused_bytes for i in current.images}
-                if any(i.unused_bytes > max(bound, old[i.agent]) for i in images.images):
-                    continue
-                key = (_excess(images.installed, limits), sum(images.installed.values()), family, name)
-                if key[0] < _excess(current.installed, limits) and (best is None or key < best[0]):
-                    best = (key, trial, images, unit)
-        if best is None:
-            break
-        (_, _, family, name), sets, after, unit = best
-        decisions.setdefault(name, []).append(
-            Decision(
-                family=family,
-                chosen=True,
-                reason=_moved_reason(current.installed, after.installed, limits, plan),
-                users=_names((a, m) for a, m in view.below(family) if name in view.locks[a]),
-                saved=sum(current.installed.values()) - sum(after.installed.values()) + view.size_in(family, unit),
-                cost=view.size_in(family, unit),
-            )
-        )
-        current, moved = after, True
+                key = (_excess(after.installed, limits), sum(after.installed.values()), family, name)
+                if key[0] < _excess(current.installed, limits) and (found is None or key < found[0]):
+                    out = _Move(family=family, name=name, unit={name}, before=current, after=images, out=True)
+                    found = (key, after_sets, after, [out, *more])
+        if found is not None:
+            _, sets, current, extra = found
+            made = [*made, *extra]
+    moved = bool(made)
+    decisions = {n: list(d) for n, d in plan.decisions.items()}
+    for move in made:
+        kept = [d for d in decisions.get(move.name, []) if not (move.out and d.family == move.family)]
+        decisions[move.name] = [*kept, moves.decision(move)]
     if not moved:
         return plan
     rebuilt = _assemble(view, sets, decisions)
@@ -330,6 +323,77 @@ def _toward_baselines(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, 
         for f in rebuilt.families
     )
     return replace(rebuilt, families=families, notes=plan.notes)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Move:
+    """One step toward the baselines: ``unit`` baked into ``family`` (or ``name`` taken out of it)."""
+
+    family: str
+    name: NormalizedName
+    unit: set[NormalizedName]
+    before: _Images
+    after: _Images
+    out: bool = False
+
+
+# A candidate move: its sort key (excess, bytes, unused bytes, family, name), the sets, images and unit.
+_Trial = tuple[tuple[int, int, int, str, str], dict[str, set[NormalizedName]], "_Images", set[NormalizedName]]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Moves:
+    """The per family moves of :func:`_toward_baselines` over one fleet."""
+
+    view: _Fleet
+    fleet: Fleet
+    limits: Mapping[str, int]
+    bound: int
+    plan: Plan
+
+    def greedy(
+        self, sets: dict[str, set[NormalizedName]], current: _Images, banned: tuple[str, str] | None = None
+    ) -> tuple[dict[str, set[NormalizedName]], _Images, list[_Move]]:
+        """Take the move that lowers the excess over the limits most, until none does; never the
+        ``banned`` (family, distribution), just taken out."""
+        limits, made = self.limits, []
+        while _excess(current.installed, limits) > 0:
+            best: _Trial | None = None
+            old = {i.agent: i.unused_bytes for i in current.images}
+            for family in _parents_first(self.fleet):
+                for name, unit in _additions(self.view, family, sets):
+                    if (family, name) == banned:
+                        continue
+                    trial = dict(sets)
+                    trial[family] = sets[family] | unit
+                    for below in _descendants(self.fleet, family):
+                        trial[below] = sets[below] - unit
+                    images = _images(self.view, trial)
+                    if any(images.installed[m] > max(current.installed[m], limits[m]) for m in limits):
+                        continue
+                    if any(i.unused_bytes > max(self.bound, old[i.agent]) for i in images.images):
+                        continue
+                    # At equal bytes the fewer unused: room under the bound stays for the moves after it.
+                    unused = sum(i.unused_bytes for i in images.images)
+                    key = (_excess(images.installed, limits), sum(images.installed.values()), unused, family, name)
+                    if key[0] < _excess(current.installed, limits) and (best is None or key < best[0]):
+                        best = (key, trial, images, unit)
+            if best is None:
+                break
+            (_, _, _, into, taken), sets, after, unit = best
+            made.append(_Move(family=into, name=canonicalize_name(taken), unit=unit, before=current, after=after))
+            current = after
+        return sets, current, made
+
+    def decision(self, move: _Move) -> Decision:
+        view, family = self.view, move.family
+        users = _names((a, m) for a, m in view.below(family) if move.name in view.locks[a])
+        reason = _moved_reason(move.before.installed, move.after.installed, self.limits, self.plan)
+        if move.out:
+            reason = "taken out to make room under [layers].max_unused_mb for the moves after it"
+        saved = sum(move.before.installed.values()) - sum(move.after.installed.values())
+        cost = view.size_in(family, move.unit)
+        return Decision(family=family, chosen=not move.out, reason=reason, users=users, saved=saved + cost, cost=cost)
 
 
 def _moved_reason(before: Mapping[str, int], after: Mapping[str, int], limits: Mapping[str, int], plan: Plan) -> str:

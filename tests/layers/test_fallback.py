@@ -53,6 +53,8 @@ def test_a_greedy_plan_that_loses_takes_the_baseline(tmp_path: Path, monkeypatch
         return closure(names, view.packages) - inherited
 
     monkeypatch.setattr(plan_module, "_decide", bake_everything)
+    # The repair toward the baselines would take "heavy" back out of cpu: off, to reach the fallback.
+    monkeypatch.setattr(plan_module, "_toward_baselines", lambda fleet, locks, plan: plan)
     greedy = plan_module.plan_tree(fleet, locks)
     pc2 = next(m for m in greedy.machines if m.machine == "PC2")
     assert pc2.planned_installed == 510 * MB > pc2.no_families_installed == 10 * MB  # the bad plan loses
