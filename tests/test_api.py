@@ -74,6 +74,14 @@ def test_no_package_attribute_shadows_one_of_its_modules() -> None:
     assert shadowed == []
 
 
+@pytest.mark.parametrize("package", ["depmin", "depmin.requirements"])
+def test_a_package_that_imports_its_names_on_first_use_has_every_name_it_exports(package: str) -> None:
+    """Its ``__getattr__`` (PEP 562) finds each name of ``__all__`` in the module it says, and ``dir`` lists it."""
+    module = importlib.import_module(package)
+    assert sorted(name for name in module.__all__ if not hasattr(module, name)) == []
+    assert sorted(set(module.__all__) - set(dir(module))) == []
+
+
 def test_pipeline_through_import_depmin_alone(tmp_path: Path) -> None:
     work = tmp_path / "mini"
     shutil.copytree(MINI, work)
