@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from depmin._lazy import exports
+
 # The names below are imported on first use (PEP 562): `depmin scan` maps imports (``mapping``,
 # ``generated``, ``hints``) but never generates a fleet, so it does not pay for ``fleetwide``,
 # ``declared``, ``entry_points``, ``needs`` and ``constraints``.
@@ -24,40 +26,25 @@ if TYPE_CHECKING:
     from depmin.requirements.tables import BundledTable, NamespaceTable
 
 _WHERE = {
-    "AgentRequirements": "generated",
-    "BundledTable": "tables",
-    "Constraints": "constraints",
-    "Declared": "needs",
-    "Generated": "fleetwide",
-    "Mapper": "mapping",
-    "NamespaceTable": "tables",
-    "NeedsReport": "needs",
-    "RequirementLine": "generated",
-    "Resolution": "mapping",
-    "fleet_needs": "fleetwide",
-    "generate_fleet": "fleetwide",
-    "map_imports": "generated",
-    "parse_constraints": "constraints",
-    "read_constraints": "constraints",
-    "unclassified": "fleetwide",
-    "write_requirements": "fleetwide",
+    "AgentRequirements": "depmin.requirements.generated",
+    "BundledTable": "depmin.requirements.tables",
+    "Constraints": "depmin.requirements.constraints",
+    "Declared": "depmin.requirements.needs",
+    "Generated": "depmin.requirements.fleetwide",
+    "Mapper": "depmin.requirements.mapping",
+    "NamespaceTable": "depmin.requirements.tables",
+    "NeedsReport": "depmin.requirements.needs",
+    "RequirementLine": "depmin.requirements.generated",
+    "Resolution": "depmin.requirements.mapping",
+    "fleet_needs": "depmin.requirements.fleetwide",
+    "generate_fleet": "depmin.requirements.fleetwide",
+    "map_imports": "depmin.requirements.generated",
+    "parse_constraints": "depmin.requirements.constraints",
+    "read_constraints": "depmin.requirements.constraints",
+    "unclassified": "depmin.requirements.fleetwide",
+    "write_requirements": "depmin.requirements.fleetwide",
 }
-
-
-def __getattr__(name: str) -> object:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # noqa: PLC0415 - only when a name is first used
-
-    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
+__getattr__, __dir__ = exports(__name__, _WHERE)
 
 __all__ = [
     "AgentRequirements",
