@@ -22,9 +22,10 @@ _runpath.drop_working_directory()  # before any dependency is imported: see depm
 
 from typing import TYPE_CHECKING
 
+from depmin._lazy import exports
 from depmin._version import __version__
 
-# The public names are imported on first use (PEP 562), so that a command, or a tool importing one
+# The public names are imported on first use (PEP 562, depmin._lazy.exports), so that a command, or a tool importing one
 # stage, loads only the stages it runs; `import depmin` then `depmin.scan` works as before.
 if TYPE_CHECKING:
     from depmin.api import (
@@ -198,20 +199,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    where = _WHERE.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib  # noqa: PLC0415 - only when a public name is first used
-
-    value = getattr(importlib.import_module(where), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
+__getattr__, __dir__ = exports(__name__, _WHERE)
 
 # The one list of depmin's public names; tests/test_api.py checks it against what the functions return.
 __all__ = [

@@ -26,18 +26,21 @@ from depmin.errors import DepminError
 from depmin.layout import TREE_SUMS, Layout
 from depmin.manifest import SEVERITIES, Fleet
 from depmin.manifest import load_fleet as _load_fleet
-from depmin.requirements import Generated, Mapper, NeedsReport
+from depmin.requirements import Mapper
 from depmin.scanning import AgentScan, FleetScan, Hop, scan_fleet
 from depmin.scanning import why as _why
 from depmin.scanning.cache import default_cache_dir
 
 # The stages after the requirements are imported when first used (depmin._lazy): `depmin scan` does
-# not pay for the lock, plan, build-tree, audit and verify stages it does not run.
+# not pay for the lock, plan, build-tree, audit and verify stages it does not run. The requirements
+# stage imports its own modules on first use (its package's PEP 562 __getattr__): a scan maps imports
+# but generates nothing, so the annotations name ``requirements.Generated``, never a bare name.
 if TYPE_CHECKING:
     from depmin import _backend, auditing, dockerfiles, layers, locking, staleness, verification
     from depmin.auditing import AuditResult
     from depmin.layers import PlanResult
     from depmin.locking import LockRun, WheelhouseResult
+    from depmin.requirements import Generated, NeedsReport
     from depmin.staleness import Stale
     from depmin.verification import Verification
 
@@ -52,6 +55,8 @@ else:
 Progress = Callable[[str, int, int], None]
 DEFAULT_REGISTRY = "ghcr.io/your-org"  # depmin.dockerfiles.DEFAULT_REGISTRY, spelled out (tests/test_api.py)
 _LATER = {  # the later stages' value types this facade exports: name -> (stage, name there)
+    "Generated": ("requirements", "Generated"),
+    "NeedsReport": ("requirements", "NeedsReport"),
     "AuditResult": ("auditing", "AuditResult"),
     "PlanResult": ("layers", "PlanResult"),
     "Suggestion": ("layers", "Suggestion"),
@@ -64,7 +69,7 @@ _LATER = {  # the later stages' value types this facade exports: name -> (stage,
 
 
 def __getattr__(name: str) -> object:
-    """A later stage's value type, on first use (PEP 562)."""
+    """A later stage's (or a requirements module's) value type, on first use (PEP 562)."""
     if name not in _LATER:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     stage, attribute = _LATER[name]
@@ -163,7 +168,7 @@ def mapper(fleet: Fleet, *, python: Path | None = None) -> Mapper:
     return Mapper(mapping=fleet.mapping, installed=installed)
 
 
-def generate(fleet: Fleet, scanned: FleetScan, *, chain: Mapper | None = None) -> Generated:
+def generate(fleet: Fleet, scanned: FleetScan, *, chain: Mapper | None = None) -> requirements.Generated:
     """Each scanned agent's minimal requirement set (pure: nothing is written)."""
     constraints = requirements.read_constraints(fleet.project.constraints)
     return requirements.generate_fleet(fleet, scanned.agents, chain or mapper(fleet), constraints)
@@ -175,20 +180,22 @@ def unclassified(fleet: Fleet, scanned: FleetScan) -> tuple[str, ...]:
     return requirements.unclassified(fleet, scanned.agents)
 
 
-def write_requirements(fleet: Fleet, generated: Generated, *, force: bool = False) -> dict[Path, bool]:
+def write_requirements(fleet: Fleet, generated: requirements.Generated, *, force: bool = False) -> dict[Path, bool]:
     """Write ``locks/<Agent>/requirements.generated.txt`` for each agent atomically; return
     ``{path: changed}``. Refuses (DepminError) to replace a file depmin did not write unless
     ``force``; every refusal is checked before anything is written."""
     return requirements.write_requirements(_layout(fleet), generated, config_name=fleet.path.name, force=force)
 
 
-def infer_needs(fleet: Fleet, scanned: FleetScan, generated: Generated) -> tuple[NeedsReport, ...]:
+def infer_needs(
+    fleet: Fleet, scanned: FleetScan, generated: requirements.Generated
+) -> tuple[requirements.NeedsReport, ...]:
     """Inferred needs and mismatches per agent, answers to agents.toml's ``uncertain`` questions,
     and hand-written requirement files compared with what each agent uses."""
     return requirements.fleet_needs(fleet, scanned.agents, generated)
 
 
-def lock_inputs(fleet: Fleet, generated: Generated) -> dict[str, locking.LockInput]:
+def lock_inputs(fleet: Fleet, generated: requirements.Generated) -> dict[str, locking.LockInput]:
     """Each generated agent's lock inputs (requirements, constraints, target, imports to verify)."""
     constraints = requirements.read_constraints(fleet.project.constraints)
     return locking.lock_inputs(fleet, generated.agents, constraints.lines)
@@ -205,7 +212,7 @@ def select_agents(fleet: Fleet, agents: Iterable[str] | None = None, family: str
 
 def lock(
     fleet: Fleet,
-    generated: Generated,
+    generated: requirements.Generated,
     agents: Iterable[str] | None = None,
     *,
     backend: str = "uv",
@@ -244,7 +251,7 @@ def lock(
 
 
 def lock_status(
-    fleet: Fleet, generated: Generated, agents: Iterable[str] | None = None, *, backend: str = "uv"
+    fleet: Fleet, generated: requirements.Generated, agents: Iterable[str] | None = None, *, backend: str = "uv"
 ) -> dict[str, str]:
     """Offline staleness of each agent's lock: ``""`` when current, else why (``"no lock yet"``)."""
     inputs = lock_inputs(fleet, generated)
@@ -255,7 +262,7 @@ def lock_status(
 
 def wheelhouse(
     fleet: Fleet,
-    generated: Generated,
+    generated: requirements.Generated,
     agents: Iterable[str],
     *,
     label: str = "fleet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import inspect
@@ -72,6 +73,28 @@ def test_no_package_attribute_shadows_one_of_its_modules() -> None:
         if getattr(importlib.import_module(parent_name), leaf) is not module:
             shadowed.append(info.name)
     assert shadowed == []
+
+
+LAZY = ["depmin", "depmin.requirements", "depmin.locking", "depmin._backend"]
+
+
+@pytest.mark.parametrize("package", LAZY)
+def test_a_package_that_imports_its_names_on_first_use_has_every_name_it_exports(package: str) -> None:
+    """Its ``__getattr__`` (PEP 562) finds each name of ``__all__`` in the module it says, and ``dir`` lists it;
+    the modules it names are the ones its ``TYPE_CHECKING`` imports (what mypy checks) name."""
+    module = importlib.import_module(package)
+    assert sorted(name for name in module.__all__ if not hasattr(module, name)) == []
+    assert sorted(set(module.__all__) - set(dir(module))) == []
+    source = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
+    checked = {
+        alias.asname or alias.name: statement.module
+        for node in source.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for statement in node.body
+        if isinstance(statement, ast.ImportFrom)
+        for alias in statement.names
+    }
+    assert checked == module._WHERE
 
 
 def test_pipeline_through_import_depmin_alone(tmp_path: Path) -> None:

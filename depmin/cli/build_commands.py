@@ -197,24 +197,6 @@ def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-CHECK = Command(
-    name="check",
-    handler=cmd_check,
-    summary="exit 1 when a generated file is stale against the sources and agents.toml (writes nothing)",
-    example="depmin check",
-    options=_check_options,
-)
-DOCKERFILES = Command(
-    name="dockerfiles",
-    handler=cmd_dockerfiles,
-    summary="write family and thin service Dockerfiles, docker-bake.hcl, .dockerignore and compose files",
-    example="depmin dockerfiles --registry ghcr.io/acme",
-    options=_dockerfiles_options,
-)
-PLAN = Command(
-    name="plan",
-    handler=cmd_plan,
-    summary="decide what goes into each family base image; write family and delta locks and the report",
-    example="depmin plan --explain torch",
-    options=_plan_options,
-)
+CHECK = Command(handler=cmd_check, options=_check_options)
+DOCKERFILES = Command(handler=cmd_dockerfiles, options=_dockerfiles_options)
+PLAN = Command(handler=cmd_plan, options=_plan_options)

@@ -59,13 +59,7 @@ def _audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sarif", type=Path, metavar="FILE", help="also write a SARIF 2.1.0 log there ('-': stdout)")
 
 
-AUDIT = Command(
-    name="audit",
-    handler=cmd_audit,
-    summary="check every locked distribution against an OSV vulnerability service (pip-audit); fail at a severity",
-    example="depmin audit --all --fail-on high --sarif audit.sarif",
-    options=_audit_options,
-)
+AUDIT = Command(handler=cmd_audit, options=_audit_options)
 
 
 def cmd_workflow(args: argparse.Namespace, output: Output) -> int:
@@ -104,10 +98,4 @@ def _workflow_options(parser: argparse.ArgumentParser) -> None:
     force(parser)
 
 
-WORKFLOW = Command(
-    name="workflow",
-    handler=cmd_workflow,
-    summary="write the GitHub Actions workflow: gates, families then services on the bake matrix, image scan, publish",
-    example="depmin workflow --registry ghcr.io/acme",
-    options=_workflow_options,
-)
+WORKFLOW = Command(handler=cmd_workflow, options=_workflow_options)

@@ -13,18 +13,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from depmin import api
 from depmin._secrets import redact_url
 from depmin.cli.output import dumps
 from depmin.manifest import Fleet
-from depmin.requirements import NeedsReport, RequirementLine, Resolution
+from depmin.requirements import Resolution
 from depmin.scanning import AgentScan, ExternalImport, Hop
 
 if TYPE_CHECKING:  # the later stages are imported by the builders that need them (start-up time)
+    from depmin import api
     from depmin.auditing import AuditResult
     from depmin.drafting import Draft, Found
     from depmin.layers import CudaCheck, Plan, Suggestion
     from depmin.locking import AgentLock
+    from depmin.requirements import NeedsReport, RequirementLine
 
 __all__ = [
     "Mapped",

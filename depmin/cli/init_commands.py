@@ -105,10 +105,4 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-INIT = Command(
-    name="init",
-    handler=cmd_init,
-    summary="draft agents.toml from the repository's Dockerfiles, compose, Kubernetes, Procfiles, scripts",
-    example="depmin init --root path/to/monorepo --stdout",
-    options=_options,
-)
+INIT = Command(handler=cmd_init, options=_options)

@@ -233,17 +233,5 @@ def _wheelhouse_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dest", type=Path, metavar="DIR", help="directory (default: wheelhouse/<label>-<digest>)")
 
 
-LOCK = Command(
-    name="lock",
-    handler=cmd_lock,
-    summary="write locks/<Agent>/requirements.lock and pylock.toml: hashed, one version per distribution fleet-wide",
-    example="depmin lock --all",
-    options=_lock_options,
-)
-WHEELHOUSE = Command(
-    name="wheelhouse",
-    handler=cmd_wheelhouse,
-    summary="download every locked wheel of the chosen agents into a versioned wheelhouse, checking each hash",
-    example="depmin wheelhouse --family cpu",
-    options=_wheelhouse_options,
-)
+LOCK = Command(handler=cmd_lock, options=_lock_options)
+WHEELHOUSE = Command(handler=cmd_wheelhouse, options=_wheelhouse_options)

@@ -1,4 +1,4 @@
-"""What the command modules share: the :class:`Command` record that names one command, the options
+"""What the command modules share: the :class:`Command` record of one command's code, the options
 several commands take, and loading the fleet that ``--config``/``--root`` point at."""
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ Handler = Callable[[argparse.Namespace, Output], int]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Command:
-    """One ``depmin`` command: ``summary`` is both its line in ``depmin --help`` and its own description,
-    ``example`` ends its ``--help``, and ``options`` adds its own arguments to its parser."""
+    """One ``depmin`` command's code: ``options`` adds its own arguments to its parser and ``handler`` runs
+    it. Its name, summary and example are in :data:`depmin.cli.entry.COMMANDS`, which names this record
+    so that the parser is built without importing the command's module (start-up time)."""
 
-    name: str
     handler: Handler
-    summary: str
-    example: str
     options: Callable[[argparse.ArgumentParser], None]
 
 

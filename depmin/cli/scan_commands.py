@@ -4,6 +4,7 @@ options and text reports."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from depmin import api
 from depmin.cli import documents
@@ -11,9 +12,12 @@ from depmin.cli.documents import Mapped
 from depmin.cli.options import Command, force, load, no_cache, no_options, python_option
 from depmin.cli.output import Output, dumps, shortened, shown
 from depmin.errors import EXIT_FINDINGS, EXIT_OK
-from depmin.requirements import NeedsReport, Resolution, map_imports
+from depmin.requirements import map_imports
 from depmin.requirements.hints import read_hints
 from depmin.scanning import AgentScan
+
+if TYPE_CHECKING:  # scan maps imports but infers no needs: the needs module is imported by `needs` (start-up)
+    from depmin.requirements import NeedsReport, Resolution
 
 __all__ = ["FLEET", "GENERATE", "NEEDS", "SCAN", "WHY"]
 
@@ -230,13 +234,7 @@ def _print_declared_files(output: Output, report: NeedsReport) -> None:
             output.print(f"  {declared.file}: {len(declared.declared_not_used)} declared but not used (-v lists them)")
 
 
-FLEET = Command(
-    name="fleet",
-    handler=cmd_fleet,
-    summary="validate agents.toml and list the agents with machine, family and ports",
-    example="depmin fleet --format json",
-    options=no_options,
-)
+FLEET = Command(handler=cmd_fleet, options=no_options)
 
 
 def _scan_command_options(parser: argparse.ArgumentParser) -> None:
@@ -248,31 +246,7 @@ def _scan_command_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-SCAN = Command(
-    name="scan",
-    handler=cmd_scan,
-    summary="walk each agent's imports from its entrypoint; list its third-party modules and sites",
-    example="depmin scan --agent NLUAgent",
-    options=_scan_command_options,
-)
-WHY = Command(
-    name="why",
-    handler=cmd_why,
-    summary="show the chain of imports (file:line at each hop) that brings MODULE into AGENT",
-    example="depmin why NLUAgent zmq",
-    options=_why_options,
-)
-GENERATE = Command(
-    name="generate",
-    handler=cmd_generate,
-    summary="write locks/<Agent>/requirements.generated.txt: the agent's minimal requirements, with provenance",
-    example="depmin generate --agent NLUAgent",
-    options=_generate_options,
-)
-NEEDS = Command(
-    name="needs",
-    handler=cmd_needs,
-    summary="infer GPU/web/audio/vision needs; report mismatches with needs and family and requirement files",
-    example="depmin needs --agent AffectiveProcessingCenter",
-    options=_generate_options,
-)
+SCAN = Command(handler=cmd_scan, options=_scan_command_options)
+WHY = Command(handler=cmd_why, options=_why_options)
+GENERATE = Command(handler=cmd_generate, options=_generate_options)
+NEEDS = Command(handler=cmd_needs, options=_generate_options)

@@ -152,10 +152,4 @@ def _megabytes(text: str) -> float:
     return value
 
 
-VERIFY = Command(
-    name="verify",
-    handler=cmd_verify,
-    summary="install each agent's locks as its image does in a fresh environment; import every module its scan found",
-    example="depmin verify --agent NLUAgent",
-    options=_verify_options,
-)
+VERIFY = Command(handler=cmd_verify, options=_verify_options)

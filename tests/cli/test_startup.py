@@ -1,0 +1,85 @@
+"""A command imports only the modules it runs (issue 14: start-up is most of a warm ``depmin scan``).
+
+Each case runs the command line in a fresh interpreter and lists the depmin modules loaded once it
+returned; a module a command does not run must not be among them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration  # starts an interpreter
+
+REPO = Path(__file__).resolve().parents[2]
+MINI = REPO / "tests" / "fixtures" / "mini" / "agents.toml"
+
+_LOADED = """
+import contextlib, io, json, sys
+from depmin.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+    code = main(sys.argv[1:], err=io.StringIO())
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] == "depmin")))
+"""
+
+# What no scan runs: the later stages, the init drafts, the other commands' modules, and the parts of
+# the requirements stage that generate a fleet (a scan maps imports, it writes no requirements).
+NOT_IN_SCAN = (
+    "depmin.drafting",
+    "depmin.locking",
+    "depmin.layers",
+    "depmin.dockerfiles",
+    "depmin.verification",
+    "depmin.auditing",
+    "depmin.staleness",
+    "depmin._backend",
+    "depmin.cli.init_commands",
+    "depmin.cli.build_commands",
+    "depmin.cli.lock_commands",
+    "depmin.cli.ci_commands",
+    "depmin.cli.verify_commands",
+    "depmin.requirements.fleetwide",
+    "depmin.requirements.declared",
+    "depmin.requirements.entry_points",
+    "depmin.requirements.needs",
+    "depmin.requirements.constraints",
+)
+
+
+def _loaded(tmp_path: Path, *argv: str) -> list[str]:
+    env = {**os.environ, "DEPMIN_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, *argv], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+def _under(loaded: list[str], packages: tuple[str, ...]) -> list[str]:
+    return [name for name in loaded if any(name == p or name.startswith(p + ".") for p in packages)]
+
+
+def test_scan_imports_no_stage_it_does_not_run(tmp_path: Path) -> None:
+    scan = ("--config", str(REPO / "agents.toml"), "scan", "--format", "json")
+    cold = _loaded(tmp_path, *scan)
+    warm = _loaded(tmp_path, *scan)  # reads the cache the first run filled
+    assert "depmin.scanning.fleet_scan" in cold
+    assert "depmin.scanning.fleet_scan" in warm
+    assert (_under(cold, NOT_IN_SCAN), _under(warm, NOT_IN_SCAN)) == ([], [])
+
+
+def test_help_imports_no_command_module(tmp_path: Path) -> None:
+    loaded = _loaded(tmp_path, "--help")
+    assert [name for name in loaded if name.endswith("_commands")] == []
+    assert _under(loaded, ("depmin.api", "depmin.manifest", "depmin.scanning", "depmin.requirements")) == []
+
+
+def test_check_imports_neither_init_audit_nor_verify(tmp_path: Path) -> None:
+    loaded = _loaded(tmp_path, "--config", str(MINI), "check")
+    assert "depmin.staleness" in loaded
+    not_run = ("depmin.drafting", "depmin.auditing", "depmin.verification", "depmin.cli.init_commands")
+    assert _under(loaded, (*not_run, "depmin.cli.lock_commands", "depmin.cli.verify_commands")) == []
