@@ -22,7 +22,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from depmin.errors import ConfigError, DepminError, Problem
@@ -37,6 +37,7 @@ __all__ = [
     "check_replaceable",
     "is_generated",
     "make_temporary",
+    "remove_outdated",
     "remove_stale",
     "write_all",
     "write_atomic",
@@ -209,6 +210,33 @@ def remove_stale(directory: Path) -> list[Path]:
                 Path(entry.path).unlink()
                 removed.append(Path(entry.path))
     return removed
+
+
+def remove_outdated(directory: Path, patterns: Iterable[str], keep: Collection[Path], *, base: Path) -> list[Path]:
+    """Remove the files under ``directory`` matching ``patterns`` (globs relative to it) that depmin
+    generated and that ``keep`` no longer names: the Dockerfile and family lock of a layer the plan
+    no longer makes, the Dockerfile of an agent gone from agents.toml. A file without depmin's header
+    is a person's and stays, as does anything not a regular file; an emptied directory is removed.
+    Return the removed files, sorted."""
+    kept = {Path(os.path.normpath(path.absolute())) for path in keep}
+    removed: list[Path] = []
+    for pattern in patterns:
+        for path in sorted(directory.glob(pattern)):
+            if Path(os.path.normpath(path.absolute())) in kept or path.is_symlink() or not path.is_file():
+                continue
+            check_inside(path, base)
+            try:
+                with path.open("rb") as stream:
+                    head = stream.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+                if is_generated(head):
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue  # unreadable or already gone: not depmin's to remove then
+            with contextlib.suppress(OSError):
+                if path.parent != directory and not any(path.parent.iterdir()):
+                    path.parent.rmdir()
+    return sorted(removed)
 
 
 def _stale(pid: int, mtime: float) -> bool:

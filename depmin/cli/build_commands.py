@@ -71,8 +71,7 @@ def _print_plan(output: Output, plan: Plan, written: Mapping[Path, bool]) -> Non
         ["family", "on top of", "installed", "distributions"],
         [[f.family, f.extends or "-", mb(f.installed_bytes), ", ".join(f.packages) or "-"] for f in plan.families],
     )
-    changed = sum(written.values())
-    output.print(f"{len(written)} files under locks/: {changed} written, {len(written) - changed} unchanged")
+    output.print(f"{len(written)} files under locks/: {_counts(written)}")
     for warning in plan.warnings:
         output.warn(warning)
     for note in plan.notes:
@@ -182,8 +181,7 @@ def cmd_dockerfiles(args: argparse.Namespace, output: Output) -> int:
     if output.json:
         output.print(dumps(documents.dockerfiles_document(written)))
     else:
-        changed = sum(written.values())
-        output.print(f"{len(written)} files under dockerfiles/: {changed} written, {len(written) - changed} unchanged")
+        output.print(f"{len(written)} files under dockerfiles/: {_counts(written)}")
     return EXIT_OK if scanned.ok else EXIT_FINDINGS
 
 
@@ -200,3 +198,12 @@ def _dockerfiles_options(parser: argparse.ArgumentParser) -> None:
 CHECK = Command(handler=cmd_check, options=_check_options)
 DOCKERFILES = Command(handler=cmd_dockerfiles, options=_dockerfiles_options)
 PLAN = Command(handler=cmd_plan, options=_plan_options)
+
+
+def _counts(written: Mapping[Path, bool]) -> str:
+    """ "3 written, 60 unchanged" (", 1 removed": the file of a layer, agent or machine that is gone)."""
+    removed = sum(1 for path, changed in written.items() if changed and not path.exists())
+    changed = sum(written.values()) - removed
+    return f"{changed} written, {len(written) - changed - removed} unchanged" + (
+        f", {removed} removed" if removed else ""
+    )

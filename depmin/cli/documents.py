@@ -280,8 +280,12 @@ def cuda_document(checks: Sequence[CudaCheck]) -> list[dict[str, object]]:
 
 
 def dockerfiles_document(written: Mapping[Path, bool]) -> dict[str, object]:
-    """``depmin.dockerfiles/1``: every file of the build tree and whether this run changed it."""
-    items = [{"path": str(path), "changed": changed} for path, changed in written.items()]
+    """``depmin.dockerfiles/1``: every file of the build tree and whether this run changed it; a
+    file removed (of a layer, agent or machine that is gone) with ``"removed": true``."""
+    items: list[dict[str, object]] = [{"path": str(path), "changed": changed} for path, changed in written.items()]
+    for item, (path, changed) in zip(items, written.items(), strict=True):
+        if changed and not path.exists():
+            item["removed"] = True
     return {"schema": "depmin.dockerfiles/1", "files": items}
 
 

@@ -157,10 +157,15 @@ def tree_sums(inputs: str | None, tree: Mapping[str, str]) -> str:
     return render_sums("depmin dockerfiles", inputs or "none", tree)
 
 
+# The files of the tree named after a family, an agent or a machine: one that is gone leaves its file.
+_NAMED = ("base/*.Dockerfile", "agents/*.Dockerfile", "compose/*.yaml")
+
+
 def write_tree(layout: Layout, tree: Mapping[str, str], *, force: bool = False) -> dict[Path, bool]:
-    """Write the tree under ``dockerfiles/`` atomically; ``{path: changed}``."""
-    return _files.write_all(
-        {Path(os.path.normpath(layout.dockerfiles / rel)): text for rel, text in sorted(tree.items())},
-        base=layout.base,
-        force=force,
-    )
+    """Write the tree under ``dockerfiles/`` atomically and remove the generated Dockerfiles and
+    compose files of families (derived layers included), agents and machines it no longer has;
+    ``{path: changed}``, a removed file changed and no longer there."""
+    files = {Path(os.path.normpath(layout.dockerfiles / rel)): text for rel, text in sorted(tree.items())}
+    written = _files.write_all(files, base=layout.base, force=force)
+    removed = _files.remove_outdated(layout.dockerfiles, _NAMED, files, base=layout.base)
+    return {**written, **dict.fromkeys(removed, True)}

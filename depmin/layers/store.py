@@ -192,14 +192,18 @@ def write_plan(
 ) -> dict[Path, bool]:
     """Write the plan's files under ``locks/`` (with ``installed-sizes.json`` when sizes were measured)
     and ``plan.sha256`` (``digest``: :func:`plan_inputs`, as :func:`plan_from_locks` returns it);
-    refuses (before writing anything) to replace a file depmin did not write, unless ``force``.
-    ``{path: changed}``."""
+    refuses (before writing anything) to replace a file depmin did not write, unless ``force``;
+    removes the generated lock of a family layer the plan no longer has. ``{path: changed}``, a
+    removed file changed and no longer there."""
     rendered = render_all(fleet, plan, entries)
     files = {layout.locks / rel: text for rel, text in sorted(rendered.items())}
     files[layout.locks / PLAN_SUMS] = render_sums("depmin plan", digest or "none", rendered)
     if installed:
         files[layout.locks / SIZES_NAME] = render_sizes(installed)
-    return _files.write_all(files, base=layout.base, force=force)
+    written = _files.write_all(files, base=layout.base, force=force)
+    # A layer the plan no longer makes (a derived layer, a copy, a family gone from agents.toml).
+    removed = _files.remove_outdated(layout.locks, ("_families/*/requirements.lock",), files, base=layout.base)
+    return {**written, **dict.fromkeys(removed, True)}
 
 
 def read_committed_plan(layout: Layout) -> Mapping[str, object]:

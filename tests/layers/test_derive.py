@@ -8,9 +8,13 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from depmin.cli.documents import dockerfiles_document
+from depmin.dockerfiles import build_tree, write_tree
 from depmin.layers.derive import planned_fleet
 from depmin.layers.plan import Package, plan_layers, plan_tree
 from depmin.layers.render import render_all, report
+from depmin.layers.store import write_plan
+from depmin.layout import Layout
 from depmin.locking.files import Pinned
 from depmin.manifest import Fleet, parse_fleet
 from tests.layers.shaped_fleet import shaped_fleet, shaped_locks
@@ -141,3 +145,31 @@ def test_a_stack_shared_by_more_agents_than_a_derived_layer_goes_in_a_layer_belo
         "gpu-ada-pyzmq",
         "gpu-ada-torch",
     ]
+
+
+def test_a_layer_the_plan_no_longer_makes_loses_its_generated_files(tmp_path: Path) -> None:
+    locks = _locks()
+    entries = {
+        agent: {n: Pinned(name=n, version=Version(p.version), hashes=("sha256:" + "0" * 64,)) for n, p in lock.items()}
+        for agent, lock in locks.items()
+    }
+    layout = Layout.beside(_fleet(tmp_path).path)
+    mine = layout.locks / "_families" / "mine" / "requirements.lock"  # a person's file: never removed
+    mine.parent.mkdir(parents=True)
+    mine.write_text("torch==1.0\n")
+    mine_dockerfile = layout.dockerfiles / "base" / "mine.Dockerfile"
+    mine_dockerfile.parent.mkdir(parents=True)
+    mine_dockerfile.write_text("FROM scratch\n")
+    derived_lock = layout.locks / "_families" / "gpu-torch" / "requirements.lock"
+    derived_dockerfile = layout.dockerfiles / "base" / "gpu-torch.Dockerfile"
+    for budget, present in ((4, True), (0, False)):
+        fleet = _fleet(tmp_path, budget)
+        plan = plan_layers(fleet, locks)
+        written = write_plan(layout, fleet, plan, entries)
+        tree = write_tree(layout, build_tree(fleet, plan, dict.fromkeys(fleet.agents, ()), sdists={}))
+        assert derived_lock.is_file() is present and derived_dockerfile.is_file() is present
+        assert written[derived_lock] and tree[derived_dockerfile]  # written, then removed
+    assert not derived_lock.parent.exists()
+    items = {item["path"]: item for item in dockerfiles_document(tree)["files"]}  # type: ignore[attr-defined]
+    assert items[str(derived_dockerfile)] == {"path": str(derived_dockerfile), "changed": True, "removed": True}
+    assert mine.read_text() == "torch==1.0\n" and mine_dockerfile.read_text() == "FROM scratch\n"
