@@ -141,21 +141,28 @@ def _renaming_names(pieces: Iterable[list[ast.stmt] | ParseFailure]) -> re.Patte
 
 
 def _parse_piece(text: str, line: int, *, indented: bool) -> list[ast.stmt] | ParseFailure:
-    """Parse a piece of the file starting at ``line``; line numbers come out as in the file."""
+    """Parse a piece of the file starting at ``line``; line numbers come out as in the file.
+
+    The piece is parsed after ``line - 1`` blank lines, so the parser numbers its nodes and its
+    messages as in the file: that costs the tokenizer a newline a line, where moving every node of
+    the tree afterwards (``ast.increment_lineno``) cost more than the parse itself.
+    """
     first = line
     shift = line - 1 - indented
-    result = parse(f"if 1:\n{text}" if indented else text)
+    piece = f"if 1:\n{text}" if indented else text
+    result = parse("\n" * shift + piece if shift > 0 else piece)
+    moved = shift if shift < 0 else 0  # only an indented piece at line 1 is parsed above its place
     if isinstance(result, tuple):
         message, line = result
-        # Messages name lines too ("... after 'if' statement on line 3"): make those absolute.
-        message = _LINE_IN_MESSAGE.sub(lambda m: f"{m[1]}{int(m[2]) + shift}", message)
-        return (message, max(line + shift, first) if line else first)
+        if moved:  # messages name lines too ("... after 'if' statement on line 3")
+            message = _LINE_IN_MESSAGE.sub(lambda m: f"{m[1]}{int(m[2]) + moved}", message)
+        return (message, max(line + moved, first) if line else first)
     body = result.body
     if indented and isinstance(body[0], ast.If):
         body = body[0].body
-    if shift:
+    if moved:
         for statement in body:
-            ast.increment_lineno(statement, shift)
+            ast.increment_lineno(statement, moved)
     return list(body)
 
 
