@@ -66,7 +66,8 @@ def extract(source: bytes, *, filename: str = "<string>") -> FileImports:
     problem = None
     if pieces.problem is not None:
         problem = SyntaxProblem(message=pieces.problem[0], line=pieces.problem[1])
-    return collect(pieces.body, notes=[*notes, *pieces.notes], problem=problem, text=text)
+    notes = [*notes, *pieces.notes]
+    return collect(pieces.body, notes=notes, problem=problem, text=text, exact=pieces.exact)
 
 
 # --- reading bytes ---------------------------------------------------------------------------

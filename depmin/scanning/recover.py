@@ -67,6 +67,9 @@ class Pieces:
     body: tuple[ast.stmt, ...]
     problem: ParseFailure | None
     notes: tuple[str, ...]
+    # Per statement of ``body``: it was parsed from the file's own text, so its nodes' lines hold
+    # what the parser read there (False for a repaired or rebuilt chunk, whose text was changed).
+    exact: tuple[bool, ...]
 
 
 def recover(text: str, *, problem: ParseFailure | None, only_relevant: bool) -> Pieces:
@@ -85,18 +88,21 @@ def recover(text: str, *, problem: ParseFailure | None, only_relevant: bool) -> 
     else:
         parsed[0] = problem or ("", 0)
     body: list[ast.stmt] = []
+    exact: list[bool] = []
     notes: list[str] = []
     for k in sorted(parsed):
         piece = parsed[k]
         if isinstance(piece, tuple):
             problem = problem or piece
-            piece = _recover_span(source, *spans[k], notes)
-        body.extend(piece)
+            _recover_span(source, *spans[k], notes, body, exact)
+        else:
+            body.extend(piece)
+            exact.extend([True] * len(piece))
     if only_relevant:
         notes.insert(0, f"large file: parsed {len(parsed)} of {len(spans)} top-level statements")
     if problem is not None and problem[1] == 0:
         problem = (problem[0], 1)
-    return Pieces(body=tuple(body), problem=problem, notes=tuple(notes))
+    return Pieces(body=tuple(body), problem=problem, notes=tuple(notes), exact=tuple(exact))
 
 
 def _parse_spans(
@@ -110,16 +116,18 @@ def _parse_spans(
             parsed[k] = _parse_piece(source.text[start:end], source.line_of(start), indented=False)
 
 
-def _recover_span(source: Source, start: int, end: int, notes: list[str]) -> list[ast.stmt]:
-    """Cut a span that does not parse into chunks; parse, repair or rebuild each."""
-    body: list[ast.stmt] = []
+def _recover_span(
+    source: Source, start: int, end: int, notes: list[str], body: list[ast.stmt], exact: list[bool]
+) -> None:
+    """Cut a span that does not parse into chunks; parse, repair or rebuild each (into ``body``)."""
     for chunk in chunks(source, source.split(start, end), end):
         text = source.text[chunk.start : chunk.end]
         piece = _parse_piece(text, chunk.line, indented=chunk.indented)
+        parsed = not isinstance(piece, tuple)
         if isinstance(piece, tuple):
             piece = _recover_chunk(source, chunk, piece, notes)
         body.extend(piece)
-    return body
+        exact.extend([parsed] * len(piece))
 
 
 def _renaming_names(pieces: Iterable[list[ast.stmt] | ParseFailure]) -> re.Pattern[str] | None:
