@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import gc
 import re
 
 from depmin.scanning import recover as _recover
@@ -54,7 +55,22 @@ LARGE_FILE = 512 * 1024
 
 
 def extract(source: bytes, *, filename: str = "<string>") -> FileImports:
-    """Find the imports of one file's bytes; never raises, whatever the bytes."""
+    """Find the imports of one file's bytes; never raises, whatever the bytes.
+
+    The cyclic garbage collector is paused meanwhile: a syntax tree holds no reference cycle (its
+    nodes go with their last reference), yet the collector would traverse its thousands of fresh
+    nodes again and again while ``ast.parse`` builds them, an eighth of the extraction's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _extract(source, filename)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _extract(source: bytes, filename: str) -> FileImports:
     text, notes = _decode(source)
     if len(text) <= LARGE_FILE:
         parsed = parse(text, filename=filename)
