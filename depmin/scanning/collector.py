@@ -136,10 +136,10 @@ _LINE_WORDS = ("import", "sys")
 # What a name bound by an import must stand for (or lead to) for a call or assignment through it to
 # matter to ``_call`` and ``_assign``: the collector then looks for that name on each line too.
 _TARGETS = (*sorted(_IMPORT_MODULE | _DUNDER_IMPORT), *_PATH_CALLS, "sys.path")
-
-
-def _leads_to_target(name: str) -> bool:
-    return any(target == name or target.startswith(f"{name}.") for target in _TARGETS)
+# Every name a target is or starts with (``sys``, ``sys.path``, ``sys.path.insert`` ...).
+_TARGET_PREFIXES = frozenset(
+    ".".join(parts[:end]) for parts in (target.split(".") for target in _TARGETS) for end in range(1, len(parts) + 1)
+)
 
 
 class _Lines:
@@ -175,7 +175,8 @@ class _Lines:
             return
         self.words.update(fresh)
         found, line, position = set(self.found), 1, 0
-        for match in re.finditer("|".join(map(re.escape, fresh)), self.text):
+        # One match a line: the rest of the line goes with the first word found on it.
+        for match in re.finditer(f"(?:{'|'.join(map(re.escape, fresh))})[^\n]*", self.text):
             line += self.text.count("\n", position, match.start())
             position = match.start()
             found.add(line)
@@ -294,7 +295,7 @@ class _Collector:
 
     def _alias(self, name: str, value: str) -> None:
         self.aliases[name] = value
-        if self.lines is not None and _leads_to_target(value):
+        if self.lines is not None and value in _TARGET_PREFIXES:
             self.lines.add((name,))
 
     def _add(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import gc
 import gzip
 import importlib.util
 import json
@@ -160,6 +161,19 @@ def test_every_snippet_extracts_as_recorded(golden: dict[str, Any]) -> None:
         for source, want in recorded.items():
             assert json.loads(json.dumps(_result(source.encode("utf-8")))) == want, source
     assert len(recorded) > 200
+
+
+def test_extract_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """``extract`` pauses the cyclic collector while it builds trees, and only while it does."""
+    assert gc.isenabled()
+    extract(b"import os\nx = (\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        extract(b"import os\n")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":  # record the golden file (only ever from the code the tests compare against)
