@@ -24,6 +24,10 @@ else imported the module.
 Names bound by imports are tracked, so
 ``import typing as t`` makes ``t.TYPE_CHECKING`` understood; module-level names bound to a path are
 evaluated by ``depmin.scanning.syspath``. Nothing is executed.
+
+Most of a file is function and class bodies that import nothing: a node none of whose lines names
+``import``, ``sys`` or a name an import bound to an importlib/sys/builtins target is not visited
+(``_Lines``), except the module-level assignments and the blocks that can hold one.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ import re
 
 from depmin.scanning import recover as _recover
 from depmin.scanning.collector import collect
-from depmin.scanning.parsing import parse
+from depmin.scanning.parsing import parse, quiet
 from depmin.scanning.sites import FileImports, SyntaxProblem
 
 __all__ = ["LARGE_FILE", "extract"]
@@ -60,11 +60,13 @@ def extract(source: bytes, *, filename: str = "<string>") -> FileImports:
     The cyclic garbage collector is paused meanwhile: a syntax tree holds no reference cycle (its
     nodes go with their last reference), yet the collector would traverse its thousands of fresh
     nodes again and again while ``ast.parse`` builds them, an eighth of the extraction's time.
+    Warnings are silenced once for all the parses of the file (``depmin.scanning.parsing.quiet``).
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _extract(source, filename)
+        with quiet():
+            return _extract(source, filename)
     finally:
         if enabled:
             gc.enable()

@@ -176,6 +176,20 @@ def test_extract_leaves_the_garbage_collector_as_it_found_it() -> None:
         gc.enable()
 
 
+def test_no_parse_of_a_damaged_file_warns() -> None:
+    """Warnings are silenced once per file, around every parse of its recovery: under -W error an
+    invalid escape sequence that warned would fail its chunk's parse and cost a repair."""
+    source = b'import re\np = "\\d+"\nimport a\nx = (\nimport b\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = extract(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert extract(source) == want
+    assert [site.module for site in want.sites] == ["re", "a", "b"]
+    assert want.notes == ("lines 4-4: parsed after repairing 1 statement(s)",)  # not line 2
+
+
 if __name__ == "__main__":  # record the golden file (only ever from the code the tests compare against)
     import tempfile
 
