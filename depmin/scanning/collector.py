@@ -24,13 +24,20 @@ else imported the module.
 Names bound by imports are tracked, so
 ``import typing as t`` makes ``t.TYPE_CHECKING`` understood; module-level names bound to a path are
 evaluated by ``depmin.scanning.syspath``. Nothing is executed.
+
+Most of a file is function and class bodies that import nothing: a node none of whose lines names
+``import``, ``sys`` or a name an import bound to an importlib/sys/builtins target is not visited
+(``_Lines``), except the module-level assignments and the blocks that can hold one.
 """
 
 from __future__ import annotations
 
 import ast
 import posixpath
-from collections.abc import Iterator, Sequence
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
@@ -46,18 +53,27 @@ UNEVALUABLE_EDIT = "sys.path edit not statically evaluable"
 
 
 def collect(
-    body: Sequence[ast.stmt], *, notes: Sequence[str], problem: SyntaxProblem | None, text: str | None = None
+    body: Sequence[ast.stmt],
+    *,
+    notes: Sequence[str],
+    problem: SyntaxProblem | None,
+    text: str | None = None,
+    exact: Sequence[bool] | None = None,
 ) -> FileImports:
     """The imports of ``body``, sites in source order; ``notes`` (from reading the file) come first.
 
     With a ``problem`` the statements were recovered from text that does not parse, and every
     site says so (``recovered``). Given the file's ``text``, expressions are visited only when it
-    names something that can hide an import or a path edit in one (:func:`needs_expressions`).
+    names something that can hide an import or a path edit in one (:func:`needs_expressions`), and
+    a node is skipped when none of its lines names one (:class:`_Lines`); ``exact`` says, per
+    statement of ``body``, whether its lines are the text's (not for a repaired or rebuilt one).
     """
     collector = _Collector(
-        recovered=problem is not None, statements_only=text is not None and not needs_expressions(text)
+        recovered=problem is not None,
+        statements_only=text is not None and not needs_expressions(text),
+        lines=None if text is None else _Lines.of(text),
     )
-    collector.run(body)
+    collector.run(body, [True] * len(body) if exact is None else exact)
     sites = tuple(site for *_, site in sorted(collector.sites, key=lambda item: item[:3]))
     return FileImports(
         sites=sites,
@@ -101,6 +117,79 @@ _TRY_TYPES: tuple[type[ast.stmt], ...] = tuple(
     kind for kind in (ast.Try, getattr(ast, "TryStar", None)) if isinstance(kind, type)
 )
 _LEAVES = (ast.Constant, ast.Name, ast.alias, ast.expr_context, ast.operator, ast.cmpop)
+# The module-level statements that can bind a name in ``env`` or an availability flag (or hold one
+# that does), whatever their lines name: the walk never skips them at module level.
+_BINDING: tuple[type[ast.AST], ...] = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.excepthandler,
+    *_TRY_TYPES,
+    *(kind for kind in (getattr(ast, "Match", None),) if isinstance(kind, type)),
+)
+
+
+# Without one of these on its lines, a node and its children hold no import statement and no call or
+# assignment the collector acts on, unless through a name an import bound to one of ``_TARGETS``.
+_LINE_WORDS = ("import", "sys")
+# What a name bound by an import must stand for (or lead to) for a call or assignment through it to
+# matter to ``_call`` and ``_assign``: the collector then looks for that name on each line too.
+_TARGETS = (*sorted(_IMPORT_MODULE | _DUNDER_IMPORT), *_PATH_CALLS, "sys.path")
+# Every name a target is or starts with (``sys``, ``sys.path``, ``sys.path.insert`` ...).
+_TARGET_PREFIXES = frozenset(
+    ".".join(parts[:end]) for parts in (target.split(".") for target in _TARGETS) for end in range(1, len(parts) + 1)
+)
+
+
+class _Lines:
+    """The lines of a file that name an import, ``sys`` or a name bound to one of ``_TARGETS``.
+
+    A node none of whose lines (from its first decorator to its ``end_lineno``) is one of these can
+    only matter through the names it binds at module level (``env``, availability flags), so the
+    walk skips it, unless it is a module-level assignment or a block that can hold one. The
+    parser reads names NFKC-folded (``sys`` in fullwidth letters is ``sys``), so a non-ASCII text is
+    folded first.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: set[str] = set()
+        self.found: list[int] = []
+
+    @classmethod
+    def of(cls, text: str) -> _Lines | None:
+        if not text.isascii():
+            folded = unicodedata.normalize("NFKC", text)
+            if folded.count("\n") != text.count("\n"):
+                return None  # the lines would not be the parser's: visit everything
+            text = folded
+        lines = cls(text)
+        lines.add(_LINE_WORDS)
+        return lines
+
+    def add(self, words: Iterable[str]) -> None:
+        """Count the lines naming any of ``words`` too (a name bound to an importlib/sys target)."""
+        fresh = sorted(set(words) - self.words)
+        if not fresh:
+            return
+        self.words.update(fresh)
+        found, line, position = set(self.found), 1, 0
+        # One match a line: the rest of the line goes with the first word found on it.
+        for match in re.finditer(f"(?:{'|'.join(map(re.escape, fresh))})[^\n]*", self.text):
+            line += self.text.count("\n", position, match.start())
+            position = match.start()
+            found.add(line)
+        self.found = sorted(found)
+
+    def hold(self, first: int, last: int) -> bool:
+        """Whether a line between ``first`` and ``last`` names one of the words."""
+        index = bisect_left(self.found, first)
+        return index < len(self.found) and self.found[index] <= last
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -110,6 +199,7 @@ class _Context:
     type_only: bool = False
     markers: tuple[_markers.Marker, ...] = ()
     module_scope: bool = True
+    exact: bool = True  # the node's lines are the file's text (see _Lines)
 
     def with_marker(self, marker: _markers.Marker | None) -> _Context:
         if marker is None:
@@ -128,9 +218,10 @@ _Visit: TypeAlias = "list[tuple[ast.AST, _Context]]"
 class _Collector:
     """Walks statement bodies without recursion, carrying the context each node sits in."""
 
-    def __init__(self, *, recovered: bool, statements_only: bool = False) -> None:
+    def __init__(self, *, recovered: bool, statements_only: bool = False, lines: _Lines | None = None) -> None:
         self.recovered = recovered
         self.statements_only = statements_only
+        self.lines = lines
         self.aliases: dict[str, str] = {}
         self.env: dict[str, _paths.PathValue] = {}
         self.sites: list[tuple[int, int, int, ImportSite]] = []
@@ -139,13 +230,26 @@ class _Collector:
         self.paths = _paths.PathEvaluator(self.env, self.resolve)
         self.flags: set[str] = set()  # module-level names set True only where a guarded import succeeded
 
-    def run(self, body: Sequence[ast.stmt]) -> None:
-        stack: _Visit = [(node, _Context()) for node in reversed(body)]
+    def run(self, body: Sequence[ast.stmt], exact: Sequence[bool]) -> None:
+        pairs = zip(reversed(body), reversed(exact), strict=True)
+        stack: _Visit = [(node, _Context(exact=flag)) for node, flag in pairs]
         holders = _HOLDERS if self.statements_only else ast.AST
+        lines = self.lines
         while stack:
             node, ctx = stack.pop()
-            if isinstance(node, holders):
+            if isinstance(node, holders) and (lines is None or not ctx.exact or self._may_matter(node, ctx, lines)):
                 stack.extend(reversed(self._visit(node, ctx)))
+
+    def _may_matter(self, node: ast.AST, ctx: _Context, lines: _Lines) -> bool:
+        """Whether visiting ``node`` can record or bind anything (see ``_Lines``)."""
+        first = getattr(node, "lineno", None)
+        last = getattr(node, "end_lineno", None)
+        if first is None or last is None or (ctx.module_scope and isinstance(node, _BINDING)):
+            return True
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:  # a decorated definition's lineno is its ``def`` line
+            first = min(first, *(decorator.lineno for decorator in decorators))
+        return lines.hold(first, last)
 
     def resolve(self, node: ast.expr) -> str | None:
         """``t.TYPE_CHECKING`` after ``import typing as t`` -> ``typing.TYPE_CHECKING``."""
@@ -186,12 +290,17 @@ class _Collector:
             self._add(node, ctx, module=module, level=node.level, names=names)
             for alias in node.names:
                 if node.level == 0 and alias.name != "*":
-                    self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
+                    self._alias(alias.asname or alias.name, f"{module}.{alias.name}")
             return
         for alias in node.names:
             self._add(node, ctx, module=alias.name, alias=alias.asname)
             bound = alias.asname or alias.name.partition(".")[0]
-            self.aliases[bound] = alias.name if alias.asname else bound
+            self._alias(bound, alias.name if alias.asname else bound)
+
+    def _alias(self, name: str, value: str) -> None:
+        self.aliases[name] = value
+        if self.lines is not None and value in _TARGET_PREFIXES:
+            self.lines.add((name,))
 
     def _add(
         self,

@@ -67,6 +67,9 @@ class Pieces:
     body: tuple[ast.stmt, ...]
     problem: ParseFailure | None
     notes: tuple[str, ...]
+    # Per statement of ``body``: it was parsed from the file's own text, so its nodes' lines hold
+    # what the parser read there (False for a repaired or rebuilt chunk, whose text was changed).
+    exact: tuple[bool, ...]
 
 
 def recover(text: str, *, problem: ParseFailure | None, only_relevant: bool) -> Pieces:
@@ -85,18 +88,21 @@ def recover(text: str, *, problem: ParseFailure | None, only_relevant: bool) -> 
     else:
         parsed[0] = problem or ("", 0)
     body: list[ast.stmt] = []
+    exact: list[bool] = []
     notes: list[str] = []
     for k in sorted(parsed):
         piece = parsed[k]
         if isinstance(piece, tuple):
             problem = problem or piece
-            piece = _recover_span(source, *spans[k], notes)
-        body.extend(piece)
+            _recover_span(source, *spans[k], notes, body, exact)
+        else:
+            body.extend(piece)
+            exact.extend([True] * len(piece))
     if only_relevant:
         notes.insert(0, f"large file: parsed {len(parsed)} of {len(spans)} top-level statements")
     if problem is not None and problem[1] == 0:
         problem = (problem[0], 1)
-    return Pieces(body=tuple(body), problem=problem, notes=tuple(notes))
+    return Pieces(body=tuple(body), problem=problem, notes=tuple(notes), exact=tuple(exact))
 
 
 def _parse_spans(
@@ -110,16 +116,18 @@ def _parse_spans(
             parsed[k] = _parse_piece(source.text[start:end], source.line_of(start), indented=False)
 
 
-def _recover_span(source: Source, start: int, end: int, notes: list[str]) -> list[ast.stmt]:
-    """Cut a span that does not parse into chunks; parse, repair or rebuild each."""
-    body: list[ast.stmt] = []
+def _recover_span(
+    source: Source, start: int, end: int, notes: list[str], body: list[ast.stmt], exact: list[bool]
+) -> None:
+    """Cut a span that does not parse into chunks; parse, repair or rebuild each (into ``body``)."""
     for chunk in chunks(source, source.split(start, end), end):
         text = source.text[chunk.start : chunk.end]
         piece = _parse_piece(text, chunk.line, indented=chunk.indented)
+        parsed = not isinstance(piece, tuple)
         if isinstance(piece, tuple):
             piece = _recover_chunk(source, chunk, piece, notes)
         body.extend(piece)
-    return body
+        exact.extend([parsed] * len(piece))
 
 
 def _renaming_names(pieces: Iterable[list[ast.stmt] | ParseFailure]) -> re.Pattern[str] | None:
@@ -141,21 +149,28 @@ def _renaming_names(pieces: Iterable[list[ast.stmt] | ParseFailure]) -> re.Patte
 
 
 def _parse_piece(text: str, line: int, *, indented: bool) -> list[ast.stmt] | ParseFailure:
-    """Parse a piece of the file starting at ``line``; line numbers come out as in the file."""
+    """Parse a piece of the file starting at ``line``; line numbers come out as in the file.
+
+    The piece is parsed after ``line - 1`` blank lines, so the parser numbers its nodes and its
+    messages as in the file: that costs the tokenizer a newline a line, where moving every node of
+    the tree afterwards (``ast.increment_lineno``) cost more than the parse itself.
+    """
     first = line
     shift = line - 1 - indented
-    result = parse(f"if 1:\n{text}" if indented else text)
+    piece = f"if 1:\n{text}" if indented else text
+    result = parse("\n" * shift + piece if shift > 0 else piece)
+    moved = shift if shift < 0 else 0  # only an indented piece at line 1 is parsed above its place
     if isinstance(result, tuple):
         message, line = result
-        # Messages name lines too ("... after 'if' statement on line 3"): make those absolute.
-        message = _LINE_IN_MESSAGE.sub(lambda m: f"{m[1]}{int(m[2]) + shift}", message)
-        return (message, max(line + shift, first) if line else first)
+        if moved:  # messages name lines too ("... after 'if' statement on line 3")
+            message = _LINE_IN_MESSAGE.sub(lambda m: f"{m[1]}{int(m[2]) + moved}", message)
+        return (message, max(line + moved, first) if line else first)
     body = result.body
     if indented and isinstance(body[0], ast.If):
         body = body[0].body
-    if shift:
+    if moved:
         for statement in body:
-            ast.increment_lineno(statement, shift)
+            ast.increment_lineno(statement, moved)
     return list(body)
 
 
