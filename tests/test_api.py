@@ -75,7 +75,7 @@ def test_no_package_attribute_shadows_one_of_its_modules() -> None:
     assert shadowed == []
 
 
-LAZY = ["depmin", "depmin.requirements", "depmin.locking", "depmin._backend"]
+LAZY = ["depmin", "depmin.requirements", "depmin.locking", "depmin._backend", "depmin.scanning"]
 
 
 @pytest.mark.parametrize("package", LAZY)

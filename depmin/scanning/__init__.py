@@ -17,8 +17,10 @@ size cap; what it refuses is reported) and ``cache_file`` the checked SQLite fil
 May import :mod:`depmin.manifest`.
 """
 
+from typing import TYPE_CHECKING
+
+from depmin._lazy import exports
 from depmin.scanning.cache import Sources, default_cache_dir
-from depmin.scanning.extraction import extract
 from depmin.scanning.finder import Finder, python_files
 from depmin.scanning.fleet_scan import FleetScan, scan_fleet
 from depmin.scanning.kinds import IMPORT_KINDS, ImportKind, kind_rank
@@ -35,6 +37,13 @@ from depmin.scanning.results import (
 from depmin.scanning.sites import FileImports, ImportSite, PathEdit, SyntaxProblem
 from depmin.scanning.tree import NotReadError, SourceFiles, Tree, has_control, printable, source_files
 from depmin.scanning.walk import scan_agent
+
+# The parser (extraction and the recovery, lexer and collector behind it) is imported when a file is
+# first parsed: a warm scan answers every file from the cache and loads none of it.
+if TYPE_CHECKING:
+    from depmin.scanning.extraction import extract
+_WHERE = {"extract": "depmin.scanning.extraction"}
+__getattr__, __dir__ = exports(__name__, _WHERE)
 
 __all__ = [
     "IMPORT_KINDS",

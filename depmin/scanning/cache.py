@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from depmin._version import __version__
 from depmin.scanning.cache_file import CacheFile
-from depmin.scanning.extraction import extract
 from depmin.scanning.sites import FileImports
 from depmin.scanning.tree import NotReadError, Tree
 
@@ -170,7 +169,7 @@ class Sources:
 
     def _extract_many(self, blobs: list[bytes]) -> list[FileImports]:
         if self._workers <= 1 or len(blobs) < PARALLEL_THRESHOLD:
-            return [extract(data) for data in blobs]
+            return [_extract(data) for data in blobs]
         if self._pool is None:  # one pool for the run: starting workers costs more than a batch
             from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - a large frontier only
 
@@ -206,7 +205,7 @@ class Sources:
         cached = self._lookup(key, data)
         if cached is not None:
             return cached
-        result = extract(data, filename=str(path))
+        result = _extract(data, filename=str(path))
         self.parsed += 1
         self._store(key, data, result)
         return result
@@ -228,4 +227,12 @@ def _key(data: bytes) -> str:
 
 
 def _extract_one(data: bytes) -> FileImports:
-    return extract(data)
+    return _extract(data)
+
+
+def _extract(data: bytes, *, filename: str = "<string>") -> FileImports:
+    """:func:`depmin.scanning.extraction.extract`, imported on the first file not in the cache: a warm
+    run, every file answered from the cache, loads none of the parser's modules."""
+    from depmin.scanning.extraction import extract  # noqa: PLC0415 - the parser, only when a file is parsed
+
+    return extract(data, filename=filename)

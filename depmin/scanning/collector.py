@@ -44,12 +44,11 @@ from typing import Literal, TypeAlias
 from depmin.scanning import markers as _markers
 from depmin.scanning import syspath as _paths
 from depmin.scanning.markers import literal_str, literal_strs
-from depmin.scanning.sites import FileImports, ImportSite, PathEdit, PathPosition, SyntaxProblem
+from depmin.scanning.sites import UNEVALUABLE_EDIT, FileImports, ImportSite, PathEdit, PathPosition, SyntaxProblem
 
 __all__ = ["UNEVALUABLE_EDIT", "collect"]
 
 # The note for a sys.path edit depmin cannot evaluate; the walk looks for it (see walk._shadow_notes).
-UNEVALUABLE_EDIT = "sys.path edit not statically evaluable"
 
 
 def collect(

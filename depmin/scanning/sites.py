@@ -11,7 +11,10 @@ from typing import Literal, TypeAlias
 
 from depmin.scanning.kinds import ImportKind
 
-__all__ = ["FileImports", "ImportSite", "PathEdit", "PathPosition", "SiteKind", "SyntaxProblem"]
+__all__ = ["UNEVALUABLE_EDIT", "FileImports", "ImportSite", "PathEdit", "PathPosition", "SiteKind", "SyntaxProblem"]
+
+# The note of a sys.path edit the collector cannot evaluate; the walk reports the first one per agent.
+UNEVALUABLE_EDIT = "sys.path edit not statically evaluable"
 
 # The one word shown for a site: an import kind, or what else marks a site that is not guarded.
 SiteKind: TypeAlias = Literal[ImportKind, "conditional", "dynamic"]

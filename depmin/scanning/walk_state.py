@@ -14,12 +14,11 @@ from pathlib import Path
 
 from depmin.manifest import Agent
 from depmin.scanning.cache import Sources
-from depmin.scanning.collector import UNEVALUABLE_EDIT
 from depmin.scanning.finder import Finder
 from depmin.scanning.kinds import IMPORT_KINDS
 from depmin.scanning.results import AgentScan, Hop, ImportCategory, ImportRecord, RecoveredFile, RunMode, Unresolved
 from depmin.scanning.sightings import Sighting, ThirdParty
-from depmin.scanning.sites import ImportSite
+from depmin.scanning.sites import UNEVALUABLE_EDIT, ImportSite
 
 __all__ = ["UNSEEN", "State", "Walk", "external", "freeze", "missing", "record", "unresolved"]
 UNSEEN = len(IMPORT_KINDS)  # a rank weaker than any kind: not reached yet

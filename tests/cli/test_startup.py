@@ -48,6 +48,16 @@ NOT_IN_SCAN = (
     "depmin.requirements.needs",
     "depmin.requirements.constraints",
 )
+# What a file's extraction runs: a warm scan, every file in the cache, needs none of it.
+PARSER = (
+    "depmin.scanning.extraction",
+    "depmin.scanning.collector",
+    "depmin.scanning.recover",
+    "depmin.scanning.lexer",
+    "depmin.scanning.skeleton",
+    "depmin.scanning.sanitize",
+    "depmin.scanning.parsing",
+)
 
 
 def _loaded(tmp_path: Path, *argv: str) -> list[str]:
@@ -70,6 +80,9 @@ def test_scan_imports_no_stage_it_does_not_run(tmp_path: Path) -> None:
     assert "depmin.scanning.fleet_scan" in cold
     assert "depmin.scanning.fleet_scan" in warm
     assert (_under(cold, NOT_IN_SCAN), _under(warm, NOT_IN_SCAN)) == ([], [])
+    # A warm scan answers every file from the cache: the parser is not even imported.
+    assert "depmin.scanning.extraction" in cold
+    assert _under(warm, PARSER) == []
 
 
 def test_help_imports_no_command_module(tmp_path: Path) -> None:
