@@ -11,6 +11,7 @@ for the layer planner; every path comes from :class:`depmin.layout.Layout`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sys
 import time
@@ -92,13 +93,31 @@ def _unlock(descriptor: int) -> None:
 
 
 def read_existing(layout: Layout, agents: Iterable[str]) -> dict[str, Existing]:
-    """The current locks of ``agents`` (those that have a ``requirements.lock``), for staleness."""
+    """The current locks of ``agents`` (those that have a ``requirements.lock``), for staleness.
+
+    A lock's text parsed once is remembered for the run by its digest (``depmin check`` reads every
+    lock for the input hashes and again for the CUDA check, and parsing is most of reading)."""
     found = {}
     for agent in agents:
         lock, pylock = _read(layout.lock(agent)), _read(layout.pylock(agent))
         if lock is not None:
-            found[agent] = parse_existing(lock, pylock)
+            key = (
+                hashlib.sha256(lock.encode()).digest(),
+                hashlib.sha256((pylock or "").encode()).digest(),
+                pylock is None,
+            )
+            known = _PARSED.get(key)
+            if known is None:
+                known = parse_existing(lock, pylock)
+                if len(_PARSED) >= _PARSED_MAX:
+                    _PARSED.clear()
+                _PARSED[key] = known
+            found[agent] = known
     return found
+
+
+_PARSED: dict[tuple[bytes, bytes, bool], Existing] = {}  # digests of the two texts -> what they say
+_PARSED_MAX = 4096
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

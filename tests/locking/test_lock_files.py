@@ -9,13 +9,14 @@ import io
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from depmin.cli.entry import main
 from depmin.errors import EXIT_CONFIG, ConfigError
 from depmin.layout import Layout
 from depmin.locking import files as _pylock
 from depmin.locking import fill_wheelhouse
-from depmin.locking.store import locked, read_locks
+from depmin.locking.store import locked, read_existing, read_locks
 from tests.conftest import WriteFleet
 from tests.wheelhouse import WHEELS, build_wheel
 
@@ -168,3 +169,14 @@ def test_wheelhouse_label_cannot_leave_the_wheelhouse_directory(tmp_path: Path) 
     with pytest.raises(ConfigError, match="is not a plain directory name"):
         fill_wheelhouse(layout, {}, ["A"], label="../../x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]
+
+
+def test_a_lock_read_again_in_one_run_is_parsed_once_and_an_edited_one_again(tmp_path: Path) -> None:
+    layout = Layout.beside(tmp_path / "agents.toml")
+    layout.lock("A").parent.mkdir(parents=True)
+    layout.lock("A").write_text("# inputs: sha256=abc\nrequests==2.32.3 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    first, again = read_existing(layout, ["A"])["A"], read_existing(layout, ["A"])["A"]
+    assert again is first and str(first.pins[canonicalize_name("requests")]) == "2.32.3"
+    layout.lock("A").write_text("# inputs: sha256=abc\nrequests==2.33.0 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    edited = read_existing(layout, ["A"])["A"]
+    assert edited is not first and str(edited.pins[canonicalize_name("requests")]) == "2.33.0"
