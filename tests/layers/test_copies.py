@@ -34,6 +34,16 @@ from tests.layers.test_shaped import TORCH, Agents, floor_bytes, forced_copy, se
 CPU_TORCH = {"torch": ("2.5.1+cpu", 700), "sympy": ("1.0", 75)}
 
 
+def _first_case() -> Agents:
+    """MainPC: pyzmq in two images (cpu and cpu-web), so (b)'s cpu layer with pyzmq stores it once.
+    PC2: its one image does not lock pyzmq, so (b)'s cpu layer carries it unused and (a) is smaller."""
+    return {
+        "c0": ("MainPC", "cpu", {"pyzmq": ("1.0", 1), **CPU_TORCH}),
+        "c1": ("PC2", "cpu", dict(CPU_TORCH)),
+        "c2": ("MainPC", "cpu-web", {"pyzmq": ("1.0", 1)}),
+    }
+
+
 def _plan(tmp_path: Path, agents: Agents) -> tuple[Fleet, dict[str, dict[NormalizedName, Package]], Plan]:
     machines = {a: (m, f) for a, (m, f, _) in agents.items()}
     fleet = shaped_fleet(tmp_path, machines, layers="max_unused_mb = 20\n", cuda_base_mb=None, gpu_families={})
@@ -49,13 +59,7 @@ def _within_both_baselines(plan: Plan, agents: Agents) -> None:
 
 
 def test_the_copy_keeps_each_machine_at_or_below_both_baselines(tmp_path: Path) -> None:
-    # MainPC: pyzmq in two images (cpu and cpu-web), so (b)'s cpu layer with pyzmq stores it once.
-    # PC2: its one image does not lock pyzmq, so (b)'s cpu layer carries it unused and (a) is smaller.
-    agents: Agents = {
-        "c0": ("MainPC", "cpu", {"pyzmq": ("1.0", 1), **CPU_TORCH}),
-        "c1": ("PC2", "cpu", dict(CPU_TORCH)),
-        "c2": ("MainPC", "cpu-web", {"pyzmq": ("1.0", 1)}),
-    }
+    agents = _first_case()
     fleet, _, plan = _plan(tmp_path, agents)
     _within_both_baselines(plan, agents)
     layers = {f.family: f for f in plan.families}
@@ -131,9 +135,7 @@ def test_a_family_on_two_machines_on_top_of_a_copied_one_is_copied_too(tmp_path:
     # cpu differs per machine (MainPC: pyzmq, PC2: nothing); cpu-web runs on both, with the same (empty)
     # contents, but PC2's cpu-web images must build on PC2's cpu: cpu-web gets a copy on top of the copy.
     agents: Agents = {
-        "c0": ("MainPC", "cpu", {"pyzmq": ("1.0", 1), **CPU_TORCH}),
-        "c1": ("PC2", "cpu", dict(CPU_TORCH)),
-        "c2": ("MainPC", "cpu-web", {"pyzmq": ("1.0", 1)}),
+        **_first_case(),
         "c3": ("PC2", "cpu-web", {}),
     }
     fleet, _, plan = _plan(tmp_path, agents)
@@ -149,9 +151,7 @@ def test_no_copy_where_both_machines_put_the_same_in_the_layer(tmp_path: Path) -
     # The first case again, with a GPU agent on each machine: cuda-runtime is shared by both machines as
     # well, and holds nothing on either, so only cpu is copied.
     agents: Agents = {
-        "c0": ("MainPC", "cpu", {"pyzmq": ("1.0", 1), **CPU_TORCH}),
-        "c1": ("PC2", "cpu", dict(CPU_TORCH)),
-        "c2": ("MainPC", "cpu-web", {"pyzmq": ("1.0", 1)}),
+        **_first_case(),
         "g0": ("MainPC", "gpu-ada", {}),
         "g1": ("PC2", "gpu-ampere", {}),
     }
