@@ -77,9 +77,7 @@ def _candidates(
             users = tuple(sorted(a for a in direct if anchor in locks[a]))
             # Every direct agent may lock it while a derived layer's agents below the family do not:
             # the users then get a layer beside that one.
-            below = [
-                a for a, spec in fleet.agents.items() if a in locks and decision.family in _chain(fleet, spec.family)
-            ]
+            below = _agents_below(fleet, locks, decision.family)
             reach = [a for a in below if anchor in locks[a]]
             if len(reach) >= 2 and len(reach) < len(below):
                 # Users below the family, some on derived layers of it: a layer between the family and
@@ -133,9 +131,13 @@ def _gain(before: Plan, after: Plan) -> int:
 
 
 def _name(fleet: Fleet, candidate: _Candidate) -> str:
-    base = f"{candidate.parent}-{candidate.anchor}"
+    return _free(f"{candidate.parent}-{candidate.anchor}", fleet.families)
+
+
+def _free(base: str, taken: Collection[str]) -> str:
+    """``base``, or ``base-2``, ``base-3`` ... the first that is not a family yet."""
     name, number = base, 1
-    while name in fleet.families:
+    while name in taken:
         number += 1
         name = f"{base}-{number}"
     return name
@@ -144,11 +146,16 @@ def _name(fleet: Fleet, candidate: _Candidate) -> str:
 def _with_family(fleet: Fleet, name: str, parent: str, agents: Iterable[str], adopts: Iterable[str] = ()) -> Fleet:
     """``fleet`` with a family ``name`` extending ``parent``, ``agents`` moved into it and the families
     ``adopts`` moved on top of it."""
-    chosen = set(agents)
     family = Family(name=name, extends=parent, tag=name, machine=fleet.families[parent].machine)
-    families = {**fleet.families, name: family}
-    families.update({f: replace(families[f], extends=name) for f in adopts})
-    moved = {a: replace(spec, family=name) if a in chosen else spec for a, spec in fleet.agents.items()}
+    return _adding(fleet, family, agents, adopts)
+
+
+def _adding(fleet: Fleet, family: Family, agents: Iterable[str], adopts: Iterable[str] = ()) -> Fleet:
+    """``fleet`` with ``family``, ``agents`` moved into it and the families ``adopts`` on top of it."""
+    chosen = set(agents)
+    families = {**fleet.families, family.name: family}
+    families.update({f: replace(families[f], extends=family.name) for f in adopts})
+    moved = {a: replace(spec, family=family.name) if a in chosen else spec for a, spec in fleet.agents.items()}
     return replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(moved))
 
 
@@ -185,7 +192,7 @@ def planned_fleet(fleet: Fleet, plan: Plan) -> Fleet:
         if layer.family in fleet.families:
             continue
         if layer.copy_of is not None and layer.copy_of in fleet.families:
-            fleet = _with_copy(fleet, layer.family, layer.copy_of, layer.extends, layer.agents)
+            fleet = _adding(fleet, _copy(fleet.families[layer.copy_of], layer.family, layer.extends), layer.agents)
         elif layer.extends is not None:
             fleet = _with_family(fleet, layer.family, layer.extends, layer.agents)
     moved = {
@@ -227,12 +234,9 @@ def with_copies(fleet: Fleet, plan: Plan, wanted: Iterable[tuple[str, str]]) -> 
             if parent is not None and (parent, owner) in copies:
                 families[family] = replace(families[family], extends=copies[parent, owner])
             continue
-        name, number = f"{family}-{machine.lower()}", 1
-        while name in families:
-            number += 1
-            name = f"{family}-{machine.lower()}-{number}"
+        name = _free(f"{family}-{machine.lower()}", families)
         extends = None if parent is None else copies.get((parent, machine), parent)
-        families[name] = replace(fleet.families[family], name=name, tag=name, extends=extends)
+        families[name] = _copy(fleet.families[family], name, extends)
         copies[family, machine] = name
     agents: dict[str, list[str]] = {}
     specs = dict(fleet.agents)
@@ -245,13 +249,9 @@ def with_copies(fleet: Fleet, plan: Plan, wanted: Iterable[tuple[str, str]]) -> 
     return Copies(fleet=copied, copies=copies, agents={c: tuple(sorted(a)) for c, a in agents.items()})
 
 
-def _with_copy(fleet: Fleet, name: str, original: str, extends: str | None, agents: Iterable[str]) -> Fleet:
-    """``fleet`` with ``name``, a copy of family ``original`` on top of ``extends``, and ``agents`` on it."""
-    chosen = set(agents)
-    family = replace(fleet.families[original], name=name, tag=name, extends=extends)
-    moved = {a: replace(spec, family=name) if a in chosen else spec for a, spec in fleet.agents.items()}
-    families = {**fleet.families, name: family}
-    return replace(fleet, families=types.MappingProxyType(families), agents=types.MappingProxyType(moved))
+def _copy(family: Family, name: str, extends: str | None) -> Family:
+    """``family``'s settings (base image, apt, CUDA, indexes ...) under ``name``, on top of ``extends``."""
+    return replace(family, name=name, tag=name, extends=extends)
 
 
 def plan_chain(plan: Plan, family: str) -> list[str]:
