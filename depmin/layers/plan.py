@@ -259,7 +259,7 @@ def plan_layers(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Packag
 
 
 def _limits(plan: Plan) -> dict[str, int]:
-    return {m.machine: min(m.no_families_installed, m.seed_families_installed) for m in plan.machines}
+    return {m.machine: _smaller_baseline(m) for m in plan.machines}
 
 
 def _excess(installed: Mapping[str, int], limits: Mapping[str, int]) -> int:
@@ -309,20 +309,29 @@ def _toward_baselines(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, 
         if found is not None:
             _, sets, current, extra = found
             made = [*made, *extra]
-    moved = bool(made)
+    if not made:
+        return plan
     decisions = {n: list(d) for n, d in plan.decisions.items()}
     for move in made:
         kept = [d for d in decisions.get(move.name, []) if not (move.out and d.family == move.family)]
         decisions[move.name] = [*kept, moves.decision(move)]
-    if not moved:
-        return plan
     rebuilt = _assemble(view, sets, decisions)
-    derived = {f.family: f for f in plan.families if f.derived}
-    families = tuple(
-        replace(f, derived=True, agents=derived[f.family].agents) if f.family in derived else f
+    return replace(rebuilt, families=_marked(rebuilt, plan), notes=plan.notes)
+
+
+def _marked(
+    rebuilt: Plan, plan: Plan, copies: Mapping[str, tuple[str, tuple[str, ...]]] | None = None
+) -> tuple[FamilyLayer, ...]:
+    """``rebuilt``'s layers, those derived in ``plan`` flagged so again with their agents, and each copy
+    of ``copies`` (name -> the family it copies, its agents) flagged as one: :func:`_assemble` knows
+    only the fleet's families."""
+    derived = {f.family: (None, f.agents) for f in plan.families if f.derived} | dict(copies or {})
+    return tuple(
+        replace(f, derived=True, copy_of=derived[f.family][0], agents=derived[f.family][1])
+        if f.family in derived
+        else f
         for f in rebuilt.families
     )
-    return replace(rebuilt, families=families, notes=plan.notes)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -479,16 +488,8 @@ def _no_worse_than_baselines(
     baseline = {copied.copies.get((f, m), f) if m else f for (f, m), how in taken.items() if how != "planned"}
     decisions = {n: [d for d in ds if d.family not in baseline] for n, ds in plan.decisions.items()}
     fallen = _assemble(_view(copied.fleet, locks), sets, decisions)
-    derived = {f.family: f for f in plan.families if f.derived}
-    copy_of = {target: family for (family, _), target in copied.copies.items()}
-    families = tuple(
-        replace(f, derived=True, agents=derived[f.family].agents)
-        if f.family in derived
-        else replace(f, derived=True, agents=copied.agents.get(f.family, ()), copy_of=copy_of[f.family])
-        if f.family in copy_of
-        else f
-        for f in fallen.families
-    )
+    copies = {target: (family, copied.agents.get(target, ())) for (family, _), target in copied.copies.items()}
+    families = _marked(fallen, plan, copies)
     # The baselines stay those of agents.toml's tree: (b) of a copy would count only its own machine's users.
     before = {m.machine: m for m in plan.machines}
     machines = tuple(
@@ -592,23 +593,14 @@ def _choose(machines: Collection[MachineBytes], over: Collection[str]) -> tuple[
     return min(allowed, key=lambda k: (sum(_installed(m, k) for m in machines), allowed.index(k))), False
 
 
-def plan_tree(
-    fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]], *, arrangement: Mapping[str, str] | None = None
-) -> Plan:
-    """Decide every family layer of agents.toml's tree of families, without derived layers;
-    ``arrangement`` gives families a baseline's contents instead ("none": empty, "seed": the proposal's)."""
+def plan_tree(fleet: Fleet, locks: Mapping[str, Mapping[NormalizedName, Package]]) -> Plan:
+    """Decide every family layer of agents.toml's tree of families, without derived layers."""
     view = _view(fleet, locks)
     sets: dict[str, set[NormalizedName]] = {}
     decisions: dict[NormalizedName, list[Decision]] = {}
     for family in _parents_first(fleet):
         inherited = set().union(*(sets[f.name] for f in fleet.family_chain(family)[:-1]))
         sets[family] = _decide(view, family, inherited, decisions)
-    seed_sets = seed_families(fleet, view.packages, view)
-    for family, how in (arrangement or {}).items():
-        if family in sets:
-            sets[family] = set() if how == "none" else set(seed_sets.get(family, set()))
-            for name in list(decisions):  # the greedy reasons no longer hold for this family
-                decisions[name] = [d for d in decisions[name] if d.family != family]
     return _assemble(view, sets, decisions)
 
 
