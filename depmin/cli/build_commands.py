@@ -202,7 +202,7 @@ PLAN = Command(handler=cmd_plan, options=_plan_options)
 
 def _counts(written: Mapping[Path, bool]) -> str:
     """ "3 written, 60 unchanged" (", 1 removed": the file of a layer, agent or machine that is gone)."""
-    removed = sum(1 for path, changed in written.items() if changed and not path.exists())
+    removed = len(documents.removed(written))
     changed = sum(written.values()) - removed
     return f"{changed} written, {len(written) - changed - removed} unchanged" + (
         f", {removed} removed" if removed else ""

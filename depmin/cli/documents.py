@@ -40,6 +40,7 @@ __all__ = [
     "needs_document",
     "plan_check_document",
     "plan_document",
+    "removed",
     "scan_pieces",
     "suggest_document",
     "verify_document",
@@ -282,11 +283,17 @@ def cuda_document(checks: Sequence[CudaCheck]) -> list[dict[str, object]]:
 def dockerfiles_document(written: Mapping[Path, bool]) -> dict[str, object]:
     """``depmin.dockerfiles/1``: every file of the build tree and whether this run changed it; a
     file removed (of a layer, agent or machine that is gone) with ``"removed": true``."""
-    items: list[dict[str, object]] = [{"path": str(path), "changed": changed} for path, changed in written.items()]
-    for item, (path, changed) in zip(items, written.items(), strict=True):
-        if changed and not path.exists():
-            item["removed"] = True
+    gone = removed(written)
+    items = [
+        {"path": str(path), "changed": changed, **({"removed": True} if path in gone else {})}
+        for path, changed in written.items()
+    ]
     return {"schema": "depmin.dockerfiles/1", "files": items}
+
+
+def removed(written: Mapping[Path, bool]) -> set[Path]:
+    """The files a write removed (of a layer, agent or machine that is gone): changed, and not there."""
+    return {path for path, changed in written.items() if changed and not path.exists()}
 
 
 def lock_document(done: api.LockResult, cuda: Sequence[CudaCheck] = ()) -> dict[str, object]:
