@@ -101,11 +101,7 @@ def read_existing(layout: Layout, agents: Iterable[str]) -> dict[str, Existing]:
     for agent in agents:
         lock, pylock = _read(layout.lock(agent)), _read(layout.pylock(agent))
         if lock is not None:
-            key = (
-                hashlib.sha256(lock.encode()).digest(),
-                hashlib.sha256((pylock or "").encode()).digest(),
-                pylock is None,
-            )
+            key = (hashlib.sha256(lock.encode()).digest(), hashlib.sha256((pylock or "").encode()).digest())
             known = _PARSED.get(key)
             if known is None:
                 known = parse_existing(lock, pylock)
@@ -116,7 +112,7 @@ def read_existing(layout: Layout, agents: Iterable[str]) -> dict[str, Existing]:
     return found
 
 
-_PARSED: dict[tuple[bytes, bytes, bool], Existing] = {}  # digests of the two texts -> what they say
+_PARSED: dict[tuple[bytes, bytes], Existing] = {}  # digests of the two texts (no pylock: "") -> what they say
 _PARSED_MAX = 4096
 
 

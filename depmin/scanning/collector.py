@@ -46,9 +46,7 @@ from depmin.scanning import syspath as _paths
 from depmin.scanning.markers import literal_str, literal_strs
 from depmin.scanning.sites import UNEVALUABLE_EDIT, FileImports, ImportSite, PathEdit, PathPosition, SyntaxProblem
 
-__all__ = ["UNEVALUABLE_EDIT", "collect"]
-
-# The note for a sys.path edit depmin cannot evaluate; the walk looks for it (see walk._shadow_notes).
+__all__ = ["collect"]
 
 
 def collect(
