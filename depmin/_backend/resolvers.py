@@ -8,7 +8,6 @@ reason for a conflict. The requests themselves carry the real URLs: the resolver
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import os
 import platform as _platform
 import re
@@ -210,6 +209,8 @@ class PipTools(Backend):
     name = "pip-tools"
 
     def _read_version(self) -> str:
+        import importlib.metadata  # noqa: PLC0415 - for pip-tools only (it pulls the email package)
+
         try:
             return importlib.metadata.version("pip-tools")
         except importlib.metadata.PackageNotFoundError:

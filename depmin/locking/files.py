@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
-from depmin.locking.listing import REWRITE, File, Release, bad_filename, parse_files
+from depmin.locking.listing import REWRITE, File, Release, bad_filename, local_path, parse_files
 
 __all__ = [
     "Existing",
@@ -242,7 +240,7 @@ def render_pylock(
 def _table(file: File, directory: Path) -> str:
     parts = [f"name = {_string(file.filename)}"]
     if file.url.startswith("file:"):
-        local = Path(urllib.request.url2pathname(urllib.parse.urlparse(file.url).path))
+        local = local_path(file.url)
         parts.append(f"path = {_string(Path(os.path.relpath(local, directory)).as_posix())}")
     else:
         parts.append(f"url = {_string(redact_url(file.url))}")

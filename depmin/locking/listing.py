@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import re
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from depmin import _toml
 from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 
-__all__ = ["REWRITE", "File", "Release", "bad_filename", "parse_files"]
+__all__ = ["REWRITE", "File", "Release", "bad_filename", "local_path", "parse_files"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -159,10 +158,19 @@ def _file(source: Mapping[str, object], base: Path | None, at: _Where, entry: st
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
         raise at.error(f"{entry}.size is not a byte count")
     if size is None and url.startswith("file:"):
-        local = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
+        local = local_path(url)
         with contextlib.suppress(OSError, ValueError):
             size = local.stat().st_size if local.is_file() else None
     return File(filename=filename, url=url, sha256=digest, size=size)
+
+
+def local_path(url: str) -> Path:
+    """The path on this machine of a ``file:`` URL. urllib.request, which imports http.client, ssl and
+    email, is imported here, by the first lock that names a local file, not when every command that
+    reads a lock starts (``depmin check`` reads them all)."""
+    import urllib.request  # noqa: PLC0415 - see above
+
+    return Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
 
 
 def _location(source: Mapping[str, object], base: Path | None, at: _Where, entry: str) -> str:

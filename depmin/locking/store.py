@@ -15,8 +15,6 @@ import hashlib
 import os
 import sys
 import time
-import urllib.parse
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -30,7 +28,7 @@ from depmin._files import check_inside
 from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.locking.files import Existing, Pinned, Release, parse_existing, parse_files, parse_requirements
-from depmin.locking.listing import REWRITE
+from depmin.locking.listing import REWRITE, local_path
 from depmin.locking.verify import Provides, extras_from_metadata, provides_from_paths
 
 __all__ = ["Locked", "WheelContents", "locked", "read_existing", "read_locks"]
@@ -189,7 +187,7 @@ class WheelContents:
     def _candidates(self, url: str, filename: str) -> list[Path]:
         found = [directory / filename for directory in self.wheelhouses]
         if url.startswith("file:"):
-            found.insert(0, Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path)))
+            found.insert(0, local_path(url))
         return found
 
     def _cache(self) -> dict[tuple[NormalizedName, Version], Path]:

@@ -8,7 +8,6 @@ through namespace directories (``google`` → ``google.cloud`` → ``google.clou
 from __future__ import annotations
 
 import contextlib
-import email.parser
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -97,7 +96,11 @@ def provides_from_paths(paths: Iterable[str], top_level: Iterable[str] = ()) -> 
 
 
 def extras_from_metadata(text: str) -> tuple[tuple[str, NormalizedName], ...]:
-    """Each extra of a wheel's ``METADATA`` with the distributions it adds, sorted."""
+    """Each extra of a wheel's ``METADATA`` with the distributions it adds, sorted. email.parser (with
+    the rest of the email package) is imported here, when a wheel is read, not by every command that
+    reads a lock's input hash (``depmin check``)."""
+    import email.parser  # noqa: PLC0415 - see above
+
     message = email.parser.HeaderParser().parsestr(text)
     found: set[tuple[str, NormalizedName]] = set()
     for extra in message.get_all("Provides-Extra") or []:
