@@ -25,10 +25,9 @@ from pathlib import Path
 from depmin import _backend
 from depmin._digest import current
 from depmin._files import is_generated
-from depmin.dockerfiles import DEFAULT_REGISTRY, render_workflow
+from depmin.dockerfiles.inputs import DEFAULT_REGISTRY
 from depmin.dockerfiles.tree import build_tree, context_root, tree_inputs
 from depmin.errors import ConfigError, DepminError
-from depmin.layers.render import render_all
 from depmin.layers.store import PlanResult, plan_from_locks, plan_inputs
 from depmin.layout import Layout
 from depmin.locking.engine import lock_inputs, staleness
@@ -124,6 +123,8 @@ def _stale_plan(layout: Layout, fleet: Fleet, planned: PlanResult | DepminError 
         return []
     if isinstance(planned, DepminError):
         return [Stale(path=layout.plan_json, reason=str(planned), command="depmin lock --all && depmin plan")]
+    from depmin.layers.render import render_all  # noqa: PLC0415 - the plan's renderer, when the sums do not vouch
+
     return _stale_files(layout.locks, render_all(fleet, planned.plan, planned.entries), "depmin plan")
 
 
@@ -162,6 +163,8 @@ def _stale_workflow(layout: Layout, fleet: Fleet) -> list[Stale]:
         return []
     if current is None or not is_generated(current):
         return []
+    from depmin.dockerfiles.workflow import render_workflow  # noqa: PLC0415 - only for a workflow depmin wrote
+
     registry = bake_registry(layout) if layout.bake.is_file() else DEFAULT_REGISTRY
     try:
         text = render_workflow(fleet, registry=registry)

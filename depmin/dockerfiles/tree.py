@@ -12,18 +12,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depmin import _files
 from depmin._digest import canonical, digest, render_sums, sha256
 from depmin._version import __version__
-from depmin.dockerfiles.render import DEFAULT_REGISTRY, BuildInputs, render_tree
+from depmin.dockerfiles.inputs import DEFAULT_REGISTRY
 from depmin.errors import ConfigError, Problem
-from depmin.layers import Plan
-from depmin.layers.derive import planned_fleet
 from depmin.layout import Layout
 from depmin.locking.listing import parse_files
 from depmin.manifest import Fleet
 from depmin.requirements.tables import apt_packages
+
+if TYPE_CHECKING:  # the renderers and the plan are imported by build_tree, which alone uses them
+    from depmin.layers import Plan
 
 __all__ = ["build_tree", "context_root", "no_wheel_warnings", "sdist_only", "tree_inputs", "tree_sums", "write_tree"]
 
@@ -113,7 +115,11 @@ def build_tree(
 ) -> dict[str, str]:
     """``{path relative to dockerfiles/: text}``; ``files`` maps each agent to its first-party closure,
     ``sdists`` each agent to its locked releases without a wheel (``PlanResult.sdists``; None: read
-    from the locks)."""
+    from the locks). The renderers are imported here: ``depmin check`` imports this module for
+    :func:`tree_inputs` and renders nothing while ``dockerfiles/tree.sha256`` vouches for the tree."""
+    from depmin.dockerfiles.render import BuildInputs, render_tree  # noqa: PLC0415 - see above
+    from depmin.layers.derive import planned_fleet  # noqa: PLC0415
+
     fleet = planned_fleet(fleet, plan)  # the plan's derived layers are built like declared families
     apt: dict[str, tuple[str, ...]] = {}
     for layer in plan.families:
