@@ -11,7 +11,8 @@ The plan and the build tree are rendered again only when their sums files (``loc
 inputs (computed from the locks' bytes and agents.toml, in milliseconds) and the sha256 of every file
 are as recorded, rendering would write the same bytes. Otherwise (or with ``use_cache=False``) they
 are planned and rendered and compared file by file, as if there were no sums file; a sums file that
-merely lags (an input changed, the files did not) is not itself stale.
+merely lags (an input changed, the files did not) is not itself stale. The planner and the renderers
+are imported only then: a check of a current fleet loads neither (``tests/cli/test_startup.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depmin import _backend
 from depmin._digest import current
@@ -28,7 +30,7 @@ from depmin._files import is_generated
 from depmin.dockerfiles.inputs import DEFAULT_REGISTRY
 from depmin.dockerfiles.tree import build_tree, context_root, tree_inputs
 from depmin.errors import ConfigError, DepminError
-from depmin.layers.store import PlanResult, plan_from_locks, plan_inputs
+from depmin.layers.inputs import plan_inputs
 from depmin.layout import Layout
 from depmin.locking.engine import lock_inputs, staleness
 from depmin.locking.store import read_existing
@@ -38,6 +40,9 @@ from depmin.requirements.fleetwide import Generated, generate_fleet
 from depmin.requirements.generated import render
 from depmin.requirements.mapping import Mapper
 from depmin.scanning import FleetScan, scan_fleet
+
+if TYPE_CHECKING:  # the planner is imported when the sums file does not vouch for the plan (_plan_if_made)
+    from depmin.layers.store import PlanResult
 
 __all__ = ["Stale", "find_stale"]
 
@@ -112,6 +117,8 @@ def _stale_locks(layout: Layout, fleet: Fleet, generated: Generated, constraints
 
 def _plan_if_made(layout: Layout, fleet: Fleet) -> PlanResult | DepminError:
     """The plan (made once for both checks), or the error making it."""
+    from depmin.layers.store import plan_from_locks  # noqa: PLC0415 - see the module docstring
+
     try:
         return plan_from_locks(layout, fleet)
     except DepminError as exc:
@@ -123,7 +130,7 @@ def _stale_plan(layout: Layout, fleet: Fleet, planned: PlanResult | DepminError 
         return []
     if isinstance(planned, DepminError):
         return [Stale(path=layout.plan_json, reason=str(planned), command="depmin lock --all && depmin plan")]
-    from depmin.layers.render import render_all  # noqa: PLC0415 - the plan's renderer, when the sums do not vouch
+    from depmin.layers.render import render_all  # noqa: PLC0415 - see the module docstring
 
     return _stale_files(layout.locks, render_all(fleet, planned.plan, planned.entries), "depmin plan")
 
@@ -142,7 +149,7 @@ def _stale_dockerfiles(
         return []
     command = "depmin plan && depmin dockerfiles"
     planned = plan.get()
-    if not isinstance(planned, PlanResult):
+    if planned is None or isinstance(planned, DepminError):
         reason = str(planned) if planned is not None else "no plan (locks/plan.json) to render from"
         return [Stale(path=layout.dockerfiles, reason=reason, command=command)]
     try:

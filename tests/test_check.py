@@ -115,7 +115,7 @@ PLAN_INPUTS = {
 
 @pytest.mark.parametrize("what", sorted(PLAN_INPUTS))
 def test_each_plan_input_changes_the_digest_and_makes_the_plan_stale(example: Path, what: str) -> None:
-    from depmin.layers.store import plan_inputs  # noqa: PLC0415
+    from depmin.layers.inputs import plan_inputs  # noqa: PLC0415
     from depmin.layout import Layout  # noqa: PLC0415
 
     layout = Layout.beside(example)
@@ -130,7 +130,7 @@ def test_each_plan_input_changes_the_digest_and_makes_the_plan_stale(example: Pa
 
 def test_keys_only_the_dockerfiles_read_leave_the_plan_vouched_for(example: Path) -> None:
     from depmin.dockerfiles import tree_inputs  # noqa: PLC0415
-    from depmin.layers.store import plan_inputs  # noqa: PLC0415
+    from depmin.layers.inputs import plan_inputs  # noqa: PLC0415
     from depmin.layout import Layout  # noqa: PLC0415
 
     layout = Layout.beside(example)

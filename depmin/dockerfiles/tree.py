@@ -135,7 +135,7 @@ def tree_inputs(
     layout: Layout, fleet: Fleet, plan: str | None, files: Mapping[str, tuple[str, ...]], registry: str
 ) -> str | None:
     """The digest of everything :func:`build_tree` renders from: the plan's inputs (``plan``, of
-    :func:`depmin.layers.store.plan_inputs`; the plan and the sdist-only releases follow from them), the
+    :func:`depmin.layers.inputs.plan_inputs`; the plan and the sdist-only releases follow from them), the
     whole of agents.toml as loaded (paths relative to its directory), each agent's first-party files,
     its ``service.lock`` as committed, the registry, depmin's version and :data:`TREE_REVISION`. None
     when ``plan`` is None."""

@@ -2,8 +2,9 @@
 
 ``plan`` is the decision under the objective of ``docs/layers.md``; ``render`` turns a plan into the
 family and delta locks, ``plan.json``, ``plan.md`` and the ``--explain`` text; ``store`` reads the locks
-into the planner's input and writes the plan's files; ``explain`` finds the import chain behind a GPU
-error; ``cuda`` checks each family's CUDA against its wheels; ``suggest`` proposes sub-families.
+into the planner's input and writes the plan's files; ``inputs`` digests what they are made from;
+``explain`` finds the import chain behind a GPU error; ``cuda`` checks each family's CUDA against its
+wheels; ``suggest`` proposes sub-families.
 May import the stages before it.
 """
 

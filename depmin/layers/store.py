@@ -10,14 +10,13 @@ distribution requires comes from pylock.toml's dependencies, or else from the ``
 ``requirements.lock``.
 
 :func:`write_plan` writes the family locks, each agent's ``service.lock``, ``plan.json`` and ``plan.md``,
-and ``plan.sha256``: the digest of :func:`plan_inputs` and the sha256 of each of those files, so that
-``depmin check`` knows the plan current without planning again (:mod:`depmin._digest`).
+and ``plan.sha256``: the digest of :func:`~depmin.layers.inputs.plan_inputs` and the sha256 of each of
+those files, so that ``depmin check`` knows the plan current without planning again (:mod:`depmin._digest`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +25,9 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin import _files
-from depmin._digest import canonical, digest, render_sums, sha256
-from depmin._version import __version__
+from depmin._digest import render_sums
 from depmin.errors import DepminError
+from depmin.layers.inputs import plan_inputs
 from depmin.layers.plan import Package, Plan, plan_layers
 from depmin.layers.render import render_all
 from depmin.layout import PLAN_SUMS, Layout
@@ -39,25 +38,12 @@ from depmin.locking.wheels import ranks, target_tags, target_wheel
 from depmin.manifest import Fleet
 
 __all__ = [
-    "PLAN_REVISION",
     "PlanResult",
     "lock_packages",
     "plan_from_locks",
-    "plan_inputs",
     "read_committed_plan",
     "write_plan",
 ]
-
-PLAN_REVISION = 1
-"""Bumped whenever the planner or its renderer writes other files for the same inputs (with depmin's
-version, part of :func:`plan_inputs`): committed plans then no longer count as current unchecked."""
-
-# A lock that names a wheel on this machine (a file: URL, a relative path): its installed size is read
-# from the file, which no digest of the lock's text covers, so such a fleet is always planned again.
-_LOCAL = re.compile(rb"file:|path[\"']?\s*=")
-
-# Family keys the planner never reads (only the Dockerfiles do): editing them leaves the plan current.
-_NOT_PLANNED = frozenset(("apt", "build_apt", "display", "find_links", "description", "notes", "uncertain", "tag"))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -89,46 +75,6 @@ def plan_from_locks(layout: Layout, fleet: Fleet, *, fetch: bool = False) -> Pla
     plan = plan_layers(fleet, packages)
     sdists = {agent: locked[agent].sdist_only for agent in sorted(locked) if locked[agent].sdist_only}
     return PlanResult(plan=plan, entries=entries, packages=packages, installed=installed, digest=inputs, sdists=sdists)
-
-
-def plan_inputs(layout: Layout, fleet: Fleet, *, sizes: str | None = None) -> str | None:
-    """The digest of everything the plan's files are made from: each agent's ``requirements.lock`` and
-    ``pylock.toml`` (their bytes), ``installed-sizes.json`` (``sizes``: the text the plan writes there;
-    None: the file as it is), the agents.toml settings the planner reads (target, ``[layers]``
-    max_unused_mb and max_derived, machines, every family key but those of :data:`_NOT_PLANNED`, each
-    agent's family and machines) and depmin's version with :data:`PLAN_REVISION`. None when a lock
-    names a local wheel file (see :data:`_LOCAL`). Hashing the locks costs milliseconds; planning, seconds."""
-    locks: dict[str, list[str | None]] = {}
-    for agent in sorted(fleet.agents):
-        lock, pylock = _bytes(layout.lock(agent)), _bytes(layout.pylock(agent))
-        if pylock is not None and _LOCAL.search(pylock):
-            return None
-        locks[agent] = [None if text is None else sha256(text) for text in (lock, pylock)]
-    sizes_text = _bytes(layout.locks / SIZES_NAME) if sizes is None else sizes.encode("utf-8")
-    base = fleet.path.parent
-    document = {
-        "depmin": [__version__, PLAN_REVISION],
-        "target": [fleet.project.python, fleet.project.platform],
-        "layers": [fleet.layers.max_unused_mb, fleet.layers.max_derived],
-        "machines": sorted(fleet.machines),
-        "families": {name: _planned_keys(canonical(family, base)) for name, family in sorted(fleet.families.items())},
-        "agents": {name: [a.family, list(a.machines)] for name, a in sorted(fleet.agents.items())},
-        "locks": locks,
-        "sizes": None if sizes_text is None else sha256(sizes_text),
-    }
-    return digest(document)
-
-
-def _planned_keys(family: object) -> dict[str, object]:
-    assert isinstance(family, dict)
-    return {key: value for key, value in family.items() if key not in _NOT_PLANNED}
-
-
-def _bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def _read(path: Path) -> str:
@@ -191,7 +137,7 @@ def write_plan(
     digest: str | None = None,
 ) -> dict[Path, bool]:
     """Write the plan's files under ``locks/`` (with ``installed-sizes.json`` when sizes were measured)
-    and ``plan.sha256`` (``digest``: :func:`plan_inputs`, as :func:`plan_from_locks` returns it);
+    and ``plan.sha256`` (``digest``: :func:`~depmin.layers.inputs.plan_inputs`, as :func:`plan_from_locks` returns it);
     refuses (before writing anything) to replace a file depmin did not write, unless ``force``;
     removes the generated lock of a family layer the plan no longer has. ``{path: changed}``, a
     removed file changed and no longer there."""

@@ -21,9 +21,10 @@ MINI = REPO / "tests" / "fixtures" / "mini" / "agents.toml"
 _LOADED = """
 import contextlib, io, json, sys
 from depmin.cli import main
+code = None  # --help exits
 with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
     code = main(sys.argv[1:], err=io.StringIO())
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] == "depmin")))
+print(json.dumps([code, sorted(sys.modules)]))
 """
 
 # What no scan runs: the later stages, the init drafts, the other commands' modules, and the parts of
@@ -60,13 +61,18 @@ PARSER = (
 )
 
 
-def _loaded(tmp_path: Path, *argv: str) -> list[str]:
+def _run(tmp_path: Path, *argv: str) -> tuple[int | None, list[str]]:
+    """The command's exit code and every module loaded once it returned (depmin's and the rest)."""
     env = {**os.environ, "DEPMIN_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run(
         [sys.executable, "-c", _LOADED, *argv], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
     )
-    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
-    return loaded
+    code, loaded = json.loads(done.stdout.splitlines()[-1])
+    return code, loaded
+
+
+def _loaded(tmp_path: Path, *argv: str) -> list[str]:
+    return [name for name in _run(tmp_path, *argv)[1] if name.split(".")[0] == "depmin"]
 
 
 def _under(loaded: list[str], packages: tuple[str, ...]) -> list[str]:
@@ -96,3 +102,35 @@ def test_check_imports_neither_init_audit_nor_verify(tmp_path: Path) -> None:
     assert "depmin.staleness" in loaded
     not_run = ("depmin.drafting", "depmin.auditing", "depmin.verification", "depmin.cli.init_commands")
     assert _under(loaded, (*not_run, "depmin.cli.lock_commands", "depmin.cli.verify_commands")) == []
+
+
+# What a check of a current fleet does not run: while locks/plan.sha256 and dockerfiles/tree.sha256
+# vouch for the plan and the build tree, it digests their inputs but neither plans nor renders; it
+# reads the locks but fetches nothing (no wheel, no resolver's metadata).
+NOT_IN_A_CURRENT_CHECK = (
+    "depmin.layers.store",
+    "depmin.layers.plan",
+    "depmin.layers.render",
+    "depmin.layers.explain",
+    "depmin.layers.suggest",
+    "depmin.layers.derive",
+    "depmin.dockerfiles.render",
+    "depmin.dockerfiles.dockerfile",
+    "depmin.dockerfiles.bake",
+    "depmin.dockerfiles.compose",
+    "depmin.dockerfiles.workflow",
+    "depmin._backend.downloads",
+    "urllib.request",
+    "http",
+    "ssl",
+    "email",
+    "importlib.metadata",
+)
+
+
+def test_check_of_a_current_fleet_neither_plans_renders_nor_fetches(tmp_path: Path) -> None:
+    code, loaded = _run(tmp_path, "--config", str(REPO / "agents.toml"), "check")
+    assert code == 0  # the bundled fleet's generated files are current: the sums files vouch for them
+    assert "depmin.layers.inputs" in loaded  # the plan's inputs were digested ...
+    assert "depmin.dockerfiles.tree" in loaded  # ... and the tree's
+    assert _under(loaded, NOT_IN_A_CURRENT_CHECK) == []

@@ -62,7 +62,7 @@ def _other(value: object) -> object:
 
 def _unread(fleet: Fleet) -> list[tuple[str, Fleet]]:
     """``(what, fleet with it changed)`` for every value of agents.toml that plan_inputs leaves out."""
-    from depmin.layers.store import _NOT_PLANNED  # noqa: PLC0415
+    from depmin.layers.inputs import _NOT_PLANNED  # noqa: PLC0415
 
     variants: list[tuple[str, Fleet]] = []
     family = fleet.families["cpu"]
