@@ -10,7 +10,6 @@ run; console and GUI scripts are left out (they start agents rather than plug in
 
 from __future__ import annotations
 
-import configparser
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -124,6 +123,8 @@ def _pyproject(text: str) -> dict[str, list[str]]:
 
 
 def _setup_cfg(text: str) -> dict[str, list[str]]:
+    import configparser  # noqa: PLC0415 - only for a setup.cfg (start-up time of every generate and check)
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
@@ -24,8 +25,10 @@ from depmin.requirements.entry_points import read_entry_points
 from depmin.requirements.generated import AgentRequirements, agent_requirements, render
 from depmin.requirements.hints import Hints, read_hints
 from depmin.requirements.mapping import Mapper, Resolution, ambiguities_warning, guesses_warning
-from depmin.requirements.needs import NeedsReport, code_evidence, compare_declared, infer_needs, parse_declared
 from depmin.scanning import AgentScan, Tree, printable
+
+if TYPE_CHECKING:  # needs (and the parser it reads code with) is imported by fleet_needs, which alone uses it
+    from depmin.requirements.needs import NeedsReport
 
 __all__ = [
     "Generated",
@@ -123,7 +126,10 @@ def write_requirements(layout: Layout, generated: Generated, *, config_name: str
 
 def fleet_needs(fleet: Fleet, scans: Iterable[AgentScan], generated: Generated) -> tuple[NeedsReport, ...]:
     """Inferred needs and mismatches per agent, answers to agents.toml's ``uncertain`` questions,
-    and hand-written requirement files compared with what each agent uses."""
+    and hand-written requirement files compared with what each agent uses. ``needs`` is imported here:
+    it parses code (depmin.scanning.parsing), which a check or a generate from a warm cache never does."""
+    from depmin.requirements.needs import code_evidence, compare_declared, infer_needs  # noqa: PLC0415
+
     reports = []
     for result in scans:
         agent = fleet.agent(result.agent)
@@ -150,6 +156,8 @@ def _texts(fleet: Fleet, result: AgentScan) -> dict[str, str]:
 def _declared_files(fleet: Fleet, agent: Agent) -> list[tuple[str, set[NormalizedName]]]:
     """The agent's hand-written requirement files: agents.toml's list, or the nearest
     ``requirements.txt`` (or ``requirements.in``) from the entrypoint's directory up to the root."""
+    from depmin.requirements.needs import parse_declared  # noqa: PLC0415 - see fleet_needs
+
     root = fleet.project.root
     tree = Tree.of(fleet.project)
     candidates = [root / path for path in agent.requirements] or _nearest(root, (root / agent.entrypoint).parent)

@@ -40,7 +40,6 @@ text reaches only the comments, where :mod:`depmin.requirements.generated` escap
 from __future__ import annotations
 
 import ast
-import configparser
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -321,6 +320,8 @@ def _pipfile(text: str) -> list[tuple[int, str]]:
 
 def _setup_cfg(text: str) -> list[tuple[int, str, str | None]]:
     """``[options] install_requires``, then ``[options.extras_require]`` (each extra, in name order)."""
+    import configparser  # noqa: PLC0415 - only for a setup.cfg (start-up time of every scan)
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
