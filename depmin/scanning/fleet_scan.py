@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from depmin._gc import paused
 from depmin.errors import DepminError
 from depmin.manifest import Fleet
 from depmin.scanning.cache import NO_CACHE_DIR, Sources, default_cache_dir
@@ -86,10 +87,11 @@ def scan_fleet(
     memo = VisitMemo() if _share_visits else None
     try:
         scanned: list[AgentScan] = []
-        for agent in chosen:
-            scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
-            if progress is not None:
-                progress(agent.name, len(scanned), len(chosen))
+        with paused():  # the walks make no reference cycles: see depmin._gc
+            for agent in chosen:
+                scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
+                if progress is not None:
+                    progress(agent.name, len(scanned), len(chosen))
         if len(chosen) > 1:  # what no agent reached is still checked, not parsed: see the docstring
             listed = source_files(tree)
             skipped.extend(listed.skipped)
