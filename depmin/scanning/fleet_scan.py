@@ -16,6 +16,7 @@ name a first-party file off that agent's ``sys.path`` has), are in ``FleetScan.w
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -85,19 +86,16 @@ def scan_fleet(
     skipped: list[str] = []
     finder = Finder(tree)
     memo = VisitMemo() if _share_visits else None
-    try:
+    with paused(), contextlib.closing(sources):  # a scan makes no reference cycles: see depmin._gc
         scanned: list[AgentScan] = []
-        with paused():  # the walks make no reference cycles: see depmin._gc
-            for agent in chosen:
-                scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
-                if progress is not None:
-                    progress(agent.name, len(scanned), len(chosen))
+        for agent in chosen:
+            scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
+            if progress is not None:
+                progress(agent.name, len(scanned), len(chosen))
         if len(chosen) > 1:  # what no agent reached is still checked, not parsed: see the docstring
             listed = source_files(tree)
             skipped.extend(listed.skipped)
             sources.probe(listed.files)
-    finally:
-        sources.close()
     return FleetScan(
         agents=tuple(scanned),
         files_parsed=sources.parsed,
