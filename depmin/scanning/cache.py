@@ -131,7 +131,7 @@ class Sources:
             found = self._load(path)
             self._memory[path] = found
         if isinstance(found, OSError):
-            raise found.with_traceback(None)  # the same error each time, not a growing traceback
+            raise _again(found)
         return found
 
     def prefetch(self, paths: Iterable[Path]) -> None:
@@ -188,14 +188,16 @@ class Sources:
         return found
 
     def _read(self, path: Path) -> bytes | OSError:
+        """The bytes of ``path``, or the error reading it, kept without its traceback (whose frames
+        would hold these ``Sources``, and the whole scan, in a reference cycle)."""
         try:
             return self.tree.read(path)
         except NotReadError as exc:
             self._skipped[path] = self.tree.skipped(path, exc)
-            return exc
+            return exc.with_traceback(None)
         except OSError as exc:
             self._skipped[path] = self.tree.skipped(path, exc.strerror or type(exc).__name__)
-            return exc
+            return exc.with_traceback(None)
 
     def _load(self, path: Path) -> FileImports | OSError:
         data = self._read(path)
@@ -218,6 +220,15 @@ class Sources:
             if self._uncommitted >= _COMMIT_EVERY:  # a run killed half-way keeps what it committed
                 self._cache.commit()
                 self._uncommitted = 0
+
+
+def _again(error: OSError) -> OSError:
+    """A new error equal to ``error``, to raise: the stored one, raised, would hold the traceback of
+    the raise and, through its frames, these ``Sources`` that hold it (a reference cycle keeping the
+    scan alive after it returns)."""
+    if isinstance(error, NotReadError):
+        return NotReadError(error.path, error.reason, error.fix)
+    return OSError(error.errno, error.strerror, error.filename) if error.errno is not None else OSError(*error.args)
 
 
 def _key(data: bytes) -> str:

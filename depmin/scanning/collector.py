@@ -33,6 +33,7 @@ Most of a file is function and class bodies that import nothing: a node none of 
 from __future__ import annotations
 
 import ast
+import functools
 import posixpath
 import re
 import unicodedata
@@ -212,6 +213,17 @@ class _Context:
 _Visit: TypeAlias = "list[tuple[ast.AST, _Context]]"
 
 
+def _dotted(aliases: dict[str, str], node: ast.expr) -> str | None:
+    """The dotted name ``node`` spells, through the module's import ``aliases``."""
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([aliases.get(node.id, node.id), *reversed(attrs)])
+
+
 class _Collector:
     """Walks statement bodies without recursion, carrying the context each node sits in."""
 
@@ -224,7 +236,8 @@ class _Collector:
         self.sites: list[tuple[int, int, int, ImportSite]] = []
         self.edits: list[PathEdit] = []
         self.notes: list[str] = []
-        self.paths = _paths.PathEvaluator(self.env, self.resolve)
+        # Given the alias table, not a method: a bound method would make the collector a reference cycle.
+        self.paths = _paths.PathEvaluator(self.env, functools.partial(_dotted, self.aliases))
         self.flags: set[str] = set()  # module-level names set True only where a guarded import succeeded
 
     def run(self, body: Sequence[ast.stmt], exact: Sequence[bool]) -> None:
@@ -250,13 +263,7 @@ class _Collector:
 
     def resolve(self, node: ast.expr) -> str | None:
         """``t.TYPE_CHECKING`` after ``import typing as t`` -> ``typing.TYPE_CHECKING``."""
-        attrs: list[str] = []
-        while isinstance(node, ast.Attribute):
-            attrs.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        return ".".join([self.aliases.get(node.id, node.id), *reversed(attrs)])
+        return _dotted(self.aliases, node)
 
     def _visit(self, node: ast.AST, ctx: _Context) -> _Visit:
         if isinstance(node, ast.Import | ast.ImportFrom):

@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import ast
 import codecs
-import gc
 import re
 
+from depmin._gc import paused
 from depmin.scanning import recover as _recover
 from depmin.scanning.collector import collect
 from depmin.scanning.parsing import parse, quiet
@@ -62,14 +62,8 @@ def extract(source: bytes, *, filename: str = "<string>") -> FileImports:
     nodes again and again while ``ast.parse`` builds them, an eighth of the extraction's time.
     Warnings are silenced once for all the parses of the file (``depmin.scanning.parsing.quiet``).
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with quiet():
-            return _extract(source, filename)
-    finally:
-        if enabled:
-            gc.enable()
+    with paused(), quiet():
+        return _extract(source, filename)
 
 
 def _extract(source: bytes, filename: str) -> FileImports:

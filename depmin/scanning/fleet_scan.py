@@ -16,11 +16,13 @@ name a first-party file off that agent's ``sys.path`` has), are in ``FleetScan.w
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from depmin._gc import paused
 from depmin.errors import DepminError
 from depmin.manifest import Fleet
 from depmin.scanning.cache import NO_CACHE_DIR, Sources, default_cache_dir
@@ -84,7 +86,7 @@ def scan_fleet(
     skipped: list[str] = []
     finder = Finder(tree)
     memo = VisitMemo() if _share_visits else None
-    try:
+    with paused(), contextlib.closing(sources):  # a scan makes no reference cycles: see depmin._gc
         scanned: list[AgentScan] = []
         for agent in chosen:
             scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
@@ -94,8 +96,6 @@ def scan_fleet(
             listed = source_files(tree)
             skipped.extend(listed.skipped)
             sources.probe(listed.files)
-    finally:
-        sources.close()
     return FleetScan(
         agents=tuple(scanned),
         files_parsed=sources.parsed,

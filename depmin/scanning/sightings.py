@@ -9,12 +9,15 @@ the module unconditional), and ``dynamic`` only while all of them are dynamic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from depmin.scanning.kinds import IMPORT_KINDS
 from depmin.scanning.results import ExternalImport, Hop, ModuleUse
 from depmin.scanning.sites import ImportSite
 
 __all__ = ["Sighting", "ThirdParty"]
+
+_HOP_ORDER = attrgetter("file", "line", "module")  # the order of Hops, compared without a call to Hop.__lt__
 
 
 @dataclass(kw_only=True, slots=True)
@@ -101,7 +104,7 @@ class ThirdParty:
             dynamic=best.dynamic,
             first=best.first,
             modules=tuple(sorted(self.modules)),
-            sites=tuple(sorted(self.sites)),
+            sites=tuple(sorted(self.sites, key=_HOP_ORDER)),
             uses=tuple(
                 ModuleUse(
                     module=name,

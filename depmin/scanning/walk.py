@@ -117,6 +117,7 @@ def _walk(
                 _visit(walk, state, rank, is_entry=is_entry)
             else:
                 memo.visit(walk, state, rank, _visit_shared)
+            walk.visited.add(state.file)
     return walk
 
 

@@ -28,9 +28,10 @@ pushes reach, so a record is complete when it is made; the walk's own ``done`` s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from depmin.scanning.finder import absolute_name, roots_at
 from depmin.scanning.results import Hop, ImportRecord, RecoveredFile, Unresolved
@@ -43,6 +44,8 @@ __all__ = ["VisitMemo"]
 _VARIANTS = 4  # recorded visits kept per key (agents whose first-party names answer differently)
 _Key = tuple[Path, str, int, frozenset[str], tuple[Path, ...]]
 Visit = Callable[[Walk, State, int], None]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class _Reads(set[str]):
@@ -66,17 +69,19 @@ class _Reads(set[str]):
 class _Outcome:
     """What one visit did to a walk, to be applied to an agent's walk as the visit itself would."""
 
-    reads: tuple[tuple[str, bool], ...]
-    records: tuple[tuple[tuple[str, int, str, str], ImportRecord], ...]
-    missing: tuple[tuple[tuple[str, str, int], Unresolved], ...]
-    unresolved: tuple[tuple[tuple[str, str, int], Unresolved], ...]
-    shadows: tuple[tuple[Hop, str], ...]
+    present: frozenset[str]  # what the visit asked of the agent's first-party names: found,
+    absent: frozenset[str]  # and not found
+    # Keyed by the visited file's sites (each key names the file): never changed once recorded.
+    records: Mapping[tuple[str, int, str, str], ImportRecord]
+    missing: Mapping[tuple[str, str, int], Unresolved]
+    unresolved: Mapping[tuple[str, str, int], Unresolved]
+    shadows: Mapping[Hop, str]
     externals: tuple[ThirdParty, ...]
     stdlib_used: frozenset[str]
     recovered: tuple[tuple[str, RecoveredFile], ...]
     notes: frozenset[str]
     added: tuple[Path, ...]  # the str directories the file's edits put on sys.path
-    pushes: tuple[tuple[Path, str, int, Hop | None, int], ...]  # file, module, rank, hop, edits above
+    pushes: tuple[tuple[Path, str, str, int, Hop | None, int], ...]  # file, its rel, module, rank, hop, edits above
     exact: tuple[tuple[State, int, Hop | None], ...]  # the pushes as made, for a record not reused
     path_edits: tuple[PathEdit, ...]
     errors: tuple[str, ...]
@@ -85,18 +90,19 @@ class _Outcome:
     reusable: bool
 
     def holds(self, names: set[str]) -> bool:
-        return all((name in names) == found for name, found in self.reads)
+        return self.present <= names and self.absent.isdisjoint(names)
 
     def apply(self, walk: Walk, state: State) -> None:
-        keep = walk.records.setdefault  # the first record of a key stays, as record() keeps it
-        for key, record in self.records:
-            keep(key, record)
-        for where, problem in self.missing:
-            walk.missing.setdefault(where, problem)
-        for where, problem in self.unresolved:
-            walk.unresolved.setdefault(where, problem)
-        for site, stray in self.shadows:
-            walk.shadows.setdefault(site, stray)
+        if state.file in walk.visited:  # visited before (by another name or path): first entries stay
+            _keep(walk.records, self.records)
+            _keep(walk.missing, self.missing)
+            _keep(walk.unresolved, self.unresolved)
+            _keep(walk.shadows, self.shadows)
+        else:  # no key of this file's sites is in the walk yet
+            walk.records.update(self.records)
+            walk.missing.update(self.missing)
+            walk.unresolved.update(self.unresolved)
+            walk.shadows.update(self.shadows)
         for later in self.externals:
             known = walk.externals.get(later.module)
             if known is None:
@@ -119,11 +125,18 @@ class _Outcome:
                 walk.push(pushed, rank, via)
             return
         paths: dict[int, tuple[Path, ...]] = {0: state.roots}
-        for file, module, rank, via, above in self.pushes:
+        for file, rel, module, rank, via, above in self.pushes:
             roots = paths.get(above)
             if roots is None:
                 roots = paths[above] = roots_at(state.file, state.roots, self.path_edits[:above], 1 << 30).roots
-            walk.push(State(file=file, module=module, roots=roots), rank, via)
+            walk.push(State(file=file, module=module, roots=roots), rank, via, rel)
+
+
+def _keep(into: dict[_K, _V], entries: Mapping[_K, _V]) -> None:
+    """Add ``entries`` to ``into`` where their key is new: the first entry of a key stays, as
+    ``record`` and the other accumulators keep it."""
+    for key, value in entries.items():
+        into.setdefault(key, value)
 
 
 class VisitMemo:
@@ -213,17 +226,18 @@ def _record(walk: Walk, state: State, rank: int, live: Visit) -> _Outcome:
         for pushed_state, _, _, above in pushed
     )
     return _Outcome(
-        reads=tuple(reads.log),
-        records=tuple(scratch.records.items()),
-        missing=tuple(scratch.missing.items()),
-        unresolved=tuple(scratch.unresolved.items()),
-        shadows=tuple(scratch.shadows.items()),
+        present=frozenset(name for name, found in reads.log if found),
+        absent=frozenset(name for name, found in reads.log if not found),
+        records=scratch.records,
+        missing=scratch.missing,
+        unresolved=scratch.unresolved,
+        shadows=scratch.shadows,
         externals=tuple(scratch.externals.values()),
         stdlib_used=frozenset(scratch.stdlib_used),
         recovered=tuple(scratch.recovered.items()),
         notes=frozenset(scratch.notes),
         added=tuple(sorted(scratch.edits)),
-        pushes=tuple((s.file, s.module, r, hop, above) for s, r, hop, above in pushed),
+        pushes=tuple((s.file, walk.rel(s.file), s.module, r, hop, above) for s, r, hop, above in pushed),
         exact=tuple((s, r, hop) for s, r, hop, _ in pushed),
         path_edits=path_edits,
         errors=tuple(scratch.errors),

@@ -26,7 +26,11 @@ UNSEEN = len(IMPORT_KINDS)  # a rank weaker than any kind: not reached yet
 
 class State:
     """A file as the walk reaches it: its dotted name (``"__main__"`` for a script entrypoint) and
-    ``sys.path`` when it starts running. Immutable; hashed once, as the walk looks states up often."""
+    ``sys.path`` when it starts running. Immutable; hashed once, as the walk looks states up often.
+
+    The hash takes of ``roots`` only its length and first entry (each ``Path`` hashes in Python, and
+    the walk makes a state per import): two states of a file whose paths differ there and nowhere
+    else are told apart by ``==``."""
 
     __slots__ = ("_hash", "file", "module", "roots")
 
@@ -34,7 +38,7 @@ class State:
         self.file = file
         self.module = module
         self.roots = roots
-        self._hash = hash((file, module, roots))
+        self._hash = hash((file, module, len(roots), roots[0] if roots else None))
 
     def __hash__(self) -> int:
         return self._hash
@@ -80,6 +84,7 @@ class Walk:
     errors: list[str] = field(default_factory=list)
     unread: set[str] = field(default_factory=set)  # files of the closure the tree refuses
     records: dict[tuple[str, int, str, str], ImportRecord] = field(default_factory=dict)
+    visited: set[Path] = field(default_factory=set)  # the files visited so far
     shadows: dict[Hop, str] = field(default_factory=dict)  # third-party import site -> same-named file
     run_problems: list[str] = field(default_factory=list)
     first_party_names: set[str] = field(default_factory=set)
@@ -101,14 +106,16 @@ class Walk:
             self.rels[path] = known
         return known
 
-    def push(self, state: State, rank: int, hop: Hop | None) -> None:
+    def push(self, state: State, rank: int, hop: Hop | None, rel: str | None = None) -> None:
+        """Queue ``state`` at ``rank``, reached through ``hop`` (``rel``: its file's, when known)."""
         if self.pushed is not None:
             self.pushed.append((state, rank, hop, self.site_edits))
             return
         if state in self.done or self.best.get(state, UNSEEN) <= rank:
             return
         self.best[state] = rank
-        rel = self.rel(state.file)
+        if rel is None:
+            rel = self.rel(state.file)
         if hop is not None and rank < self.file_rank.get(rel, UNSEEN):
             self.via[rel] = hop
         self.file_rank[rel] = min(rank, self.file_rank.get(rel, UNSEEN))
@@ -179,7 +186,7 @@ def freeze(walk: Walk, agent: Agent, python: str) -> AgentScan:
         recovered=tuple(sorted(walk.recovered.values(), key=lambda r: r.file)),
         notes=tuple(sorted(walk.notes)),
         errors=tuple(walk.errors),
-        imports=tuple(sorted(walk.records.values(), key=lambda r: (r.file, r.line, r.module, r.category))),
+        imports=tuple(map(walk.records.__getitem__, sorted(walk.records))),  # keys: file, line, module, category
         via=dict(sorted(walk.via.items())),
         shadow_warnings=shadow_warnings(walk),
     )
