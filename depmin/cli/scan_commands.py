@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from depmin import api
+from depmin._gc import paused
 from depmin.cli import documents
 from depmin.cli.documents import Mapped
 from depmin.cli.options import Command, force, load, no_cache, no_options, python_option
@@ -49,6 +50,11 @@ def cmd_fleet(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_scan(args: argparse.Namespace, output: Output) -> int:
     """Walk each agent's import graph and report its third-party modules."""
+    with paused():  # mapping and writing the scan make no reference cycles either (depmin._gc)
+        return _scan(args, output)
+
+
+def _scan(args: argparse.Namespace, output: Output) -> int:
     fleet = load(args)
     result = api.scan(fleet, args.agent or None, use_cache=not args.no_cache, progress=output.progress("scanning"))
     output.scan_notices(result.warnings, result.skipped)
