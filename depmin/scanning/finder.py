@@ -40,6 +40,7 @@ __all__ = [
     "Module",
     "SearchPath",
     "absolute_name",
+    "edits_above",
     "entry_roots",
     "module_of",
     "python_files",
@@ -131,6 +132,11 @@ def roots_at(file: Path, roots: tuple[Path, ...], edits: Sequence[PathEdit], lin
         roots = unique((target, *roots)) if edit.position == "insert" else unique((*roots, target))
         added.append(target)
     return SearchPath(roots=roots, ignored=tuple(ignored), added=tuple(added))
+
+
+def edits_above(edits: Sequence[PathEdit], line: int) -> int:
+    """How many of ``edits`` :func:`roots_at` applies for an import at ``line``."""
+    return next((count for count, edit in enumerate(edits) if edit.line >= line), len(edits))
 
 
 @lru_cache(maxsize=1 << 16)

@@ -38,6 +38,7 @@ from depmin.scanning.finder import (
     Finder,
     Module,
     absolute_name,
+    edits_above,
     entry_roots,
     module_of,
     roots_at,
@@ -48,7 +49,7 @@ from depmin.scanning.finder import (
 from depmin.scanning.kinds import kind_rank
 from depmin.scanning.plugins import expand
 from depmin.scanning.results import AgentScan, Hop, RecoveredFile
-from depmin.scanning.sites import ImportSite, PathEdit
+from depmin.scanning.sites import ImportSite
 from depmin.scanning.tree import NotReadError, Tree, not_read, printable
 from depmin.scanning.walk_memo import VisitMemo
 from depmin.scanning.walk_state import State, Walk, external, freeze, missing, record, unresolved
@@ -70,7 +71,10 @@ def scan_agent(
     imports anywhere can find modules there. The walk therefore runs again with every ``str``
     directory the closure adds appended to the search path, until no new directory appears.
     With a ``memo`` (one per scan, with one ``finder``), visits recorded for earlier agents are
-    replayed where they decide the same (:mod:`depmin.scanning.walk_memo`); the result is the same.
+    replayed where they decide the same (:mod:`depmin.scanning.walk_memo`), and a walk again with the
+    added directories is not made when every lookup of the walk would find the same with them
+    (``VisitMemo.same_again``: an edit's directory answers only the imports below the edit); the
+    result is the same.
     """
     finder = finder or Finder(Tree.of(fleet.project))
     extra: tuple[Path, ...] = ()
@@ -80,7 +84,23 @@ def scan_agent(
         if not added:
             break
         extra = (*extra, *added)
+        if memo is not None and _same_again(walk, agent, memo, extra, added):
+            break
     return freeze(walk, agent, fleet.target_python(agent))
+
+
+def _same_again(walk: Walk, agent: Agent, memo: VisitMemo, extra: tuple[Path, ...], added: tuple[Path, ...]) -> bool:
+    """Whether walking with ``extra`` on the path would give ``walk`` again, so need not run: as where
+    the added directories answer no lookup but those after the edit that added them."""
+    _, module_name = run_mode(agent)
+    looked_up = {module_name.split(".")[0]} if module_name else set()
+    for pattern in agent.entry_modules:
+        top = pattern.split(".")[0]
+        if not top.isidentifier():
+            return False  # a wildcard lists every directory of the path
+        looked_up.add(top)
+    names = frozenset(name for directory in added for name in walk.finder.top_names(directory))
+    return memo.same_again(walk, unique((*walk.base_roots, *extra)), names, frozenset(looked_up))
 
 
 def _walk(
@@ -98,6 +118,8 @@ def _walk(
         rels=finder.rels,
     )
     roots = unique((*walk.base_roots, *extra))
+    if memo is not None:
+        walk.trace = []  # for _same_again
     for directory in roots:
         walk.first_party_names.update(finder.top_names(directory))
     if os.path.lexists(walk.entry) and not walk.entry.is_dir():  # a FIFO too: reading it says why not
@@ -161,24 +183,15 @@ def _visit(walk: Walk, state: State, rank: int, *, is_entry: bool) -> None:
         error = found.syntax_error
         walk.recovered[rel] = RecoveredFile(file=rel, error=error.message, line=error.line)
     walk.notes.update(f"{rel}: {note}" for note in found.notes)
+    walk.current = state
     for site in found.sites:
         path = roots_at(state.file, state.roots, found.path_edits, site.line)
         walk.put_on_path(path.added)
-        if walk.pushed is not None:  # a recorded visit: which of the file's edits this site's path has
-            walk.site_edits = _edits_above(found.path_edits, site.line)
+        if walk.pushed is not None or walk.trace is not None:  # which of the file's edits this site's path has
+            walk.site_edits = edits_above(found.path_edits, site.line)
         _classify(walk, state, rank, site, path.roots, path.ignored, is_entry=is_entry)
     # Edits after the last import still change sys.path for what the closure imports later.
     walk.put_on_path(roots_at(state.file, state.roots, found.path_edits, 1 << 30).added)
-
-
-def _edits_above(edits: tuple[PathEdit, ...], line: int) -> int:
-    """How many of ``edits`` ``roots_at`` applies for an import at ``line``."""
-    count = 0
-    for edit in edits:
-        if edit.line >= line:
-            break
-        count += 1
-    return count
 
 
 def _site_rank(site: ImportSite) -> int:
@@ -239,7 +252,7 @@ def _not_found(
             "import it by its package path"
         )
         missing(walk, site, hop, eff, "not on sys.path when run as a module")
-    elif top in walk.first_party_names:
+    elif _first_party_name(walk, top):
         missing(walk, site, hop, eff, f"{top} is first-party but {site.module} does not exist")
     elif (
         (sibling := walk.finder.find(top, top, (here,))) is not None
@@ -257,6 +270,13 @@ def _not_found(
         if elsewhere := walk.finder.elsewhere(walk.root, top):  # elsewhere in the tree: not on sys.path
             walk.shadows.setdefault(hop, elsewhere)
         external(walk, site, hop, eff, top)
+
+
+def _first_party_name(walk: Walk, top: str) -> bool:
+    if top in walk.first_party_names:
+        return True
+    walk.absent.add(top)  # a directory put on sys.path later that has this name would change the answer
+    return False
 
 
 def _first_party(

@@ -22,6 +22,9 @@ give the answers it saw, and never when it reported an error or a run problem (a
 imported as ``__main__``, a file that cannot be read are always visited afresh), nor when listing a
 directory of the agent's path would still report a skipped path (only a real search reports it).
 
+The same record of what decides a visit tells when an agent's walk again with the directories its
+``sys.path`` edits added would be the same walk (:meth:`VisitMemo.same_again`), which then is not made.
+
 The import cycles of a closure need no special case: a visit covers one file, never what the files it
 pushes reach, so a record is complete when it is made; the walk's own ``done`` set breaks the cycle.
 """
@@ -33,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from depmin.scanning.finder import absolute_name, roots_at
+from depmin.scanning.finder import STARTUP_MODULES, absolute_name, edits_above, roots_at
 from depmin.scanning.results import Hop, ImportRecord, RecoveredFile, Unresolved
 from depmin.scanning.sightings import ThirdParty
-from depmin.scanning.sites import FileImports, PathEdit
+from depmin.scanning.sites import FileImports, ImportSite, PathEdit
 from depmin.scanning.walk_state import State, Walk
 
 __all__ = ["VisitMemo"]
@@ -120,8 +123,12 @@ class _Outcome:
             walk.run_problems.extend(self.run_problems)
         if self.added:
             walk.put_on_path(self.added)
+        if self.absent:
+            walk.absent.update(self.absent)
+        walk.current = state
         if not self.reusable:
-            for pushed, rank, via in self.exact:
+            for (pushed, rank, via), (*_, above) in zip(self.exact, self.pushes, strict=True):
+                walk.site_edits = above
                 walk.push(pushed, rank, via)
             return
         paths: dict[int, tuple[Path, ...]] = {0: state.roots}
@@ -129,6 +136,7 @@ class _Outcome:
             roots = paths.get(above)
             if roots is None:
                 roots = paths[above] = roots_at(state.file, state.roots, self.path_edits[:above], 1 << 30).roots
+            walk.site_edits = above
             walk.push(State(file=file, module=module, roots=roots), rank, via, rel)
 
 
@@ -146,8 +154,10 @@ class VisitMemo:
         self._tops: dict[tuple[Path, str], frozenset[str]] = {}
         self._outcomes: dict[_Key, list[_Outcome]] = {}
         self._deciding: dict[tuple[frozenset[str], tuple[Path, ...]], tuple[Path, ...]] = {}
+        self._by_edits: dict[tuple[Path, str], dict[int, frozenset[str]]] = {}
         self.replayed = 0  # visits served by a record, and visits recorded: for the benchmarks
         self.recorded = 0
+        self.walks_saved = 0  # walks again with a longer sys.path that same_again found would be the same
 
     def visit(self, walk: Walk, state: State, rank: int, live: Visit) -> None:
         """Visit ``state`` at ``rank`` on ``walk`` (``live`` visits it the ordinary way)."""
@@ -167,7 +177,104 @@ class VisitMemo:
             known.append(outcome)
         outcome.apply(walk, state)
 
+    def same_again(self, walk: Walk, start: tuple[Path, ...], names: frozenset[str], looked_up: frozenset[str]) -> bool:
+        """Whether the walk that starts with the search path ``start`` (``walk``'s with the directories
+        its edits added, whose top-level ``names`` become first-party from the start) would visit what
+        ``walk`` visited, in the same order and with the same outcomes: then it is the same scan.
+        ``looked_up``: the names the start looks up (the entrypoint's packages, entry modules).
+
+        Each state of ``walk`` is given the path it would start with on the new walk: the start's, or
+        its pusher's changed by the pusher's edits above the site; the same from every push, and no two
+        states the same. A visit's outcome follows from its key (the module docstring) and the
+        first-party names it asked for, and of the key's directories only those a lookup reaches (up
+        to the first that holds a module or a regular package of the name) answer: when they are the
+        same on both paths, and no name the visit did not find becomes first-party, so is the outcome."""
+        if walk.trace is None or not walk.trace or not names.isdisjoint(walk.absent):
+            return False
+        first = walk.trace[0][2].roots
+        if not self._answers_alike(walk, looked_up, first, start):
+            return False
+        again: dict[State, tuple[Path, ...]] = {}
+        for pusher, above, state in walk.trace:
+            if pusher is None:
+                roots = start if state.roots == first else None
+            elif (base := again.get(pusher)) is None:
+                return False
+            elif above:
+                roots = roots_at(pusher.file, base, self._path_edits(walk, pusher)[:above], 1 << 30).roots
+            else:
+                roots = base
+            if roots is None or again.setdefault(state, roots) != roots:
+                return False
+        if len({(state.file, state.module, roots) for state, roots in again.items()}) != len(again):
+            return False
+        for state in walk.done:
+            by_edits = self._tops_by_edits(walk, state)
+            if by_edits is None:
+                return False
+            edits = self._path_edits(walk, state) if len(by_edits) > 1 or 0 not in by_edits else ()
+            for above, tops in by_edits.items():
+                one, other = state.roots, again[state]
+                if above:
+                    one = roots_at(state.file, one, edits[:above], 1 << 30).roots
+                    other = roots_at(state.file, other, edits[:above], 1 << 30).roots
+                if not self._answers_alike(walk, tops, one, other):
+                    return False
+        self.walks_saved += 1
+        return True
+
+    def _tops_by_edits(self, walk: Walk, state: State) -> dict[int, frozenset[str]] | None:
+        """The names the file's import sites look up on ``sys.path`` (as :func:`_looked_up`), by the
+        number of the file's path edits above the site (each site's path is the state's changed by them)."""
+        key = (state.file, state.module)
+        known = self._by_edits.get(key)
+        if known is None:
+            try:
+                found = walk.sources.get(walk.finder.checked(state.file))
+            except OSError:
+                return None
+            package = _package(state)
+            groups: dict[int, set[str]] = {}
+            for site in found.sites:
+                top = _path_name(package, site)
+                if top is not None:
+                    groups.setdefault(edits_above(found.path_edits, site.line), set()).add(top)
+            known = self._by_edits[key] = {above: frozenset(tops) for above, tops in groups.items()}
+        return known
+
+    def _answers_alike(self, walk: Walk, tops: frozenset[str], one: tuple[Path, ...], other: tuple[Path, ...]) -> bool:
+        """Whether every lookup of a name in ``tops`` finds the same on the paths ``one`` and ``other``."""
+        if one is other:
+            return True
+        first, second = self._deciding_dirs(walk, tops, one), self._deciding_dirs(walk, tops, other)
+        if first is None or second is None:
+            return False
+        reached = self._reached
+        return first == second or all(reached(walk, top, first) == reached(walk, top, second) for top in tops)
+
+    @staticmethod
+    def _reached(walk: Walk, top: str, deciding: tuple[Path, ...]) -> tuple[Path, ...]:
+        """The directories a lookup of ``top`` reads, in order: up to the first where it finds a module,
+        a regular package or an entry depmin refuses (``Finder._find_in``), which ends the search."""
+        reached: list[Path] = []
+        for directory in deciding:
+            found = walk.finder.find(top, top, (directory,))
+            if found is not None:
+                reached.append(directory)
+                if found.file is not None:
+                    break
+        return tuple(reached)
+
     def _key(self, walk: Walk, state: State, rank: int) -> _Key | None:
+        tops = self._looked_up(walk, state)
+        if tops is None:
+            return None
+        deciding = self._deciding_dirs(walk, tops, state.roots)
+        if deciding is None:
+            return None
+        return (state.file, state.module, rank, walk.stdlib, deciding)
+
+    def _looked_up(self, walk: Walk, state: State) -> frozenset[str] | None:
         tops = self._tops.get((state.file, state.module))
         if tops is None:
             try:
@@ -175,29 +282,48 @@ class VisitMemo:
             except OSError:
                 return None
             tops = self._tops[(state.file, state.module)] = _looked_up(found, state)
-        deciding = self._deciding.get((tops, state.roots))
+        return tops
+
+    @staticmethod
+    def _path_edits(walk: Walk, state: State) -> tuple[PathEdit, ...]:
+        try:
+            return walk.sources.get(state.file).path_edits
+        except OSError:
+            return ()
+
+    def _deciding_dirs(self, walk: Walk, tops: frozenset[str], roots: tuple[Path, ...]) -> tuple[Path, ...] | None:
+        """The directories of ``roots`` that can answer a lookup of ``tops``, in order; None while one
+        of them is not listed yet (not kept: once a search has listed it, the directory can decide)."""
+        deciding = self._deciding.get((tops, roots))
         if deciding is None:
             kept: list[Path] = []
-            for directory in state.roots:
+            for directory in roots:
                 names = walk.finder.names_at(directory)
                 if names is None:
-                    return None  # not kept: once a search has listed it, the directory can decide
+                    return None
                 if not names.isdisjoint(tops):
                     kept.append(directory)
-            deciding = self._deciding[(tops, state.roots)] = tuple(kept)
-        return (state.file, state.module, rank, walk.stdlib, deciding)
+            deciding = self._deciding[(tops, roots)] = tuple(kept)
+        return deciding
 
 
 def _looked_up(found: FileImports, state: State) -> frozenset[str]:
     """The top-level names the file's imports look up on ``sys.path`` (relative ones through the
-    package ``state`` is in)."""
-    package = state.module if state.file.name == "__init__.py" else state.module.rpartition(".")[0]
-    names: set[str] = set()
-    for site in found.sites:
-        dotted = absolute_name(package, site.level, site.module) if site.level else site.module
-        if dotted:
-            names.add(dotted.split(".")[0])
-    return frozenset(names)
+    package ``state`` is in; a start-up module is never looked up there, see ``walk._classify``)."""
+    package = _package(state)
+    return frozenset(top for site in found.sites if (top := _path_name(package, site)) is not None)
+
+
+def _package(state: State) -> str:
+    return state.module if state.file.name == "__init__.py" else state.module.rpartition(".")[0]
+
+
+def _path_name(package: str, site: ImportSite) -> str | None:
+    if not site.level:
+        top = site.module.split(".")[0]
+        return None if top in STARTUP_MODULES else top
+    dotted = absolute_name(package, site.level, site.module)
+    return dotted.split(".")[0] if dotted else None
 
 
 def _record(walk: Walk, state: State, rank: int, live: Visit) -> _Outcome:

@@ -95,6 +95,12 @@ class Walk:
     # logged, with the number of the file's path edits above the import site that pushed them.
     pushed: list[tuple[State, int, Hop | None, int]] | None = None
     site_edits: int = 0
+    # Set on an agent's walk while its sys.path may still grow (depmin.scanning.walk): every push, with
+    # the state being visited (None: the start) and the number of its path edits above the import site;
+    # and every first-party name a visit looked for and did not find.
+    trace: list[tuple[State | None, int, State]] | None = None
+    current: State | None = None
+    absent: set[str] = field(default_factory=set)
 
     def rel(self, path: Path) -> str:
         known = self.rels.get(path)
@@ -111,6 +117,8 @@ class Walk:
         if self.pushed is not None:
             self.pushed.append((state, rank, hop, self.site_edits))
             return
+        if self.trace is not None:
+            self.trace.append((self.current, self.site_edits, state))
         if state in self.done or self.best.get(state, UNSEEN) <= rank:
             return
         self.best[state] = rank

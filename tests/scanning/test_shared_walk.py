@@ -59,13 +59,19 @@ def _json(config: Path, *, shared: bool, monkeypatch: pytest.MonkeyPatch) -> str
 
 def _replays(config: Path) -> tuple[int, int]:
     """Visits replayed and recorded by one shared scan of every agent of ``config``."""
+    memo = _memo(config)
+    return memo.replayed, memo.recorded
+
+
+def _memo(config: Path) -> VisitMemo:
+    """The record of visits of one shared scan of every agent of ``config``."""
     fleet = load_fleet(config)
     tree = Tree.of(fleet.project)
     sources, finder, memo = Sources(None, tree=tree, workers=1), Finder(tree), VisitMemo()
     for name in fleet.agents:
         scan_agent(fleet, fleet.agent(name), sources, finder=finder, memo=memo)
     sources.close()
-    return memo.replayed, memo.recorded
+    return memo
 
 
 def _check_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **shape: object) -> None:
@@ -75,8 +81,9 @@ def _check_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **shape: object
     shared = _json(config, shared=True, monkeypatch=monkeypatch)
     alone = _json(config, shared=False, monkeypatch=monkeypatch)
     assert shared == alone
-    replayed, recorded = _replays(config)
-    assert replayed > recorded > 0  # the shared walk reused more visits than it made
+    memo = _memo(config)
+    assert memo.replayed > memo.recorded > 0  # the shared walk reused more visits than it made
+    assert memo.walks_saved > 0  # and found walks again with a longer sys.path would be the same
 
 
 @pytest.mark.parametrize("seed", [1, 2])
