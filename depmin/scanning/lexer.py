@@ -54,14 +54,15 @@ _ALWAYS_RESET = re.compile(
 _RESET = re.compile(r"([ \t\f]*)(?:(?:if|for|async|else)\b|@|[^\W\d]\w*(?:\.[^\W\d]\w*)+\s*\()")
 MERGE = "<merge>"  # the word of a merge-conflict marker line
 MERGE_LINE = re.compile(r"[ \t]*(?:<{7}|={7}|>{7}|\|{7})(?=\s|$)")
-# A line that is one whole statement, in one match: its blanks (group 1), a merge marker (group 2,
-# empty) or its first word (group 3), then code without ';' or a backslash whose brackets close on
-# the line, nested at most two deep (95% of the statements of the standard library). The code is
-# written as runs of plain characters between bracketed groups, which the regex engine takes fastest.
+# A line that is one whole statement, in one match: its leading spaces (group 1), any other blanks
+# (group 2), a merge marker (group 3, empty) or its first word (group 4), then code without ';' or
+# a backslash whose brackets close on the line, nested at most two deep (95% of the statements of
+# the standard library). The code is written as runs of plain characters between bracketed groups,
+# which the regex engine takes fastest.
 _PLAIN = r"[^()\[\]{};\n\\]*+"
 _INNER = rf"{_PLAIN}(?:(?:\({_PLAIN}\)|\[{_PLAIN}\]|\{{{_PLAIN}\}}){_PLAIN})*+"
 _SIMPLE = re.compile(
-    r"(?>((?:[ \t\f]|\\\n)*+)(?:(?:<{7}|={7}|>{7}|\|{7})(?=\s|$)()|(@|[^\W\d]\w*+))?)"
+    r"(?>( *+)((?:[ \t\f]|\\\n)*+)(?:(?:<{7}|={7}|>{7}|\|{7})(?=\s|$)()|(@|[^\W\d]\w*+))?)"
     rf"{_PLAIN}(?:(?:\({_INNER}\)|\[{_INNER}\]|\{{{_INNER}\}}){_PLAIN})*+\n"
 )
 
@@ -179,21 +180,25 @@ class Source:
         position = start
         if start != self.line_start(start):  # (recovery always starts at a line)
             position = self._logical_line(statements, start, end)
+        line = self.line_of(position)  # the line at ``position``
         while position < end:
             found = _SIMPLE.match(self.masked, position, end)
             if found is None:
                 position = self._logical_line(statements, position, end)
+                line = self.line_of(position)
                 continue
-            blank, merge, word = found.groups()
-            first, stop = position + len(blank), found.end() - 1
+            spaces, other, merge, word = found.groups()
+            first, stop = position + len(spaces) + len(other), found.end() - 1
             position = stop + 1
-            if first == stop:  # a blank line
-                continue
-            indent = _width(blank) if "\\" not in blank else self._indent_at(first, False, statements)
-            word = MERGE if merge is not None else word or ""
-            line = bisect_left(self.newlines, first) + 1
+            if other:  # a tab, a form feed or a backslash continuation: the general way
+                line, indent = self.line_of(first), self._indent_at(first, False, statements)
+            else:
+                indent = len(spaces)
             last = line + self.text.count("\n", first, stop)  # a string's newlines are masked
-            statements.append(Statement(first, stop, line, last, indent, False, word))
+            if first < stop:
+                word = MERGE if merge is not None else word or ""
+                statements.append(Statement(first, stop, line, last, indent, False, word))
+            line = last + 1
         return statements
 
     def _logical_line(self, statements: list[Statement], begin: int, end: int) -> int:
