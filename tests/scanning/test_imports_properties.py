@@ -3,6 +3,8 @@
 1. Random valid modules: extract reports exactly the generated imports, lines and kinds.
 2. Randomly damaged modules: extract never raises and never invents a module.
 3. Arbitrary bytes: extract never raises.
+4. Python-like noise: the lexer's one-match cut of a line gives the statements its bracket-by-bracket
+   cut gives.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from depmin.scanning.extraction import extract
+from depmin.scanning.lexer import Source, Statement
 
 PROFILE = settings(
     derandomize=True,
@@ -194,3 +197,20 @@ def test_python_like_noise_never_raises_or_invents(text: str) -> None:
     for site in result.sites:
         first = site.module.split(".")[0]
         assert not first or first in words
+
+
+LINE_NOISE = st.lists(
+    st.sampled_from(["x = f(a)", "g(h(1), [2], {3: (4)})", "f(g(h(i())))", "]", "}", "{", "\f", "\\\n", "~", "é"]),
+    max_size=20,
+).map("".join)
+
+
+@PROFILE
+@given(st.lists(st.one_of(PYTHONISH, LINE_NOISE), max_size=4).map("\n".join))
+def test_the_one_match_cut_gives_the_bracket_by_bracket_statements(text: str) -> None:
+    source = Source(text)
+    slow: list[Statement] = []
+    position = 0
+    while position < len(text):
+        position = source._logical_line(slow, position, len(text))
+    assert source.split(0, len(text)) == slow
