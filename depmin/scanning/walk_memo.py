@@ -151,10 +151,9 @@ class VisitMemo:
     """Recorded visits of one scan, keyed by what decides them (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._tops: dict[tuple[Path, str], frozenset[str]] = {}
+        self._lookups: dict[tuple[Path, str], _Lookups] = {}
         self._outcomes: dict[_Key, list[_Outcome]] = {}
         self._deciding: dict[tuple[frozenset[str], tuple[Path, ...]], tuple[Path, ...]] = {}
-        self._by_edits: dict[tuple[Path, str], dict[int, frozenset[str]]] = {}
         self.replayed = 0  # visits served by a record, and visits recorded: for the benchmarks
         self.recorded = 0
         self.walks_saved = 0  # walks again with a longer sys.path that same_again found would be the same
@@ -201,7 +200,9 @@ class VisitMemo:
             elif (base := again.get(pusher)) is None:
                 return False
             elif above:
-                roots = roots_at(pusher.file, base, self._path_edits(walk, pusher)[:above], 1 << 30).roots
+                if (pushed_from := self._looked_up(walk, pusher)) is None:
+                    return False
+                roots = roots_at(pusher.file, base, pushed_from.edits[:above], 1 << 30).roots
             else:
                 roots = base
             if roots is None or again.setdefault(state, roots) != roots:
@@ -209,38 +210,18 @@ class VisitMemo:
         if len({(state.file, state.module, roots) for state, roots in again.items()}) != len(again):
             return False
         for state in walk.done:
-            by_edits = self._tops_by_edits(walk, state)
-            if by_edits is None:
+            lookups = self._looked_up(walk, state)
+            if lookups is None:
                 return False
-            edits = self._path_edits(walk, state) if len(by_edits) > 1 or 0 not in by_edits else ()
-            for above, tops in by_edits.items():
+            for above, tops in lookups.by_edits.items():
                 one, other = state.roots, again[state]
                 if above:
-                    one = roots_at(state.file, one, edits[:above], 1 << 30).roots
-                    other = roots_at(state.file, other, edits[:above], 1 << 30).roots
+                    one = roots_at(state.file, one, lookups.edits[:above], 1 << 30).roots
+                    other = roots_at(state.file, other, lookups.edits[:above], 1 << 30).roots
                 if not self._answers_alike(walk, tops, one, other):
                     return False
         self.walks_saved += 1
         return True
-
-    def _tops_by_edits(self, walk: Walk, state: State) -> dict[int, frozenset[str]] | None:
-        """The names the file's import sites look up on ``sys.path`` (as :func:`_looked_up`), by the
-        number of the file's path edits above the site (each site's path is the state's changed by them)."""
-        key = (state.file, state.module)
-        known = self._by_edits.get(key)
-        if known is None:
-            try:
-                found = walk.sources.get(walk.finder.checked(state.file))
-            except OSError:
-                return None
-            package = _package(state)
-            groups: dict[int, set[str]] = {}
-            for site in found.sites:
-                top = _path_name(package, site)
-                if top is not None:
-                    groups.setdefault(edits_above(found.path_edits, site.line), set()).add(top)
-            known = self._by_edits[key] = {above: frozenset(tops) for above, tops in groups.items()}
-        return known
 
     def _answers_alike(self, walk: Walk, tops: frozenset[str], one: tuple[Path, ...], other: tuple[Path, ...]) -> bool:
         """Whether every lookup of a name in ``tops`` finds the same on the paths ``one`` and ``other``."""
@@ -266,30 +247,23 @@ class VisitMemo:
         return tuple(reached)
 
     def _key(self, walk: Walk, state: State, rank: int) -> _Key | None:
-        tops = self._looked_up(walk, state)
-        if tops is None:
+        lookups = self._looked_up(walk, state)
+        if lookups is None:
             return None
-        deciding = self._deciding_dirs(walk, tops, state.roots)
+        deciding = self._deciding_dirs(walk, lookups.tops, state.roots)
         if deciding is None:
             return None
         return (state.file, state.module, rank, walk.stdlib, deciding)
 
-    def _looked_up(self, walk: Walk, state: State) -> frozenset[str] | None:
-        tops = self._tops.get((state.file, state.module))
-        if tops is None:
+    def _looked_up(self, walk: Walk, state: State) -> _Lookups | None:
+        lookups = self._lookups.get((state.file, state.module))
+        if lookups is None:
             try:
                 found = walk.sources.get(walk.finder.checked(state.file))
             except OSError:
                 return None
-            tops = self._tops[(state.file, state.module)] = _looked_up(found, state)
-        return tops
-
-    @staticmethod
-    def _path_edits(walk: Walk, state: State) -> tuple[PathEdit, ...]:
-        try:
-            return walk.sources.get(state.file).path_edits
-        except OSError:
-            return ()
+            lookups = self._lookups[(state.file, state.module)] = _Lookups.of(found, state)
+        return lookups
 
     def _deciding_dirs(self, walk: Walk, tops: frozenset[str], roots: tuple[Path, ...]) -> tuple[Path, ...] | None:
         """The directories of ``roots`` that can answer a lookup of ``tops``, in order; None while one
@@ -307,15 +281,27 @@ class VisitMemo:
         return deciding
 
 
-def _looked_up(found: FileImports, state: State) -> frozenset[str]:
-    """The top-level names the file's imports look up on ``sys.path`` (relative ones through the
-    package ``state`` is in; a start-up module is never looked up there, see ``walk._classify``)."""
-    package = _package(state)
-    return frozenset(top for site in found.sites if (top := _path_name(package, site)) is not None)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Lookups:
+    """The top-level names a file's imports look up on ``sys.path`` (relative ones through the package
+    its state is in; a start-up module is never looked up there, see ``walk._classify``): all of them,
+    and by the number of the file's path edits above the site (each site's path is the state's changed
+    by them)."""
 
+    tops: frozenset[str]
+    by_edits: Mapping[int, frozenset[str]]
+    edits: tuple[PathEdit, ...]
 
-def _package(state: State) -> str:
-    return state.module if state.file.name == "__init__.py" else state.module.rpartition(".")[0]
+    @classmethod
+    def of(cls, found: FileImports, state: State) -> _Lookups:
+        package = state.module if state.file.name == "__init__.py" else state.module.rpartition(".")[0]
+        groups: dict[int, set[str]] = {}
+        for site in found.sites:
+            top = _path_name(package, site)
+            if top is not None:
+                groups.setdefault(edits_above(found.path_edits, site.line), set()).add(top)
+        by_edits = {above: frozenset(tops) for above, tops in groups.items()}
+        return cls(tops=frozenset().union(*by_edits.values()), by_edits=by_edits, edits=found.path_edits)
 
 
 def _path_name(package: str, site: ImportSite) -> str | None:
