@@ -16,9 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from depmin._backend.auditors import OSV_URL, Reported, advisory, run_pip_audit
+from depmin._names import canonicalize_name
 from depmin.errors import ConfigError, Problem
 from depmin.layout import Layout
 from depmin.locking.listing import parse_files

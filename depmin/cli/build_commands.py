@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from depmin import api
+from depmin._names import canonicalize_name
 from depmin.cli import documents
 from depmin.cli.options import Command, force, load, no_cache
 from depmin.cli.output import Output, dumps, mb, pct, shown

@@ -25,10 +25,10 @@ from functools import cache
 from importlib import resources
 from typing import Literal, Protocol
 
-from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 from depmin import _toml
+from depmin._names import NormalizedName
 from depmin.manifest import Fleet
 
 __all__ = [

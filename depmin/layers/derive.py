@@ -19,8 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName
-
+from depmin._names import NormalizedName
 from depmin.manifest import Family, Fleet
 
 if TYPE_CHECKING:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from packaging.utils import NormalizedName
-
+from depmin._names import NormalizedName
 from depmin.layers.plan import Package, closure
 from depmin.requirements.generated import AgentRequirements
 from depmin.requirements.tables import heavy_kind

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 
-from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
+from depmin._names import NormalizedName
 from depmin.requirements.tables import heavy_kind
 
 __all__ = ["in_gpu_set"]

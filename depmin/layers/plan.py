@@ -25,8 +25,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from packaging.utils import NormalizedName, canonicalize_name
-
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.layers.cuda import BaseDuplicate, CudaCheck, accepted_warnings, base_duplicates, cuda_checks
 from depmin.layers.gpu import in_gpu_set
 from depmin.manifest import Fleet

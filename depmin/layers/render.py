@@ -7,9 +7,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 
-from packaging.utils import NormalizedName
-
 from depmin._files import MARKER
+from depmin._names import NormalizedName
 from depmin.layers.plan import Plan
 from depmin.layout import PLAN_JSON, PLAN_MD, SERVICE_LOCK_NAME, family_lock
 from depmin.locking.files import Pinned, render_requirements

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.tags import Tag
-from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin import _files
 from depmin._digest import render_sums
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.errors import DepminError
 from depmin.layers.inputs import plan_inputs
 from depmin.layers.plan import Package, Plan, plan_layers

@@ -12,8 +12,7 @@ import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from packaging.utils import NormalizedName
-
+from depmin._names import NormalizedName
 from depmin.layers.plan import Package, plan_tree
 from depmin.manifest import Family, Fleet
 

@@ -23,11 +23,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from depmin._backend import Backend, UnsatisfiableError
+from depmin._names import NormalizedName
 from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 from depmin.locking.files import Existing, Target, parse_existing
@@ -113,6 +112,8 @@ def lock_inputs(
 def check_hashable(inputs: Iterable[LockInput]) -> None:
     """Raise :class:`ConfigError` for every requirement a hashed lock cannot hold: a direct URL
     (VCS or file) has no index entry to hash and list; its file belongs in a wheelhouse."""
+    from packaging.requirements import Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
     problems = []
     for item in inputs:
         for text in item.requirements:

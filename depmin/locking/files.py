@@ -20,14 +20,17 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from depmin._names import NormalizedName, canonicalize_name
 from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 from depmin.locking.listing import REWRITE, File, Release, bad_filename, local_path, parse_files
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 __all__ = [
     "Existing",
@@ -73,6 +76,16 @@ def parse_requirements(text: str, *, where: str = "resolver output", fix: str = 
     pins: list[Pinned] = []
     for head, comments in _entries(text):
         requirement_text, *hash_parts = head.split("--hash=")
+        hashes = tuple(sorted({part.strip() for part in hash_parts}))
+        pin = _PIN.fullmatch(requirement_text.strip())
+        if pin is not None:  # name==version, as every resolver writes it: no need for packaging's parser
+            name, version = pin.groups()
+            pins.append(
+                Pinned(name=canonicalize_name(name), version=Version(version), hashes=hashes, via=_via(comments))
+            )
+            continue
+        from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
         try:
             requirement = Requirement(requirement_text.strip())
         except InvalidRequirement as exc:
@@ -82,11 +95,22 @@ def parse_requirements(text: str, *, where: str = "resolver output", fix: str = 
                 name=canonicalize_name(requirement.name),
                 version=_exact(requirement),
                 url=requirement.url,
-                hashes=tuple(sorted({part.strip() for part in hash_parts})),
+                hashes=hashes,
                 via=_via(comments),
             )
         )
     return tuple(sorted(pins, key=lambda pin: pin.name))
+
+
+# ``name==version`` with a name of PEP 508 and a version in PEP 440's normal form (what uv and
+# pip-compile write): every such line is a requirement packaging reads the same way, pinned to
+# exactly that version. Any other line is read by packaging.
+_PIN = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+    r"==((?:[1-9][0-9]*!)?(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*(?:(?:a|b|rc)(?:0|[1-9][0-9]*))?"
+    r"(?:\.post(?:0|[1-9][0-9]*))?(?:\.dev(?:0|[1-9][0-9]*))?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?)",
+    re.ASCII,
+)
 
 
 def _entries(text: str) -> Iterator[tuple[str, list[str]]]:

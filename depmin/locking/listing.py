@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import NormalizedName, canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from depmin import _toml
+from depmin._names import NormalizedName, canonicalize_name
 from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 
@@ -196,6 +196,8 @@ def bad_filename(name: str) -> str | None:
     """Why ``name`` is not a plain wheel or sdist file name (``packaging.utils`` grammar), or None."""
     if not name or "/" in name or "\\" in name or name in (".", "..") or _CONTROL.search(name):
         return "is not a plain file name"
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename  # noqa: PLC0415 - imports packaging.tags
+
     try:
         if name.endswith(".whl"):
             parse_wheel_filename(name)

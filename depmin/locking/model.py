@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from packaging.utils import NormalizedName
-
+from depmin._names import NormalizedName
 from depmin._secrets import redact_url
 from depmin.locking.files import Pinned, Target
 from depmin.locking.verify import Check

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 from depmin._backend import Backend, Compile, UnsatisfiableError, Uv
+from depmin._names import NormalizedName
 from depmin._secrets import redact
 from depmin.errors import ConfigError, ToolError
 from depmin.locking import files as _pylock

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from depmin._files import check_inside
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.locking.files import Existing, Pinned, Release, parse_existing, parse_files, parse_requirements

@@ -12,9 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.locking.files import Release
 
 __all__ = ["Check", "Contents", "Provides", "extras_from_metadata", "provides_from_paths", "verify"]
@@ -100,6 +98,8 @@ def extras_from_metadata(text: str) -> tuple[tuple[str, NormalizedName], ...]:
     the rest of the email package) is imported here, when a wheel is read, not by every command that
     reads a lock's input hash (``depmin check``)."""
     import email.parser  # noqa: PLC0415 - see above
+
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
 
     message = email.parser.HeaderParser().parsestr(text)
     found: set[tuple[str, NormalizedName]] = set()

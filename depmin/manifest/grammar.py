@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from packaging.requirements import InvalidRequirement, Requirement
-
+from depmin._names import name_and_extras
 from depmin._secrets import has_credentials, redact
 
 __all__ = [
@@ -292,6 +291,10 @@ def check_requirement(value: str) -> str | None:
     for char, meaning in (("#", "a comment"), ("$", "a variable"), ("\\", "a line continuation")):
         if char in value:
             return f"{shown(value)} contains {char!r}, which pip reads as {meaning}; remove it"
+    if name_and_extras(value) is not None:  # uvicorn[standard]: valid, without packaging's parser
+        return None
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
     try:
         requirement = Requirement(value)
     except InvalidRequirement as exc:

@@ -17,9 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.errors import ConfigError, Problem
 
 __all__ = ["Constraints", "parse_constraints", "read_constraints"]
@@ -35,6 +33,8 @@ class Constraints:
 
 def parse_constraints(text: str, *, source: str) -> Constraints:
     """Every requirement line of ``text``; raises ConfigError naming each bad line of ``source``."""
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
     lines: list[str] = []
     ranges: dict[NormalizedName, str] = {}
     problems: list[Problem] = []

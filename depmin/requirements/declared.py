@@ -18,10 +18,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Mapping
 
-from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.manifest import Fleet
 from depmin.requirements.entry_points import EntryPoint
 from depmin.requirements.generated import AgentRequirements, RequirementLine
@@ -36,18 +33,17 @@ _TARGET = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posi
            "platform_python_implementation": "CPython"}  # fmt: skip
 
 
-def _environment(python: str) -> dict[str, str]:
-    environment = {key: str(value) for key, value in default_environment().items()}
-    environment.update(_TARGET, python_version=python, python_full_version=f"{python}.0")
-    return environment
-
-
-def _holds(marker: str | None, environment: Mapping[str, str]) -> bool:
-    """True when ``marker`` is absent, holds in ``environment``, or cannot be evaluated."""
+def _holds(marker: str | None, python: str) -> bool:
+    """True when ``marker`` is absent, holds in the container of the project's ``python``, or cannot
+    be evaluated."""
     if marker is None:
         return True
+    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
+    environment = {key: str(value) for key, value in default_environment().items()}
+    environment.update(_TARGET, python_version=python, python_full_version=f"{python}.0")
     try:
-        return bool(Marker(marker).evaluate(dict(environment)))
+        return bool(Marker(marker).evaluate(environment))
     except (InvalidMarker, UndefinedEnvironmentName, ValueError):
         return True
 
@@ -73,7 +69,6 @@ def undeclared_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hi
     called (celery's ``eventlet`` pool, flask's ``asgiref`` for async views): depmin keeps it
     installed, as ``[policy] lazy`` says, and names the keys that drop it.
     """
-    environment = _environment(python)
     found: list[tuple[str, str]] = []
     for result in results:
         agent_hints = hints.get(result.agent)
@@ -82,7 +77,7 @@ def undeclared_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hi
         for line in result.install:
             if line.kind not in ("lazy", "optional") or line.site is None or line.resolution is None:
                 continue
-            if not _holds(_marker_of(line.requirement), environment):
+            if not _holds(_marker_of(line.requirement), python):
                 continue  # not installed in the container
             names = sorted(_aliases(line))
             if any(agent_hints.required(name) is not None for name in names):
@@ -107,7 +102,6 @@ def elsewhere_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hin
     requirement files declare only under a marker that is false in the container (``colorama;
     sys_platform == "win32"``), or None: depmin found no condition it can evaluate around the import
     (``if is_windows:`` on a variable), so it installs it; the repository says it is not needed here."""
-    environment = _environment(python)
     found: list[tuple[str, str]] = []
     for result in results:
         agent_hints = hints.get(result.agent) or Hints()
@@ -115,7 +109,7 @@ def elsewhere_note(results: Iterable[AgentRequirements], hints: Mapping[str, Hin
             declared = agent_hints.required(line.distribution)
             if line.site is None or declared is None or declared.marker is None or _has_marker(line.requirement):
                 continue
-            if not _holds(declared.marker, environment):
+            if not _holds(declared.marker, python):
                 where = f"{line.site.file}:{line.site.line}, {declared.where} says {declared.marker}"
                 found.append((result.agent, f"{line.distribution} ({where})"))
     if not found:
@@ -140,6 +134,10 @@ def _has_marker(requirement: str) -> bool:
 
 
 def _marker_of(requirement: str) -> str | None:
+    if ";" not in requirement:  # PEP 508: only a semicolon starts a marker
+        return None
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
     try:
         marker = Requirement(requirement).marker
     except InvalidRequirement:
@@ -154,7 +152,6 @@ def unreached_note(fleet: Fleet, results: Iterable[AgentRequirements], hints: Ma
     when there is none. A file counts only when every agent of the fleet under its directory was
     generated, so ``generate --agent X`` does not blame the file for the agents it left out."""
     results = tuple(results)
-    environment = _environment(fleet.project.python)
     listed: dict[str, set[NormalizedName]] = {}
     for result in results:
         seen = listed.setdefault(result.agent, set())
@@ -165,7 +162,11 @@ def unreached_note(fleet: Fleet, results: Iterable[AgentRequirements], hints: Ma
     for agent, agent_hints in hints.items():
         for declaration in agent_hints.declarations:
             readers.setdefault(declaration.file, set()).add(agent)
-            if declaration.extra is None and not declaration.development and _holds(declaration.marker, environment):
+            if (
+                declaration.extra is None
+                and not declaration.development
+                and _holds(declaration.marker, fleet.project.python)
+            ):
                 declared.setdefault(declaration.file, {}).setdefault(declaration.distribution, declaration)
     found: list[tuple[str, list[str]]] = []
     for file, names in sorted(declared.items()):

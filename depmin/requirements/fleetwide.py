@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName
-
 from depmin import _files
+from depmin._names import NormalizedName
 from depmin.errors import ConfigError, DepminError, Problem
 from depmin.layout import Layout
 from depmin.manifest import Agent, Fleet

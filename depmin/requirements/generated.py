@@ -33,11 +33,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-
+from depmin import scanning
 from depmin._files import MARKER
+from depmin._names import NormalizedName, canonicalize_name, name_and_extras
 from depmin.errors import ConfigError, Problem
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.hints import Declaration, Hints
@@ -273,6 +271,10 @@ def _implied_extras(
 
 def _merge_implied(line: RequirementLine, implied: tuple[tuple[str, str], ...]) -> RequirementLine:
     """An ``extra_requirements`` line with the extras the code implies added; as written when it has them."""
+    if not implied:
+        return line
+    from packaging.requirements import Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
     requirement = Requirement(line.requirement)
     missing = tuple((extra, module) for extra, module in implied if extra not in requirement.extras)
     if not missing:
@@ -300,15 +302,22 @@ def _extras(agent: Agent, ranges: Mapping[NormalizedName, str]) -> list[Requirem
     lines: list[RequirementLine] = []
     problems: list[Problem] = []
     for text in agent.extra_requirements:
-        try:
-            requirement = Requirement(text)
-        except (InvalidRequirement, InvalidMarker) as exc:
-            where = f"agents.{agent.name}.extra_requirements"
-            reason = str(exc).splitlines()[0]
-            problems.append(Problem(where, f"{text!r} is not a requirement ({reason}); write it as pip would"))
-            continue
-        name = canonicalize_name(requirement.name)
-        written = text if requirement.specifier or name not in ranges else f"{text}{ranges[name]}"
+        simple = name_and_extras(text)  # uvicorn[standard]: no specifier, read without packaging
+        if simple is not None:
+            name, specified = canonicalize_name(simple[0]), False
+        else:
+            from packaging.markers import InvalidMarker  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+            from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
+            try:
+                requirement = Requirement(text)
+            except (InvalidRequirement, InvalidMarker) as exc:
+                where = f"agents.{agent.name}.extra_requirements"
+                reason = str(exc).splitlines()[0]
+                problems.append(Problem(where, f"{text!r} is not a requirement ({reason}); write it as pip would"))
+                continue
+            name, specified = canonicalize_name(requirement.name), bool(requirement.specifier)
+        written = text if specified or name not in ranges else f"{text}{ranges[name]}"
         lines.append(
             RequirementLine(
                 distribution=name,
@@ -366,6 +375,10 @@ def _refuse_unsafe(result: AgentRequirements) -> None:
 def _valid_marker(text: str) -> bool:
     if has_control(text):  # it would end the requirement line
         return False
+    if scanning.rendered(text):  # as the scan writes it: a marker, without packaging's parser
+        return True
+    from packaging.markers import InvalidMarker, Marker  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
     try:
         Marker(text)
     except InvalidMarker:

@@ -45,10 +45,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-
 from depmin import _toml
+from depmin._names import NormalizedName, canonicalize_name, name_and_extras
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.tables import NamespaceTable, load_namespaces
 from depmin.scanning import Tree
@@ -216,6 +214,11 @@ def declarations_in(name: str, shown: str, text: str) -> list[Declaration]:
 def _declaration(text: str, shown: str, line: int, extra: str | None = None) -> Declaration | None:
     if not text or text.startswith(("#", "-")):
         return None
+    simple = name_and_extras(text)  # a bare name (``redis``, ``uvicorn[standard]``): read without packaging
+    if simple is not None:
+        return Declaration(distribution=canonicalize_name(simple[0]), specifier="", file=shown, line=line, extra=extra)
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement:

@@ -41,8 +41,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from packaging.utils import NormalizedName, canonicalize_name
-
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.requirements.tables import BundledTable, NamespaceTable, load_bundled, load_known, load_namespaces
 
 __all__ = [

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
 
 from depmin import _toml
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.manifest import Agent, Fleet
 from depmin.requirements.generated import AgentRequirements, RequirementLine
 from depmin.requirements.tables import heavy_kind

@@ -26,10 +26,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TypeVar
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-
 from depmin import _toml
+from depmin._names import NormalizedName, canonicalize_name, name_and_extras
 
 __all__ = [
     "AptTable",
@@ -326,15 +324,20 @@ def parse_extras(document: Mapping[str, Any]) -> ExtrasTable:
 
 def _extra_value(where: str, value: object) -> tuple[NormalizedName, tuple[str, ...]]:
     fix = 'must be a distribution with extras and nothing else, such as "sqlalchemy[asyncio]"'
-    try:
-        requirement = Requirement(value) if isinstance(value, str) else None
-    except InvalidRequirement:
-        requirement = None
-    if requirement is None or not requirement.extras:
+    found = name_and_extras(value) if isinstance(value, str) else None
+    if found is None and isinstance(value, str):  # spaces, a version, a marker: packaging says what it is
+        from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+
+        try:
+            requirement = Requirement(value)
+        except InvalidRequirement:
+            pass
+        else:
+            if not (requirement.specifier or requirement.marker or requirement.url):
+                found = requirement.name, frozenset(requirement.extras)
+    if found is None or not found[1]:
         raise ValueError(f"extras.toml: {where} {fix}")
-    if requirement.specifier or requirement.marker or requirement.url:
-        raise ValueError(f"extras.toml: {where} {fix}")
-    return canonicalize_name(requirement.name), tuple(sorted(requirement.extras))
+    return canonicalize_name(found[0]), tuple(sorted(found[1]))
 
 
 def apt_packages(distributions: Iterable[str], table: AptTable | None = None) -> tuple[str, ...]:

@@ -42,7 +42,8 @@ from depmin.scanning.walk import scan_agent
 # first parsed: a warm scan answers every file from the cache and loads none of it.
 if TYPE_CHECKING:
     from depmin.scanning.extraction import extract
-_WHERE = {"extract": "depmin.scanning.extraction"}
+    from depmin.scanning.markers import rendered
+_WHERE = {"extract": "depmin.scanning.extraction", "rendered": "depmin.scanning.markers"}
 __getattr__, __dir__ = exports(__name__, _WHERE)
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "kind_rank",
     "printable",
     "python_files",
+    "rendered",
     "scan_agent",
     "scan_fleet",
     "source_files",

@@ -20,9 +20,10 @@ read string literals and are shared with ``depmin.scanning.collector`` and ``dep
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
 # The PEP 508 environment markers an ``if`` test can become, and the comparisons between them.
 MarkerVar: TypeAlias = Literal[
@@ -110,6 +111,56 @@ def render(marker: Marker, *, inside_and: bool = False) -> str:
         return " and ".join(render(part, inside_and=True) for part in marker.parts)
     text = " or ".join(render(part) for part in marker.parts)
     return f"({text})" if inside_and else text
+
+
+# The tokens render() writes: an atom, a parenthesis, or the space-delimited "and" / "or" between two.
+_TOKEN = re.compile(
+    rf"(?:{'|'.join(get_args(MarkerVar))}) (?:==|!=|<=|>=|<|>) (?:\"[^\"\\\x00-\x1f\x7f]*\"|'[^'\\\x00-\x1f\x7f]*')"
+    r"|\(|\)| and | or "
+)
+
+
+def rendered(text: str) -> bool:
+    """True when ``text`` has the grammar :func:`render` writes (atoms over these variables, joined by
+    ``and`` and ``or``, with parentheses), with no backslash or control character in a value: a PEP 508
+    marker, which packaging's parser reads without error. False says nothing: the text may still be a
+    marker, for the caller to ask packaging."""
+    if text.count("(") > 50:  # deeper than any if test; and no recursion here runs out of stack
+        return False
+    tokens: list[str] = []
+    end = 0
+    for match in _TOKEN.finditer(text):
+        if match.start() != end:
+            return False
+        tokens.append(match.group())
+        end = match.end()
+    if end != len(text):
+        return False
+    return _any_of(tokens, 0) == len(tokens)
+
+
+def _any_of(tokens: list[str], at: int) -> int:
+    """The index after an ``or`` of ``and``s starting at ``at``, or -1."""
+    at = _all_of(tokens, at)
+    while at >= 0 and at < len(tokens) and tokens[at] == " or ":
+        at = _all_of(tokens, at + 1)
+    return at
+
+
+def _all_of(tokens: list[str], at: int) -> int:
+    at = _operand(tokens, at)
+    while at >= 0 and at < len(tokens) and tokens[at] == " and ":
+        at = _operand(tokens, at + 1)
+    return at
+
+
+def _operand(tokens: list[str], at: int) -> int:
+    if at >= len(tokens) or tokens[at] in (")", " and ", " or "):
+        return -1
+    if tokens[at] != "(":
+        return at + 1
+    at = _any_of(tokens, at + 1)
+    return at + 1 if at >= 0 and at < len(tokens) and tokens[at] == ")" else -1
 
 
 def implied(test: ast.expr, positive: bool, resolve: Resolve) -> Marker | None:

@@ -16,8 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from packaging.utils import NormalizedName, canonicalize_name
-
+from depmin._names import NormalizedName, canonicalize_name
 from depmin.layers.plan import Package
 from depmin.requirements.tables import heavy_kind
 

@@ -142,3 +142,28 @@ def test_check_of_a_current_fleet_neither_plans_renders_nor_fetches(tmp_path: Pa
     assert "depmin.dockerfiles.tree" in warm  # ... and the tree's
     assert (_under(cold[1], NOT_IN_A_CURRENT_CHECK), _under(warm, NOT_IN_A_CURRENT_CHECK)) == ([], [])
     assert _under(warm, NOT_IN_A_WARM_CHECK) == []
+
+
+# packaging's readers of requirements, specifiers and markers import packaging.utils and through it
+# packaging.tags (platform, subprocess, sysconfig, logging): more than a tenth of a warm scan. The
+# bundled fleet's requirements are bare names (its hand-written requirements.txt, extras.toml,
+# uvicorn[standard]), its locks name==version lines and its markers as the scan writes them, which
+# depmin reads itself (tests/test_names.py checks that packaging would read them the same way).
+PACKAGING_PARSERS = (
+    "packaging.requirements",
+    "packaging.specifiers",
+    "packaging.markers",
+    "packaging.utils",
+    "packaging.tags",
+)
+
+
+def test_a_warm_scan_and_check_of_the_bundled_fleet_need_no_packaging_parser(tmp_path: Path) -> None:
+    config = ("--config", str(REPO / "agents.toml"))
+    _run(tmp_path, *config, "scan")  # fills the cache
+    scan_code, scan = _run(tmp_path, *config, "scan")
+    check_code, check = _run(tmp_path, *config, "check")
+    assert (scan_code, check_code) == (0, 0)
+    assert "depmin.requirements.hints" in scan  # the repository's requirements.txt was read ...
+    assert "depmin.scanning.markers" in check  # ... and the scan's markers checked
+    assert (_under(scan, PACKAGING_PARSERS), _under(check, PACKAGING_PARSERS)) == ([], [])
