@@ -204,6 +204,7 @@ class Finder:
         self._found: dict[tuple[str, tuple[Path, ...]], Module | None] = {}
         self._skipped: dict[Path, str] = {}
         self._escapes: dict[Path, NotReadError | None] = {}
+        self._real_dirs: dict[str, str] = {}
         self.rels: dict[Path, str] = {}  # file -> path relative to the root, shared by the walks
 
     @property
@@ -220,11 +221,23 @@ class Finder:
         """``path``, or raise :class:`NotReadError` when the tree refuses it (out of the root, a
         control character); memoised, as every agent that reaches a file checks it."""
         if path not in self._escapes:
-            self._escapes[path] = self.tree.escape(path)
+            self._escapes[path] = self.tree.escape(path, real=self._real(path))
         refused = self._escapes[path]
         if refused is not None:
             raise refused.with_traceback(None)
         return path
+
+    def _real(self, path: Path) -> str:
+        """``os.path.realpath(path)``, each directory resolved once: a path whose last part is not a
+        symlink resolves to its directory's resolution joined with that part, as realpath resolves it."""
+        head, tail = os.path.split(path)
+        if not head or tail in ("", ".", ".."):
+            return os.path.realpath(path)
+        real_head = self._real_dirs.get(head)
+        if real_head is None:
+            real_head = self._real_dirs[head] = os.path.realpath(head)
+        joined = os.path.join(real_head, tail)
+        return os.path.realpath(joined) if os.path.islink(joined) else joined
 
     def listing(self, directory: Path) -> tuple[frozenset[str], frozenset[str]]:
         """The file names and the directory names in ``directory`` (none when it cannot be listed)."""

@@ -124,16 +124,18 @@ class Tree:
         """The one line that reports ``path`` as skipped, and ``why``."""
         return f"{self.shown(path)}: skipped: {why}"
 
-    def inside(self, path: Path) -> bool:
-        """Whether ``path`` resolves (through every symlink) to the root or below it."""
-        real = os.path.realpath(path)
+    def inside(self, path: Path, *, real: str | None = None) -> bool:
+        """Whether ``path`` resolves (through every symlink) to the root or below it; ``real`` is
+        ``os.path.realpath(path)`` when the caller knows it."""
+        real = os.path.realpath(path) if real is None else real
         return real == self.real or real.startswith(self.real.rstrip(os.sep) + os.sep)
 
-    def escape(self, path: Path) -> NotReadError | None:
-        """The refusal of a path that holds a control character or resolves outside the root."""
+    def escape(self, path: Path, *, real: str | None = None) -> NotReadError | None:
+        """The refusal of a path that holds a control character or resolves outside the root (``real``:
+        see :meth:`inside`)."""
         if has_control(self.rel(path)):
             return NotReadError(path, "its path holds a control character", "rename it")
-        if not self.inside(path):
+        if not self.inside(path, real=real):
             target = printable(os.path.realpath(path))
             return NotReadError(
                 path,

@@ -69,3 +69,52 @@ def test_package_wins_over_module_wins_over_namespace_portion(tmp_path: Path) ->
     assert finder.find("docs", "docs", (second,)) is None
     modules, failed = finder.resolve("solo.missing", (first, second))
     assert [m.file for m in modules] == [second / "solo.py"] and failed == "solo.missing"
+
+
+def test_a_path_resolves_as_realpath_resolves_it(tmp_path: Path) -> None:
+    """The finder resolves each directory once; every path still resolves to os.path.realpath's
+    answer, through directory and file symlinks, dangling and looping ones, and '..'."""
+    import os  # noqa: PLC0415 - this test only
+
+    from depmin.scanning.tree import Tree  # noqa: PLC0415 - this test only
+
+    root = tmp_path / "root"
+    (root / "pkg" / "sub").mkdir(parents=True)
+    (root / "pkg" / "sub" / "mod.py").write_text("")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.py").write_text("")
+    (root / "linked").symlink_to(root / "pkg")
+    (root / "pkg" / "out").symlink_to(tmp_path / "outside")
+    (root / "pkg" / "file.py").symlink_to(tmp_path / "outside" / "secret.py")
+    (root / "pkg" / "dangling.py").symlink_to(root / "missing.py")
+    (root / "pkg" / "loop.py").symlink_to(root / "pkg" / "loop.py")
+    paths = [
+        root / "pkg" / "sub" / "mod.py",
+        root / "linked" / "sub" / "mod.py",
+        root / "linked" / "out" / "secret.py",
+        root / "pkg" / "out" / "secret.py",
+        root / "pkg" / "file.py",
+        root / "linked" / "file.py",
+        root / "pkg" / "dangling.py",
+        root / "pkg" / "loop.py",
+        root / "pkg" / "sub" / ".." / "file.py",
+        root / "pkg" / "sub" / "..",
+        root / "pkg" / "absent" / "x.py",
+    ]
+    finder = Finder(Tree.at(root))
+    assert [finder._real(path) for path in paths * 2] == [os.path.realpath(path) for path in paths * 2]
+    outside = [path for path in paths if finder.tree.escape(path) is not None]  # realpath'd by the tree itself
+    refused = []
+    for path in paths:
+        try:
+            finder.checked(path)
+        except OSError:
+            refused.append(path)
+    assert refused == outside
+    assert [p.relative_to(root).as_posix() for p in refused] == [
+        "linked/out/secret.py",
+        "pkg/out/secret.py",
+        "pkg/file.py",
+        "linked/file.py",
+        "pkg/sub/../file.py",
+    ]
