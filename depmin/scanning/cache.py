@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from depmin._version import __version__
 from depmin.scanning.cache_file import CacheFile
 from depmin.scanning.sites import FileImports
-from depmin.scanning.tree import NotReadError, Tree
+from depmin.scanning.tree import NotReadError, RealPaths, Tree
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -65,6 +65,7 @@ class Sources:
 
     def __init__(self, cache_dir: Path | None = None, *, tree: Tree | None = None, workers: int | None = None) -> None:
         self.tree = tree or Tree.at(Path(os.sep))
+        self._real = RealPaths()
         self._memory: dict[Path, FileImports | OSError] = {}
         self._cache = CacheFile(cache_dir) if cache_dir is not None else None
         self._skipped: dict[Path, str] = {}
@@ -191,7 +192,7 @@ class Sources:
         """The bytes of ``path``, or the error reading it, kept without its traceback (whose frames
         would hold these ``Sources``, and the whole scan, in a reference cycle)."""
         try:
-            return self.tree.read(path)
+            return self.tree.read(path, real=self._real(path))
         except NotReadError as exc:
             self._skipped[path] = self.tree.skipped(path, exc)
             return exc.with_traceback(None)

@@ -32,7 +32,7 @@ from depmin.errors import DepminError
 from depmin.manifest import Agent, Fleet
 from depmin.scanning.results import RunMode
 from depmin.scanning.sites import PathEdit
-from depmin.scanning.tree import SKIP_DIRS, NotReadError, Tree, has_control, printable, source_files
+from depmin.scanning.tree import SKIP_DIRS, NotReadError, RealPaths, Tree, has_control, printable, source_files
 
 __all__ = [
     "STARTUP_MODULES",
@@ -204,7 +204,7 @@ class Finder:
         self._found: dict[tuple[str, tuple[Path, ...]], Module | None] = {}
         self._skipped: dict[Path, str] = {}
         self._escapes: dict[Path, NotReadError | None] = {}
-        self._real_dirs: dict[str, str] = {}
+        self._real = RealPaths()
         self.rels: dict[Path, str] = {}  # file -> path relative to the root, shared by the walks
 
     @property
@@ -226,18 +226,6 @@ class Finder:
         if refused is not None:
             raise refused.with_traceback(None)
         return path
-
-    def _real(self, path: Path) -> str:
-        """``os.path.realpath(path)``, each directory resolved once: a path whose last part is not a
-        symlink resolves to its directory's resolution joined with that part, as realpath resolves it."""
-        head, tail = os.path.split(path)
-        if not head or tail in ("", ".", ".."):
-            return os.path.realpath(path)
-        real_head = self._real_dirs.get(head)
-        if real_head is None:
-            real_head = self._real_dirs[head] = os.path.realpath(head)
-        joined = os.path.join(real_head, tail)
-        return os.path.realpath(joined) if os.path.islink(joined) else joined
 
     def listing(self, directory: Path) -> tuple[frozenset[str], frozenset[str]]:
         """The file names and the directory names in ``directory`` (none when it cannot be listed)."""

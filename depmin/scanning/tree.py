@@ -80,6 +80,26 @@ def _escape(found: re.Match[str]) -> str:
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
+class RealPaths:
+    """``os.path.realpath`` for the paths of one run, each directory resolved once: a path whose last
+    part is not a symlink resolves to its directory's resolution joined with that part, as realpath
+    resolves it. Kept by one finder or one ``Sources``, for one scan: a directory whose symlink
+    changes after its first use is not seen again."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        head, tail = os.path.split(path)
+        if not head or tail in ("", ".", ".."):
+            return os.path.realpath(path)
+        real_head = self._dirs.get(head)
+        if real_head is None:
+            real_head = self._dirs[head] = os.path.realpath(head)
+        joined = os.path.join(real_head, tail)  # noqa: PTH118 - strings, as realpath returns them
+        return os.path.realpath(joined) if os.path.islink(joined) else joined  # noqa: PTH114 - see above
+
+
 class NotReadError(OSError):
     """A path of the tree depmin does not read: ``reason`` says what it is, ``fix`` what to do."""
 
@@ -144,17 +164,18 @@ class Tree:
             )
         return None
 
-    def checked(self, path: Path) -> Path:
-        """``path``, or raise its :meth:`escape` refusal."""
-        refused = self.escape(path)
+    def checked(self, path: Path, *, real: str | None = None) -> Path:
+        """``path``, or raise its :meth:`escape` refusal (``real``: see :meth:`inside`)."""
+        refused = self.escape(path, real=real)
         if refused is not None:
             raise refused
         return path
 
-    def read(self, path: Path) -> bytes:
+    def read(self, path: Path, *, real: str | None = None) -> bytes:
         """The bytes of ``path``; raises :class:`NotReadError` for a path the tree does not read and
-        ``OSError`` when it cannot be read. Never blocks, never reads more than the cap."""
-        self._check(self.checked(path), path.stat())
+        ``OSError`` when it cannot be read. Never blocks, never reads more than the cap. ``real``:
+        see :meth:`inside`."""
+        self._check(self.checked(path, real=real), path.stat())
         flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
         descriptor = os.open(path, flags)
         try:

@@ -72,11 +72,12 @@ def test_package_wins_over_module_wins_over_namespace_portion(tmp_path: Path) ->
 
 
 def test_a_path_resolves_as_realpath_resolves_it(tmp_path: Path) -> None:
-    """The finder resolves each directory once; every path still resolves to os.path.realpath's
-    answer, through directory and file symlinks, dangling and looping ones, and '..'."""
+    """A finder (and a Sources) resolves each directory once; every path still resolves to
+    os.path.realpath's answer, through directory and file symlinks, dangling and looping ones, and
+    '..', and the finder refuses what the tree refuses."""
     import os  # noqa: PLC0415 - this test only
 
-    from depmin.scanning.tree import Tree  # noqa: PLC0415 - this test only
+    from depmin.scanning.tree import RealPaths, Tree  # noqa: PLC0415 - this test only
 
     root = tmp_path / "root"
     (root / "pkg" / "sub").mkdir(parents=True)
@@ -102,7 +103,8 @@ def test_a_path_resolves_as_realpath_resolves_it(tmp_path: Path) -> None:
         root / "pkg" / "absent" / "x.py",
     ]
     finder = Finder(Tree.at(root))
-    assert [finder._real(path) for path in paths * 2] == [os.path.realpath(path) for path in paths * 2]
+    real = RealPaths()
+    assert [real(path) for path in paths * 2] == [os.path.realpath(path) for path in paths * 2]
     outside = [path for path in paths if finder.tree.escape(path) is not None]  # realpath'd by the tree itself
     refused = []
     for path in paths:
