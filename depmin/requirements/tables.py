@@ -19,11 +19,11 @@ table fails the test suite, not a user's run.
 from __future__ import annotations
 
 import functools
+import pkgutil
 import re
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, TypeVar
 
 from depmin import _toml
@@ -181,7 +181,7 @@ _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 @functools.cache
 def load_known() -> frozenset[NormalizedName]:
     """``depmin/data/known_distributions.txt``: canonical names of popular distributions."""
-    text = (resources.files("depmin") / "data" / "known_distributions.txt").read_text(encoding="utf-8")
+    text = _data("known_distributions.txt")
     return frozenset(canonicalize_name(line) for line in text.splitlines() if line and not line.startswith("#"))
 
 
@@ -222,7 +222,7 @@ def load_extras() -> ExtrasTable:
 
 
 def _read_data(name: str) -> dict[str, Any]:
-    text = (resources.files("depmin") / "data" / name).read_text(encoding="utf-8")
+    text = _data(name)
     return _toml.loads(text)
 
 
@@ -373,3 +373,13 @@ def heavy_kind(distribution: str, table: HeavyTable | None = None) -> str | None
 def is_heavy(distribution: str, table: HeavyTable | None = None) -> bool:
     """True when ``distribution`` belongs to one of the heavy stacks of heavy.toml."""
     return heavy_kind(distribution, table) is not None
+
+
+def _data(name: str) -> str:
+    """The text of ``depmin/data/<name>``, through the package's loader (so from a zip too).
+    ``pkgutil.get_data`` rather than ``importlib.resources``, whose import (with ``tempfile``,
+    ``zipfile`` and the resource readers) is about 1% of every warm scan, which reads these tables."""
+    data = pkgutil.get_data("depmin", f"data/{name}")
+    if data is None:  # a loader that cannot read data files: not one Python ships
+        raise FileNotFoundError(f"depmin/data/{name}")
+    return data.decode("utf-8")
