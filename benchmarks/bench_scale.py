@@ -202,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-big", action="store_true", help="the bundled fleet only")
     parser.add_argument("--peers-venv", type=Path, default=Path("/tmp/depmin-bench-peers"))
     args = parser.parse_args(argv)
+    # depmin runs as `python -m depmin` from each tree's root, where this checkout is not on sys.path
+    probe = [sys.executable, "-c", "import depmin"]
+    if subprocess.run(probe, cwd=tempfile.gettempdir(), capture_output=True, check=False).returncode != 0:
+        print(f"bench_scale.py: {sys.executable} cannot import depmin; run it with the Python of a "
+              "virtual environment where it is installed (pip install -e .)", file=sys.stderr)  # fmt: skip
+        return 2
     bench = Bench(args)
     fleets = [load_fleet("bundled", REPO / "agents.toml")]
     bench.add(fleets[0], reps=args.reps, check=True)
