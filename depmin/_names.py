@@ -5,11 +5,12 @@ requirements that are a name with extras and nothing else (``uvicorn[standard]``
 ``packaging.utils`` imports ``packaging.tags``, and with it ``platform``, ``subprocess``, ``sysconfig``
 and ``logging``, about 13 ms of every command's start-up, for a scan or a check that needs no wheel tag.
 The result is typed as packaging's :data:`~packaging.utils.NormalizedName`, so the names mix with
-packaging's own; ``tests/test_names.py`` checks that the two functions agree on every string.
+packaging's own; ``tests/test_names.py`` checks that the two functions agree on generated strings.
 
-:func:`name_and_extras` reads the one requirement shape that agents.toml's ``extra_requirements`` and
-the bundled extras table hold, so that reading them needs neither ``packaging.requirements`` nor
-``packaging.markers`` (which import ``packaging.utils``); any other requirement is packaging's to read.
+:func:`name_and_extras` reads the requirement shape that agents.toml's ``extra_requirements``, the
+bundled extras table and most hand-written requirement lines hold (``redis``, ``uvicorn[standard]``),
+so that reading them needs neither ``packaging.requirements`` nor ``packaging.markers`` (which import
+``packaging.utils``); any other requirement is packaging's to read.
 """
 
 from __future__ import annotations
