@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 else:
     NormalizedName = str  # a NewType of str for the type checker; at run time the str itself
 
-__all__ = ["NormalizedName", "canonicalize_name", "name_and_extras"]
+__all__ = ["PEP508_NAME", "NormalizedName", "canonicalize_name", "name_and_extras"]
 
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"  # PEP 508, also an extra's name
-_NAME_AND_EXTRAS = re.compile(rf"({_NAME})(?:\[({_NAME}(?:,{_NAME})*)\])?", re.ASCII)
+# A distribution's (and an extra's) name, PEP 508: the one pattern every check of a name compiles.
+PEP508_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_NAME_AND_EXTRAS = re.compile(rf"({PEP508_NAME})(?:\[({PEP508_NAME}(?:,{PEP508_NAME})*)\])?", re.ASCII)
 
 
 def canonicalize_name(name: str) -> NormalizedName:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
-from depmin._names import NormalizedName, canonicalize_name
+from depmin._names import PEP508_NAME, NormalizedName, canonicalize_name
 from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 from depmin.locking.listing import REWRITE, File, Release, bad_filename, local_path, parse_files
@@ -77,7 +77,8 @@ def parse_requirements(text: str, *, where: str = "resolver output", fix: str = 
     for head, comments in _entries(text):
         requirement_text, *hash_parts = head.split("--hash=")
         hashes = tuple(sorted({part.strip() for part in hash_parts}))
-        pin = _PIN.fullmatch(requirement_text.strip())
+        requirement_text = requirement_text.strip()
+        pin = _PIN.fullmatch(requirement_text)
         if pin is not None:  # name==version, as every resolver writes it: no need for packaging's parser
             name, version = pin.groups()
             pins.append(
@@ -87,7 +88,7 @@ def parse_requirements(text: str, *, where: str = "resolver output", fix: str = 
         from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415 - imports packaging.tags (depmin._names)
 
         try:
-            requirement = Requirement(requirement_text.strip())
+            requirement = Requirement(requirement_text)
         except InvalidRequirement as exc:
             raise ConfigError([Problem(where, redact(f"cannot read {head!r} ({exc}); {fix}"))]) from None
         pins.append(
@@ -106,7 +107,7 @@ def parse_requirements(text: str, *, where: str = "resolver output", fix: str = 
 # pip-compile write): every such line is a requirement packaging reads the same way, pinned to
 # exactly that version. Any other line is read by packaging.
 _PIN = re.compile(
-    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+    rf"({PEP508_NAME})"
     r"==((?:[1-9][0-9]*!)?(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*(?:(?:a|b|rc)(?:0|[1-9][0-9]*))?"
     r"(?:\.post(?:0|[1-9][0-9]*))?(?:\.dev(?:0|[1-9][0-9]*))?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?)",
     re.ASCII,

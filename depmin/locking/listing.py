@@ -21,7 +21,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from depmin import _toml
-from depmin._names import NormalizedName, canonicalize_name
+from depmin._names import PEP508_NAME, NormalizedName, canonicalize_name
 from depmin._secrets import redact, redact_url
 from depmin.errors import ConfigError, Problem
 
@@ -29,7 +29,7 @@ __all__ = ["REWRITE", "File", "Release", "bad_filename", "local_path", "parse_fi
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)  # PEP 508
+_NAME = re.compile(PEP508_NAME)
 _SCHEMES = ("http", "https", "file")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from depmin._names import name_and_extras
+from depmin._names import PEP508_NAME, name_and_extras
 from depmin._secrets import has_credentials, redact
 
 __all__ = [
@@ -80,7 +80,7 @@ _CUDA_VERSION = re.compile(r"[1-9][0-9]?\.[0-9]{1,2}")  # 12.1, 11.8: a family's
 # RFC 3986 pchar (unreserved, pct-encoded, sub-delims but the quote, ':' and '@'), '/' and a query.
 _PCHAR = r"(?:[A-Za-z0-9._~!$&()*+,;=:@/-]|%[0-9A-Fa-f]{2})"
 _HEALTH = re.compile(rf"http:/(?!/){_PCHAR}*(?:\?(?:{_PCHAR}|\?)*)?")
-_PEP508_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_PEP508_NAME = re.compile(PEP508_NAME)
 _ADVISORY = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+")  # GHSA-xxxx-xxxx-xxxx, PYSEC-2024-1, CVE-2024-1
 _URL_CHARS = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]*")  # RFC 3986, without quotes
 

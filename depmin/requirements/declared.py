@@ -15,6 +15,7 @@ Each note is one line (or None), built from the agents' requirement sets and the
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterable, Mapping
 
@@ -33,17 +34,26 @@ _TARGET = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posi
            "platform_python_implementation": "CPython"}  # fmt: skip
 
 
+@functools.cache
+def _environment(python: str) -> Mapping[str, str]:
+    """The marker environment of the container of the project's ``python``: computed once, on the
+    first marker there is to evaluate (packaging.markers imports packaging.tags)."""
+    from packaging.markers import default_environment  # noqa: PLC0415 - see above
+
+    environment = {key: str(value) for key, value in default_environment().items()}
+    environment.update(_TARGET, python_version=python, python_full_version=f"{python}.0")
+    return environment
+
+
 def _holds(marker: str | None, python: str) -> bool:
     """True when ``marker`` is absent, holds in the container of the project's ``python``, or cannot
     be evaluated."""
     if marker is None:
         return True
-    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName, default_environment  # noqa: PLC0415 - imports packaging.tags (depmin._names)
+    from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName  # noqa: PLC0415 - imports packaging.tags (depmin._names)
 
-    environment = {key: str(value) for key, value in default_environment().items()}
-    environment.update(_TARGET, python_version=python, python_full_version=f"{python}.0")
     try:
-        return bool(Marker(marker).evaluate(environment))
+        return bool(Marker(marker).evaluate(dict(_environment(python))))
     except (InvalidMarker, UndefinedEnvironmentName, ValueError):
         return True
 
