@@ -239,10 +239,6 @@ def _flag(value: Any) -> bool:
     return isinstance(value, bool)
 
 
-def _maybe_text(value: Any) -> bool:
-    return value is None or isinstance(value, str)
-
-
 def _texts(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
@@ -251,7 +247,16 @@ def _position(value: Any) -> bool:
     return value in ("insert", "append")
 
 
-_SITE: tuple[Check, ...] = (_text, _count, _texts, _count, _flag, _flag, _flag, _flag, _maybe_text, _flag, _maybe_text)
+_NONE = type(None)
+# The types of a site row's values as encode writes them (json.loads makes exactly these types):
+# module, level, names, line, optional, lazy, type_only, dynamic, marker, recovered, alias. A row is
+# checked by its tuple of types, a site being the most common row by far.
+_SITE_TYPES = frozenset(
+    (str, int, list, int, bool, bool, bool, bool, marker, bool, alias)
+    for marker in (str, _NONE)
+    for alias in (str, _NONE)
+)
+_STR = frozenset({str})
 _EDIT: tuple[Check, ...] = (_count, _text, _position, _flag, _flag)
 _ERROR: tuple[Check, ...] = (_text, _count)
 
@@ -264,6 +269,23 @@ def _rows(value: Any, shape: tuple[Check, ...]) -> list[list[Any]]:
             isinstance(row, list) and len(row) == len(shape) and all(ok(v) for ok, v in zip(shape, row, strict=True))
         ):
             raise ValueError(f"not a row of {len(shape)} values of the expected types: {row!r}")
+    return value
+
+
+def _sites(value: Any) -> list[list[Any]]:
+    """``value`` when it is a list of site rows of the shape ``_SITE_TYPES`` says, with a count
+    for level and line and only names among the names; raises ValueError otherwise."""
+    if type(value) is not list:
+        raise ValueError("not a list")
+    for row in value:
+        if not (
+            type(row) is list
+            and tuple(map(type, row)) in _SITE_TYPES
+            and row[1] >= 0
+            and row[3] >= 0
+            and _STR.issuperset(map(type, row[2]))
+        ):
+            raise ValueError(f"not a site row of the expected types: {row!r}")
     return value
 
 
@@ -289,7 +311,7 @@ def decode(text: str) -> FileImports:
             recovered=r,
             alias=a,
         )
-        for m, lv, n, ln, o, lz, t, d, mk, r, a in _rows(raw["sites"], _SITE)
+        for m, lv, n, ln, o, lz, t, d, mk, r, a in _sites(raw["sites"])
     )
     edits = tuple(
         PathEdit(line=ln, path=p, position=pos, str_entry=s, lazy=lz)

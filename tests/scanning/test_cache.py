@@ -14,7 +14,7 @@ from depmin import Fleet, FleetScan, api
 from depmin.cli.entry import main
 from depmin.scanning import default_cache_dir
 from depmin.scanning.cache import NO_CACHE_DIR
-from depmin.scanning.cache_file import FILE_NAME, _seal
+from depmin.scanning.cache_file import FILE_NAME, _seal, decode
 from tests.conftest import WriteFleet
 
 SOURCE = "import zmq\nimport helper\n"
@@ -91,6 +91,29 @@ def test_a_sealed_value_of_the_wrong_shape_is_refused(fleet: Fleet, tmp_path: Pa
                 "UPDATE imports SET value = ?, seal = ? WHERE key = ?", (value, _seal(key, size, digest, value), key)
             )
     _rebuilt(fleet, tmp_path / "cache", "holds an entry of the wrong shape")
+
+
+GOOD_SITE = '["zmq",0,["a"],1,false,false,false,false,null,false,null]'
+
+
+@pytest.mark.parametrize(
+    "site",
+    [
+        '["zmq",0,["a"],true,false,false,false,false,null,false,null]',  # a flag for the line
+        '["zmq",0,["a"],-1,false,false,false,false,null,false,null]',  # a negative line
+        '["zmq",-1,["a"],1,false,false,false,false,null,false,null]',  # a negative level
+        '["zmq",0,["a",2],1,false,false,false,false,null,false,null]',  # a number among the names
+        '["zmq",0,"a",1,false,false,false,false,null,false,null]',  # a text for the names
+        '["zmq",0,["a"],1,false,false,false,false,3,false,null]',  # a number for the marker
+        '["zmq",0,["a"],1,0,false,false,false,null,false,null]',  # a number for a flag
+        '["zmq",0,["a"],1,false,false,false,false,null,false]',  # a value short
+        '{"module":"zmq"}',  # not a row
+    ],
+)
+def test_decode_refuses_a_site_row_of_the_wrong_types(site: str) -> None:
+    assert decode(f'{{"sites":[{GOOD_SITE}],"edits":[],"error":null,"notes":[]}}').sites[0].line == 1
+    with pytest.raises(ValueError):
+        decode(f'{{"sites":[{GOOD_SITE},{site}],"edits":[],"error":null,"notes":[]}}')
 
 
 def test_a_database_of_other_tables_is_not_depmins(fleet: Fleet, tmp_path: Path) -> None:
