@@ -153,7 +153,7 @@ class Tree:
     def escape(self, path: Path, *, real: str | None = None) -> NotReadError | None:
         """The refusal of a path that holds a control character or resolves outside the root (``real``:
         see :meth:`inside`)."""
-        if has_control(self.rel(path)):
+        if has_control(str(path)) and has_control(self.rel(path)):  # the whole path first: no relative_to
             return NotReadError(path, "its path holds a control character", "rename it")
         if not self.inside(path, real=real):
             target = printable(os.path.realpath(path))
