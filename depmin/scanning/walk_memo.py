@@ -32,7 +32,7 @@ pushes reach, so a record is complete when it is made; the walk's own ``done`` s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,7 +45,6 @@ from depmin.scanning.walk_state import State, Walk
 __all__ = ["VisitMemo"]
 
 _VARIANTS = 4  # recorded visits kept per key (agents whose first-party names answer differently)
-_Key = tuple[Path, str, int, frozenset[str], tuple[Path, ...]]
 Visit = Callable[[Walk, State, int], None]
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -103,9 +102,10 @@ class _Outcome:
             _keep(walk.shadows, self.shadows)
         else:  # no key of this file's sites is in the walk yet
             walk.records.update(self.records)
-            walk.missing.update(self.missing)
-            walk.unresolved.update(self.unresolved)
-            walk.shadows.update(self.shadows)
+            if self.missing or self.unresolved or self.shadows:
+                walk.missing.update(self.missing)
+                walk.unresolved.update(self.unresolved)
+                walk.shadows.update(self.shadows)
         for later in self.externals:
             known = walk.externals.get(later.module)
             if known is None:
@@ -131,13 +131,19 @@ class _Outcome:
                 walk.site_edits = above
                 walk.push(pushed, rank, via)
             return
+        if not self.path_edits:  # every push has the state's own search path
+            own = state.roots
+            walk.site_edits = 0
+            for file, rel, module, rank, via, _ in self.pushes:
+                walk.reach(file, rel, module, own, rank, via)
+            return
         paths: dict[int, tuple[Path, ...]] = {0: state.roots}
         for file, rel, module, rank, via, above in self.pushes:
             roots = paths.get(above)
             if roots is None:
                 roots = paths[above] = roots_at(state.file, state.roots, self.path_edits[:above], 1 << 30).roots
             walk.site_edits = above
-            walk.push(State(file=file, module=module, roots=roots), rank, via, rel)
+            walk.reach(file, rel, module, roots, rank, via)
 
 
 def _keep(into: dict[_K, _V], entries: Mapping[_K, _V]) -> None:
@@ -152,19 +158,24 @@ class VisitMemo:
 
     def __init__(self) -> None:
         self._lookups: dict[tuple[Path, str], _Lookups] = {}
-        self._outcomes: dict[_Key, list[_Outcome]] = {}
-        self._deciding: dict[tuple[frozenset[str], tuple[Path, ...]], tuple[Path, ...]] = {}
+        # Per search path (by identity; the entry holds it): the deciding directories of each set
+        # of looked-up names, as an index into _deciding_dirs, each distinct tuple once.
+        self._per_roots: dict[int, tuple[tuple[Path, ...], dict[frozenset[str], int]]] = {}
+        self._deciding_ids: dict[tuple[Path, ...], int] = {}
+        self._deciding_dirs: list[tuple[Path, ...]] = []
         self.replayed = 0  # visits served by a record, and visits recorded: for the benchmarks
         self.recorded = 0
         self.walks_saved = 0  # walks again with a longer sys.path that same_again found would be the same
 
     def visit(self, walk: Walk, state: State, rank: int, live: Visit) -> None:
         """Visit ``state`` at ``rank`` on ``walk`` (``live`` visits it the ordinary way)."""
-        key = self._key(walk, state, rank)
-        if key is None:
+        lookups = self._looked_up(walk, state)
+        deciding = None if lookups is None else self._deciding_id(walk, lookups.tops, state.roots)
+        if lookups is None or deciding is None:
             live(walk, state, rank)
             return
-        known = self._outcomes.setdefault(key, [])
+        # The rest of the key (the file and its dotted name) is the record's: see _Lookups.
+        known = lookups.outcomes.setdefault((rank, walk.stdlib, deciding), [])
         for outcome in known:
             if outcome.holds(walk.first_party_names):
                 self.replayed += 1
@@ -227,11 +238,13 @@ class VisitMemo:
         """Whether every lookup of a name in ``tops`` finds the same on the paths ``one`` and ``other``."""
         if one is other:
             return True
-        first, second = self._deciding_dirs(walk, tops, one), self._deciding_dirs(walk, tops, other)
+        first, second = self._deciding_id(walk, tops, one), self._deciding_id(walk, tops, other)
         if first is None or second is None:
             return False
-        reached = self._reached
-        return first == second or all(reached(walk, top, first) == reached(walk, top, second) for top in tops)
+        if first == second:
+            return True
+        reached, dirs = self._reached, self._deciding_dirs
+        return all(reached(walk, top, dirs[first]) == reached(walk, top, dirs[second]) for top in tops)
 
     @staticmethod
     def _reached(walk: Walk, top: str, deciding: tuple[Path, ...]) -> tuple[Path, ...]:
@@ -246,15 +259,6 @@ class VisitMemo:
                     break
         return tuple(reached)
 
-    def _key(self, walk: Walk, state: State, rank: int) -> _Key | None:
-        lookups = self._looked_up(walk, state)
-        if lookups is None:
-            return None
-        deciding = self._deciding_dirs(walk, lookups.tops, state.roots)
-        if deciding is None:
-            return None
-        return (state.file, state.module, rank, walk.stdlib, deciding)
-
     def _looked_up(self, walk: Walk, state: State) -> _Lookups | None:
         lookups = self._lookups.get((state.file, state.module))
         if lookups is None:
@@ -265,11 +269,16 @@ class VisitMemo:
             lookups = self._lookups[(state.file, state.module)] = _Lookups.of(found, state)
         return lookups
 
-    def _deciding_dirs(self, walk: Walk, tops: frozenset[str], roots: tuple[Path, ...]) -> tuple[Path, ...] | None:
-        """The directories of ``roots`` that can answer a lookup of ``tops``, in order; None while one
-        of them is not listed yet (not kept: once a search has listed it, the directory can decide)."""
-        deciding = self._deciding.get((tops, roots))
-        if deciding is None:
+    def _deciding_id(self, walk: Walk, tops: frozenset[str], roots: tuple[Path, ...]) -> int | None:
+        """The directories of ``roots`` that can answer a lookup of ``tops``, in order, as their
+        index in ``_deciding_dirs``; None while one of them is not listed yet (not kept: once a
+        search has listed it, the directory can decide). Kept per ``roots`` object, which every
+        state of a walk shares until an edit changes it, so a lookup hashes no ``Path``."""
+        per_roots = self._per_roots.get(id(roots))
+        if per_roots is None or per_roots[0] is not roots:  # the entry holds roots: its id stays its own
+            per_roots = self._per_roots[id(roots)] = (roots, {})
+        known = per_roots[1].get(tops)
+        if known is None:
             kept: list[Path] = []
             for directory in roots:
                 names = walk.finder.names_at(directory)
@@ -277,8 +286,13 @@ class VisitMemo:
                     return None
                 if not names.isdisjoint(tops):
                     kept.append(directory)
-            deciding = self._deciding[(tops, roots)] = tuple(kept)
-        return deciding
+            deciding = tuple(kept)
+            known = self._deciding_ids.get(deciding)
+            if known is None:
+                known = self._deciding_ids[deciding] = len(self._deciding_dirs)
+                self._deciding_dirs.append(deciding)
+            per_roots[1][tops] = known
+        return known
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -291,6 +305,9 @@ class _Lookups:
     tops: frozenset[str]
     by_edits: Mapping[int, frozenset[str]]
     edits: tuple[PathEdit, ...]
+    # The recorded visits of the file under this name, by rank, standard library and deciding
+    # directories (VisitMemo._deciding_id): at most _VARIANTS each.
+    outcomes: dict[tuple[int, frozenset[str], int], list[_Outcome]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, found: FileImports, state: State) -> _Lookups:

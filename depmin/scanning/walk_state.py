@@ -101,6 +101,10 @@ class Walk:
     trace: list[tuple[State | None, int, State]] | None = None
     current: State | None = None
     absent: set[str] = field(default_factory=set)
+    # Each state reached through ``reach``, by the identity of its search path (which the state
+    # holds, so the id stays its own), its file's rel and its name: a replayed visit pushes states
+    # the walk mostly has already, and finds them here instead of making and hashing new ones.
+    reached: dict[tuple[int, str, str], State] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
         known = self.rels.get(path)
@@ -124,11 +128,20 @@ class Walk:
         self.best[state] = rank
         if rel is None:
             rel = self.rel(state.file)
-        if hop is not None and rank < self.file_rank.get(rel, UNSEEN):
-            self.via[rel] = hop
-        self.file_rank[rel] = min(rank, self.file_rank.get(rel, UNSEEN))
+        if rank < self.file_rank.get(rel, UNSEEN):
+            self.file_rank[rel] = rank
+            if hop is not None:
+                self.via[rel] = hop
         self.seq += 1
         heapq.heappush(self.heap, (rank, self.seq, state))
+
+    def reach(self, file: Path, rel: str, module: str, roots: tuple[Path, ...], rank: int, hop: Hop | None) -> None:
+        """:meth:`push` the state of ``file`` (whose rel is ``rel``) as ``module`` with ``roots``."""
+        key = (id(roots), rel, module)
+        state = self.reached.get(key)
+        if state is None:
+            state = self.reached[key] = State(file=file, module=module, roots=roots)
+        self.push(state, rank, hop, rel)
 
     def put_on_path(self, directories: tuple[Path, ...]) -> None:
         """Remember directories a ``sys.path`` edit adds: their top-level names become first-party."""
