@@ -102,10 +102,9 @@ class _Outcome:
             _keep(walk.shadows, self.shadows)
         else:  # no key of this file's sites is in the walk yet
             walk.records.update(self.records)
-            if self.missing or self.unresolved or self.shadows:
-                walk.missing.update(self.missing)
-                walk.unresolved.update(self.unresolved)
-                walk.shadows.update(self.shadows)
+            walk.missing.update(self.missing)
+            walk.unresolved.update(self.unresolved)
+            walk.shadows.update(self.shadows)
         for later in self.externals:
             known = walk.externals.get(later.module)
             if known is None:
@@ -130,12 +129,6 @@ class _Outcome:
             for (pushed, rank, via), (*_, above) in zip(self.exact, self.pushes, strict=True):
                 walk.site_edits = above
                 walk.push(pushed, rank, via)
-            return
-        if not self.path_edits:  # every push has the state's own search path
-            own = state.roots
-            walk.site_edits = 0
-            for file, rel, module, rank, via, _ in self.pushes:
-                walk.reach(file, rel, module, own, rank, via)
             return
         paths: dict[int, tuple[Path, ...]] = {0: state.roots}
         for file, rel, module, rank, via, above in self.pushes:
@@ -275,7 +268,7 @@ class VisitMemo:
         search has listed it, the directory can decide). Kept per ``roots`` object, which every
         state of a walk shares until an edit changes it, so a lookup hashes no ``Path``."""
         per_roots = self._per_roots.get(id(roots))
-        if per_roots is None or per_roots[0] is not roots:  # the entry holds roots: its id stays its own
+        if per_roots is None:  # the entry holds roots, so no other object has its id while it is kept
             per_roots = self._per_roots[id(roots)] = (roots, {})
         known = per_roots[1].get(tops)
         if known is None:
