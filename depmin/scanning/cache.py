@@ -73,6 +73,9 @@ class Sources:
         self._workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
         self._uncommitted = 0
+        self.verified: dict[Path, str] = {}  # read again for scan_record: as seen would hold them
+        # Each file read, in order: its content key, or why it could not be read (for scan_record).
+        self.seen: dict[Path, str] = {}
         self.hits = 0
         self.parsed = 0
 
@@ -112,7 +115,7 @@ class Sources:
         would refuse is in ``skipped`` with the reason a read would give. A plain readable file
         (not a symlink, within the size cap) is only ``lstat``-ed, the others go through the tree."""
         for path in paths:
-            if path in self._memory:
+            if path in self._memory or path in self.verified:
                 continue
             try:
                 info = path.lstat()
@@ -135,6 +138,29 @@ class Sources:
             raise _again(found)
         return found
 
+    def verify(self, paths: Iterable[Path]) -> list[str]:
+        """What :attr:`seen` would hold for ``paths`` now, read again without parsing; they count as
+        read for :meth:`probe`."""
+        found: list[str] = []
+        for path in paths:
+            data = self._read(path)
+            read = self.verified[path] = _error_text(data) if isinstance(data, OSError) else _key(data)
+            found.append(read)
+        return found
+
+    def recall(self, key: str) -> str | None:
+        """The scan the cache keeps under ``key`` (:meth:`~depmin.scanning.cache_file.CacheFile.recall`)."""
+        return None if self._cache is None else self._cache.recall(key)
+
+    def keep(self, key: str, value: str) -> None:
+        if self._cache is not None:
+            self._cache.keep(key, value)
+
+    def refuse(self, reason: str) -> None:
+        """The cache holds something depmin did not write (``reason``): moved aside, with a warning."""
+        if self._cache is not None:
+            self._cache.refuse(reason)
+
     def prefetch(self, paths: Iterable[Path]) -> None:
         """Fill the cache for many files at once, parsing the unknown ones in parallel."""
         batch: dict[str, tuple[list[Path], bytes]] = {}
@@ -143,8 +169,9 @@ class Sources:
             data = self._read(path)
             if isinstance(data, OSError):
                 self._memory[path] = data
+                self.seen[path] = _error_text(data)
                 continue
-            key = _key(data)
+            key = self.seen[path] = _key(data)
             cached = self._lookup(key, data)
             if cached is not None:
                 self._memory[path] = cached
@@ -203,8 +230,9 @@ class Sources:
     def _load(self, path: Path) -> FileImports | OSError:
         data = self._read(path)
         if isinstance(data, OSError):
+            self.seen[path] = _error_text(data)
             return data
-        key = _key(data)
+        key = self.seen[path] = _key(data)
         cached = self._lookup(key, data)
         if cached is not None:
             return cached
@@ -230,6 +258,13 @@ def _again(error: OSError) -> OSError:
     if isinstance(error, NotReadError):
         return NotReadError(error.path, error.reason, error.fix)
     return OSError(error.errno, error.strerror, error.filename) if error.errno is not None else OSError(*error.args)
+
+
+def _error_text(error: OSError) -> str:
+    """What a read's error says, as :attr:`Sources.seen` holds it (a key never starts with ``!``)."""
+    if isinstance(error, NotReadError):
+        return f"!{error.reason}\0{error.fix}"
+    return f"!{type(error).__name__}\0{error.errno}\0{error.strerror}"
 
 
 def _key(data: bytes) -> str:

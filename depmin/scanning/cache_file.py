@@ -1,5 +1,9 @@
 """The parse cache on disk: one SQLite file of file content -> imports, checked on every read.
 
+It also keeps the last scans of each fleet (:mod:`depmin.scanning.scan_record`): a row of the
+``scans`` table is keyed by a digest of what the scan was asked, and holds the encoded scan and a
+seal over both; it is used only when every file and directory the scan read reads the same again.
+
 A row is keyed by a digest of the file's bytes and of depmin's version, and holds the content's size
 and SHA-256, the encoded :class:`~depmin.scanning.sites.FileImports` and a seal over all of them.
 A row is used only when the bytes read now have that size and digest, the seal matches and every
@@ -31,9 +35,14 @@ __all__ = ["CacheFile", "decode", "encode"]
 
 # One file per layout, so depmin versions of different layouts can share a cache directory (format 2,
 # before rows were checked, is imports.sqlite3 and is left alone).
-FILE_NAME = "imports-3.sqlite3"
-_FORMAT = "depmin parse cache 3"  # the layout of the file; change it, and FILE_NAME, with the tables below
-_COLUMNS = {"imports": ("key", "size", "digest", "value", "seal"), "meta": ("name", "value")}
+FILE_NAME = "imports-4.sqlite3"
+_FORMAT = "depmin parse cache 4"  # the layout of the file; change it, and FILE_NAME, with the tables below
+_COLUMNS = {
+    "imports": ("key", "size", "digest", "value", "seal"),
+    "meta": ("name", "value"),
+    "scans": ("key", "value", "seal"),
+}
+KEPT_SCANS = 8  # the scans kept, the latest first: one per fleet and choice of agents a user runs
 
 
 class _BadCacheError(Exception):
@@ -81,6 +90,46 @@ class CacheFile:
             )
         except sqlite3.Error as exc:
             self._handle(exc)
+
+    def recall(self, key: str) -> str | None:
+        """The scan kept under ``key`` (:meth:`keep`), or None."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value, seal FROM scans WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            value, seal = row
+            if not (isinstance(value, str) and isinstance(seal, str)):
+                raise _BadCacheError("holds a scan of the wrong shape")
+            if seal != _seal(key, 0, "", value):
+                raise _BadCacheError("holds a scan that was changed outside depmin")
+            return value
+        except (_BadCacheError, sqlite3.Error) as exc:
+            self._handle(exc)
+        return None
+
+    def keep(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key``, with the :data:`KEPT_SCANS` - 1 latest others, committed."""
+        if self._db is None:
+            return
+        try:
+            if not self._pending:
+                self._db.execute("BEGIN")
+                self._pending = True
+            self._db.execute("DELETE FROM scans WHERE key = ?", (key,))
+            self._db.execute("INSERT INTO scans VALUES (?, ?, ?)", (key, value, _seal(key, 0, "", value)))
+            self._db.execute(
+                "DELETE FROM scans WHERE rowid NOT IN (SELECT rowid FROM scans ORDER BY rowid DESC LIMIT ?)",
+                (KEPT_SCANS,),
+            )
+        except sqlite3.Error as exc:
+            self._handle(exc)
+        self.commit()
+
+    def refuse(self, reason: str) -> None:
+        """What a row holds does not decode (``reason``): the file is moved aside, as for a bad row."""
+        self._fail(reason)
 
     def commit(self) -> None:
         if self._db is None or not self._pending:
@@ -174,6 +223,7 @@ def _prepare(db: sqlite3.Connection) -> None:
         raise _BadCacheError("is not a depmin parse cache (its tables are not depmin's)")
     db.execute("CREATE TABLE imports (key TEXT PRIMARY KEY, size INTEGER, digest TEXT, value TEXT, seal TEXT)")
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
+    db.execute("CREATE TABLE scans (key TEXT PRIMARY KEY, value TEXT, seal TEXT)")
     db.execute("INSERT INTO meta VALUES ('format', ?)", (_FORMAT,))
 
 

@@ -109,6 +109,24 @@ def entry_roots(fleet: Fleet, agent: Agent, mode: RunMode) -> tuple[Path, ...]:
     return unique((first, *((root / r).resolve() for r in fleet.project.source_roots)))
 
 
+def index_of(root: Path, files: Iterable[Path]) -> dict[str, str]:
+    """Each module or package name of ``files`` (``source_files`` of ``root``) and the first file that has it."""
+    index: dict[str, str] = {}
+    for path in files:
+        stem = path.parent.name if path.name == "__init__.py" else path.stem
+        index.setdefault(stem, path.relative_to(root).as_posix())
+    return index
+
+
+def identity_of(directory: Path) -> tuple[int, int] | None:
+    """``directory``'s ``(st_dev, st_ino)``, None when it cannot be stat-ed."""
+    try:
+        info = directory.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SearchPath:
     """``sys.path`` at one line of a file, after the file's own edits above that line."""
@@ -206,6 +224,10 @@ class Finder:
         self._escapes: dict[Path, NotReadError | None] = {}
         self._real = RealPaths()
         self.rels: dict[Path, str] = {}  # file -> path relative to the root, shared by the walks
+        # What the search read of the tree, for depmin.scanning.scan_record: each listing, in order,
+        # with the paths it reports as skipped; each directory's identity (None: it cannot be stat-ed).
+        self.lists: dict[Path, tuple[_Listing, dict[Path, str]]] = {}
+        self.identities: dict[Path, tuple[int, int] | None] = {}
 
     @property
     def skipped(self) -> tuple[str, ...]:
@@ -242,6 +264,11 @@ class Finder:
 
     def _list(self, directory: Path) -> tuple[_Listing, dict[Path, str]]:
         """The listing of ``directory``, and each path a search through it reports as skipped."""
+        listed = self.lists[directory] = self.read_listing(directory)
+        return listed
+
+    def read_listing(self, directory: Path) -> tuple[_Listing, dict[Path, str]]:
+        """:meth:`_list` from the file system, not memoised and not recorded."""
         skips: dict[Path, str] = {}
         if not self.tree.inside(directory):
             if directory.is_dir():  # on sys.path through an edit: what the image holds is the root only
@@ -256,12 +283,13 @@ class Finder:
         try:
             with os.scandir(directory) as entries:
                 for entry in entries:
-                    path = directory / entry.name
-                    if has_control(entry.name) or (entry.is_symlink() and not self.tree.inside(path)):
-                        refused.add(entry.name)
+                    name = entry.name
+                    if has_control(name) or (entry.is_symlink() and not self.tree.inside(directory / name)):
+                        path = directory / name
+                        refused.add(name)
                         skips[path] = self.tree.skipped(path, self.tree.escape(path))
                     else:
-                        (dirs if entry.is_dir() else files).add(entry.name)
+                        (dirs if entry.is_dir() else files).add(name)
         except OSError:
             pass
         return _Listing(files=frozenset(files), dirs=frozenset(dirs), refused=frozenset(refused)), skips
@@ -289,11 +317,7 @@ class Finder:
         """A first-party module or package called ``name`` anywhere under ``root``, if any."""
         index = self._index.get(root)
         if index is None:
-            index = {}
-            for path in source_files(Tree.at(root)).files:
-                stem = path.parent.name if path.name == "__init__.py" else path.stem
-                index.setdefault(stem, path.relative_to(root).as_posix())
-            self._index[root] = index
+            index = self._index[root] = index_of(root, source_files(Tree.at(root)).files)
         return index.get(name)
 
     def holds_python(self, directory: Path) -> bool:
@@ -304,11 +328,10 @@ class Finder:
         return known
 
     def _holds(self, directory: Path, chain: tuple[tuple[int, int], ...]) -> bool:
-        try:
-            info = directory.stat()
-        except OSError:
+        found = self.identities[directory] = identity_of(directory)
+        if found is None:
             return False
-        identity = (info.st_dev, info.st_ino)
+        identity = found
         known = self._has_python.get(identity)
         if known is None and identity in chain:
             self._skipped[directory] = self.tree.skipped(directory, "a symlink loop; remove the symlink")
@@ -320,6 +343,18 @@ class Finder:
             )
             self._has_python[identity] = known
         return known
+
+    def indexes(self) -> dict[Path, dict[str, str]]:
+        """Each root :meth:`elsewhere` looked in, and the index it made of it (:func:`index_of`)."""
+        return self._index
+
+    def refusal(self, path: Path) -> NotReadError | None:
+        """What :meth:`checked` would raise for ``path`` now, read again (not memoised)."""
+        return self.tree.escape(path, real=self._real(path))
+
+    def escapes(self) -> dict[Path, NotReadError | None]:
+        """Each path :meth:`checked` checked, and its refusal."""
+        return self._escapes
 
     def top_names(self, directory: Path) -> frozenset[str]:
         """The top-level names a ``sys.path`` entry ``directory`` makes importable (memoised)."""

@@ -7,6 +7,10 @@ parsed; with more than one agent they are listed and checked without being read
 (:meth:`~depmin.scanning.cache.Sources.probe`), so a FIFO, an oversized file or a symlink out of the
 root that nobody imports is still in ``skipped``.
 
+A scan of an unchanged tree does not walk: the last scans are kept with what they read of the tree
+(:mod:`depmin.scanning.scan_record`), and one asked the same question is used again when all of that
+reads the same (``FleetScan.walked`` is then False).
+
 The tree is read through :class:`~depmin.scanning.tree.Tree`: what it does not read or follow (a FIFO,
 a file over ``project.max_file_mb``, a symlink out of the root or in a loop, a control character in a
 name) is in ``FleetScan.skipped``, and in the errors of each agent whose closure needs it; a parse
@@ -28,7 +32,8 @@ from depmin.manifest import Fleet
 from depmin.scanning.cache import NO_CACHE_DIR, Sources, default_cache_dir
 from depmin.scanning.finder import Finder
 from depmin.scanning.results import AgentScan
-from depmin.scanning.tree import Tree, source_files
+from depmin.scanning.scan_record import Kept, decode, decode_reads, encode, question, reads_of
+from depmin.scanning.tree import SourceFiles, Tree, source_files
 from depmin.scanning.walk import scan_agent
 from depmin.scanning.walk_memo import VisitMemo
 
@@ -49,6 +54,8 @@ class FleetScan:
     skipped: tuple[str, ...] = ()  # each path of the tree not read or not followed, and why (sorted)
     # One line each, for stderr: the parse cache was bad or unusable; each agent's shadow warnings.
     warnings: tuple[str, ...] = ()
+    # False when the agents' scans are the ones the last run kept, as nothing they read has changed.
+    walked: bool = True
 
     @property
     def ok(self) -> bool:
@@ -87,23 +94,52 @@ def scan_fleet(
     finder = Finder(tree)
     memo = VisitMemo() if _share_visits else None
     with paused(), contextlib.closing(sources):  # a scan makes no reference cycles: see depmin._gc
-        scanned: list[AgentScan] = []
-        for agent in chosen:
-            scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
-            if progress is not None:
-                progress(agent.name, len(scanned), len(chosen))
-        if len(chosen) > 1:  # what no agent reached is still checked, not parsed: see the docstring
-            listed = source_files(tree)
+        key = question(fleet, chosen) if directory is not None and _share_visits else None
+        listed = source_files(tree) if len(chosen) > 1 else None
+        kept = _kept(sources, finder, key, listed)
+        if kept is not None:
+            scanned = list(kept.agents)
+            skipped.extend(kept.skipped)
+            hits = len({read for read in sources.verified.values() if not read.startswith("!")})
+            for done, agent in enumerate(chosen, 1):
+                if progress is not None:
+                    progress(agent.name, done, len(chosen))
+        else:
+            scanned = []
+            for agent in chosen:
+                scanned.append(scan_agent(fleet, agent, sources, finder=finder, memo=memo))
+                if progress is not None:
+                    progress(agent.name, len(scanned), len(chosen))
+            skipped.extend(finder.skipped)
+            hits = sources.hits
+            if key is not None:
+                sources.keep(key, encode(Kept(tuple(scanned), finder.skipped, reads_of(finder, sources))))
+        if len(chosen) > 1 and listed is not None:  # what no agent reached is checked, not parsed: see the docstring
             skipped.extend(listed.skipped)
             sources.probe(listed.files)
     return FleetScan(
         agents=tuple(scanned),
         files_parsed=sources.parsed,
-        cache_hits=sources.hits,
+        cache_hits=hits,
         seconds=time.perf_counter() - started,
-        skipped=tuple(sorted({*skipped, *sources.skipped, *finder.skipped})),
+        skipped=tuple(sorted({*skipped, *sources.skipped})),
         warnings=(*warnings, *sources.warnings, *_shadows(scanned)),
+        walked=kept is None,
     )
+
+
+def _kept(sources: Sources, finder: Finder, key: str | None, listed: SourceFiles | None) -> Kept | None:
+    """The scan kept under ``key`` when all it read reads the same now (:mod:`depmin.scanning.scan_record`)."""
+    text = None if key is None else sources.recall(key)
+    if text is None:
+        return None
+    try:
+        if not decode_reads(text).hold(finder, sources, listed):
+            return None
+        return decode(text)
+    except ValueError as exc:
+        sources.refuse(f"holds a kept scan of the wrong shape ({exc})")
+        return None
 
 
 def _shadows(scanned: Iterable[AgentScan]) -> list[str]:
