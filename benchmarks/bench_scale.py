@@ -6,7 +6,10 @@
 For each tree (the bundled fleet, the synthetic 10,000-file fleet, the plugin-style tree of about
 1,000 services over one shared core), one measured subprocess per case, interleaved by repetition:
 
-- depmin cold (``scan --format json`` with a new empty ``DEPMIN_CACHE_DIR``) and warm (its cache);
+- depmin cold (``scan --format json`` with a new empty ``DEPMIN_CACHE_DIR``) and warm (its cache: the
+  tree unchanged, so the kept scan is used without walking), and warm after an edit (a comment line
+  added to the first agent's entrypoint before the run and removed after it: the walk runs, from the
+  parse cache, as in a commit hook after a change);
 - deptry's flat scan of the whole tree (``deptry . -rf requirements.txt``);
 - importlab's API, a fresh graph per agent in one process (``peer_importlab.py``);
 - ``ruff analyze graph`` (the whole tree's first-party import map, flat, in Rust);
@@ -92,11 +95,25 @@ class Bench:
         self.bin = self.peers.parent
         self.cases: list[Case] = []
         self.floors: dict[str, str] = {}
+        self.edits = 0
 
     def _depmin(self, fleet: Fleet, cache: Path, command: str = "scan") -> Run:
         cmd = [sys.executable, "-m", "depmin", "--config", str(fleet.config), command]
         cmd += ["--format", "json"] if command == "scan" else ["-q"]
         return measure(cmd, cwd=fleet.root, env={"DEPMIN_CACHE_DIR": str(cache)}, work=self.work)
+
+    def edited(self, fleet: Fleet, cache: Path) -> Run:
+        """A warm scan after an edit that the walk must see (a new comment line: a file's bytes)."""
+        _, entry, _ = fleet.agents[0]
+        path = fleet.root / entry
+        original = path.read_bytes()
+        self.edits += 1
+        try:
+            path.write_bytes(original + f"\n# benchmark edit {self.edits}\n".encode())
+            return self._depmin(fleet, cache)
+        finally:
+            path.write_bytes(original)
+            self._depmin(fleet, cache)  # keeps the scan of the unchanged tree again, for "depmin warm"
 
     def cold(self, fleet: Fleet) -> Run:
         cache = Path(tempfile.mkdtemp(dir=self.work, prefix="cold-"))
@@ -142,6 +159,7 @@ class Bench:
         self.cases += [
             Case(label, "depmin cold", lambda: self.cold(fleet), reps),
             Case(label, "depmin warm", lambda: self._depmin(fleet, warm), reps),
+            Case(label, "depmin warm, one file edited", lambda: self.edited(fleet, warm), reps),
             Case(label, "deptry flat scan", lambda: self.deptry(fleet), reps),
             Case(label, "importlab API, a graph per agent", lambda: self.importlab(fleet), reps),
             Case(label, "ruff analyze graph", lambda: self.ruff(fleet), reps),
