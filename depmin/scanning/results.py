@@ -73,8 +73,10 @@ class ExternalImport:
     dynamic: bool
     first: Hop
     modules: tuple[str, ...]
-    sites: tuple[Hop, ...]
-    uses: tuple[ModuleUse, ...] = ()
+    # Compared, not hashed: an agent has one ExternalImport per module, and the requirements stage
+    # and the documents look each one up by it; hashing every site each time cost more than the rest.
+    sites: tuple[Hop, ...] = field(hash=False)
+    uses: tuple[ModuleUse, ...] = field(default=(), hash=False)
 
     def use(self, dotted: str) -> ModuleUse:
         """The use of ``dotted`` (one of ``modules``), or the top-level's own summary."""

@@ -106,9 +106,17 @@ class Reads:
         The files are read through ``sources``, which then count them as read
         (:meth:`~depmin.scanning.cache.Sources.verify`)."""
         root = str(finder.tree.root)
+        paths: dict[str, Path] = {}  # one Path per path: files, checks and listings share most
+
+        def path(text: str) -> Path:
+            found = paths.get(text)
+            if found is None:
+                found = paths[text] = Path(text)
+            return found
+
         answers = [
-            [_listing(finder.read_listing(Path(d))) for d in self.listings],
-            [identity_of(Path(d)) for d in self.identities],
+            [_listing(finder.read_listing(path(d))) for d in self.listings],
+            [identity_of(path(d)) for d in self.identities],
             [
                 list(
                     index_of(
@@ -118,9 +126,9 @@ class Reads:
                 )
                 for r in self.indexes
             ],
-            [_refusal(finder.refusal(Path(p))) for p in self.checks],
+            [_refusal(finder.refusal(path(p))) for p in self.checks],
         ]
-        return _digest(answers, sources.verify(Path(f) for f in self.files)) == self.answers
+        return _digest(answers, sources.verify(map(path, self.files))) == self.answers
 
 
 def reads_of(finder: Finder, sources: Sources) -> Reads:
@@ -194,14 +202,15 @@ class _Tables:
     def many(self, values: Iterable[str]) -> list[int]:
         return [self.texts.setdefault(value, len(self.texts)) for value in values]
 
-    def _index(self, value: Any, table: str, row: Callable[[Any], list[object]]) -> int:
+    def _index(self, value: Any, table: str, row: Callable[[Any], list[object]], key: object = None) -> int:
         index = self.seen.get(id(value))
         if index is None:
             rows = self.rows[table]
             known = self.by_value.setdefault(type(value), {})
-            index = known.get(value)
+            key = value if key is None else key
+            index = known.get(key)
             if index is None:
-                index = known[value] = len(rows)
+                index = known[key] = len(rows)
                 rows.append(row(value))
             self.seen[id(value)] = index  # kept.agents holds every value while encode runs
         return index
@@ -225,7 +234,18 @@ class _Tables:
         return [*row, value.category, value.recovered, target]
 
     def external(self, value: ExternalImport) -> int:
-        return self._index(value, "externals", self._external)
+        # By all its fields: its hash leaves the sites out, and agents share a module's first site.
+        key = (
+            value.module,
+            value.kind,
+            value.marker,
+            value.dynamic,
+            value.first,
+            value.modules,
+            value.sites,
+            value.uses,
+        )
+        return self._index(value, "externals", self._external, key)
 
     def _external(self, value: ExternalImport) -> list[object]:
         uses = [[self.text(u.module), u.kind, u.marker, u.dynamic, self.hop(u.first), u.attribute] for u in value.uses]
@@ -356,22 +376,10 @@ def _unpack(text: str, count: int) -> list[array[int]]:
     return lists
 
 
-def _count(value: int) -> int:
-    if value < 0:
-        raise ValueError(f"a negative count: {value}")
-    return value
-
-
 def _one(value: str, allowed: frozenset[str]) -> Any:
     if value not in allowed:
         raise ValueError(f"not one of {sorted(allowed)}: {value!r}")
     return value
-
-
-def _pick(table: Sequence[Any], index: int) -> Any:
-    if not 0 <= index < len(table):
-        raise ValueError(f"not an index of a table of {len(table)}: {index!r}")
-    return table[index]
 
 
 def _picks(table: Sequence[Any], indexes: Any) -> tuple[Any, ...]:
@@ -403,6 +411,34 @@ def decode_reads(text: str) -> Reads:
 _BODY = frozenset({"skipped", "texts", "hops", "records", "externals", "unresolved", "recovered", "agents"})
 
 
+_COUNT = None  # a column rule of _table: a count, at least 0
+
+
+def _table(
+    value: Any,
+    types: frozenset[tuple[type, ...]],
+    columns: dict[int, int | frozenset[str] | None],
+    *,
+    optional: int = -1,
+) -> list[list[Any]]:
+    """The rows of a table (:func:`_rows`), each ruled column checked at once: ``columns`` maps a
+    column to the size of the table its values index, to :data:`_COUNT`, or to the strings allowed.
+    The ``optional`` column's index may also be -1 (none)."""
+    rows = _rows(value, types)
+    for column, rule in columns.items():
+        values = [row[column] for row in rows]
+        if column == optional:
+            values = [v for v in values if v != -1]
+        if isinstance(rule, frozenset):
+            if not rule.issuperset(values):
+                raise ValueError(f"not one of {sorted(rule)}: {sorted(set(values) - rule)!r}")
+        elif values and min(values) < 0:
+            raise ValueError(f"a negative count or index: {min(values)}")
+        elif values and rule is not None and max(values) >= rule:
+            raise ValueError(f"not an index of a table of {rule}: {max(values)}")
+    return rows
+
+
 def decode(text: str) -> Kept:
     """What :func:`encode` wrote; raises ValueError for any other text or shape."""
     reads = decode_reads(text)
@@ -410,52 +446,56 @@ def decode(text: str) -> Kept:
     if type(raw) is not dict or raw.keys() != _BODY:
         raise ValueError("not a kept scan")
     texts = _texts(raw["texts"])
-
-    def string(index: int) -> str:
-        return _pick(texts, index)  # type: ignore[no-any-return]
-
+    size = len(texts)
     hops = [
-        Hop(file=string(file), line=_count(line), module=string(module))
-        for file, line, module in _rows(raw["hops"], _HOP)
+        Hop(file=texts[file], line=line, module=texts[module])
+        for file, line, module in _table(raw["hops"], _HOP, {0: size, 1: _COUNT, 2: size})
     ]
     records = [
         ImportRecord(
-            file=string(file),
-            line=_count(line),
-            module=string(module),
-            level=_count(level),
-            kind=_one(kind, _KINDS),
-            category=_one(category, _CATEGORIES),
+            file=texts[file],
+            line=line,
+            module=texts[module],
+            level=level,
+            kind=kind,
+            category=category,
             recovered=recovered,
-            target=None if target == -1 else string(target),
+            target=None if target == -1 else texts[target],
         )
-        for file, line, module, level, kind, category, recovered, target in _rows(raw["records"], _RECORD)
+        for file, line, module, level, kind, category, recovered, target in _table(
+            raw["records"],
+            _RECORD,
+            {0: size, 1: _COUNT, 2: size, 3: _COUNT, 4: _KINDS, 5: _CATEGORIES, 7: size},
+            optional=7,
+        )
     ]
+    rows = _table(raw["externals"], _EXTERNAL, {0: size, 1: _KINDS, 4: len(hops)})
+    uses = [_table(row[7], _USE, {0: size, 1: _KINDS, 4: len(hops)}) for row in rows]
     externals = [
         ExternalImport(
-            module=string(module),
-            kind=_one(kind, _KINDS),
+            module=texts[module],
+            kind=kind,
             marker=marker,
             dynamic=dynamic,
-            first=_pick(hops, first),
+            first=hops[first],
             modules=_picks(texts, modules),
             sites=_picks(hops, sites),
             uses=tuple(
-                ModuleUse(
-                    module=string(m), kind=_one(k, _KINDS), marker=mk, dynamic=d, first=_pick(hops, f), attribute=a
-                )
-                for m, k, mk, d, f, a in _rows(uses, _USE)
+                ModuleUse(module=texts[m], kind=k, marker=mk, dynamic=d, first=hops[f], attribute=a)
+                for m, k, mk, d, f, a in used
             ),
         )
-        for module, kind, marker, dynamic, first, modules, sites, uses in _rows(raw["externals"], _EXTERNAL)
+        for (module, kind, marker, dynamic, first, modules, sites, _), used in zip(rows, uses, strict=True)
     ]
     problems = [
-        Unresolved(module=string(module), kind=_one(kind, _KINDS), site=_pick(hops, site), reason=string(reason))
-        for module, kind, site, reason in _rows(raw["unresolved"], _UNRESOLVED)
+        Unresolved(module=texts[module], kind=kind, site=hops[site], reason=texts[reason])
+        for module, kind, site, reason in _table(
+            raw["unresolved"], _UNRESOLVED, {0: size, 1: _KINDS, 2: len(hops), 3: size}
+        )
     ]
     recovered = [
-        RecoveredFile(file=string(file), error=string(error), line=_count(line))
-        for file, error, line in _rows(raw["recovered"], _RECOVERED)
+        RecoveredFile(file=texts[file], error=texts[error], line=line)
+        for file, error, line in _table(raw["recovered"], _RECOVERED, {0: size, 1: size, 2: _COUNT})
     ]
     tables = (texts, hops, records, externals, problems, recovered)
     agents = tuple(_agent(row, *tables) for row in _rows(raw["agents"], _AGENT))
