@@ -138,15 +138,12 @@ class Sources:
             raise _again(found)
         return found
 
-    def verify(self, paths: Iterable[Path]) -> list[str]:
-        """What :attr:`seen` would hold for ``paths`` now, read again without parsing; they count as
-        read for :meth:`probe`."""
-        found: list[str] = []
-        for path in paths:
-            data = self._read(path)
-            read = self.verified[path] = _error_text(data) if isinstance(data, OSError) else _key(data)
-            found.append(read)
-        return found
+    def verify(self, path: Path) -> str:
+        """What :attr:`seen` would hold for ``path`` now, read again without parsing; it then counts
+        as read for :meth:`probe`."""
+        data = self._read(path)
+        read = self.verified[path] = _error_text(data) if isinstance(data, OSError) else _key(data)
+        return read
 
     def recall(self, key: str) -> str | None:
         """The scan the cache keeps under ``key`` (:meth:`~depmin.scanning.cache_file.CacheFile.recall`)."""

@@ -91,8 +91,8 @@ def question(fleet: Fleet, chosen: Sequence[Agent]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Reads:
-    """What the walks of a scan read of the tree: the paths asked, in order, and a digest of the
-    answers (see the module docstring)."""
+    """What the walks of a scan read of the tree: the paths asked, in order, a digest of the answers
+    about the tree, and each file's content key or read error (see the module docstring)."""
 
     files: tuple[str, ...]
     listings: tuple[str, ...]
@@ -100,11 +100,15 @@ class Reads:
     indexes: tuple[str, ...]
     checks: tuple[str, ...]
     answers: str
+    keys: tuple[str, ...]  # of the files, in order
 
     def hold(self, finder: Finder, sources: Sources, listed: SourceFiles | None = None) -> bool:
-        """Whether every path reads as it did; ``listed``, when given, is ``source_files`` of the finder's tree.
-        The files are read through ``sources``, which then count them as read
-        (:meth:`~depmin.scanning.cache.Sources.verify`)."""
+        """Whether every path reads as it did; ``listed``, when given, is ``source_files`` of the
+        finder's tree. The files are read last, through ``sources``, which then count them as read
+        (:meth:`~depmin.scanning.cache.Sources.verify`), and only until one reads otherwise: after
+        an edit, the walk that follows reads them anyway."""
+        if len(self.keys) != len(self.files):
+            return False
         root = str(finder.tree.root)
         paths: dict[str, Path] = {}  # one Path per path: files, checks and listings share most
 
@@ -128,7 +132,9 @@ class Reads:
             ],
             [_refusal(finder.refusal(path(p))) for p in self.checks],
         ]
-        return _digest(answers, sources.verify(map(path, self.files))) == self.answers
+        if _digest(answers) != self.answers:
+            return False
+        return all(sources.verify(path(file)) == key for file, key in zip(self.files, self.keys, strict=True))
 
 
 def reads_of(finder: Finder, sources: Sources) -> Reads:
@@ -145,7 +151,8 @@ def reads_of(finder: Finder, sources: Sources) -> Reads:
         identities=tuple(map(str, finder.identities)),
         indexes=tuple(map(str, finder.indexes())),
         checks=tuple(map(str, finder.escapes())),
-        answers=_digest(answers, sources.seen.values()),
+        answers=_digest(answers),
+        keys=tuple(sources.seen.values()),
     )
 
 
@@ -163,12 +170,9 @@ def _refusal(refused: NotReadError | None) -> list[str] | None:
     return None if refused is None else [refused.reason, refused.fix]
 
 
-def _digest(answers: list[Any], files: Iterable[str]) -> str:
-    """One digest of the answers (JSON: a tuple and a list are the same) and the files' keys."""
-    digest = hashlib.blake2b(json.dumps(answers).encode(), digest_size=20)
-    for key in files:
-        digest.update(key.encode() + b"\0")
-    return digest.hexdigest()
+def _digest(answers: list[Any]) -> str:
+    """A digest of the answers (JSON: a tuple and a list are the same)."""
+    return hashlib.blake2b(json.dumps(answers).encode(), digest_size=20).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +295,7 @@ def encode(kept: Kept) -> str:
     agents = [tables.agent(scan) for scan in kept.agents]
     reads = kept.reads
     head = [_FORMAT, list(reads.files), list(reads.listings), list(reads.identities), list(reads.indexes)]
-    head += [list(reads.checks), reads.answers]
+    head += [list(reads.checks), reads.answers, list(reads.keys)]
     body = {"skipped": list(kept.skipped), "texts": list(tables.texts), **tables.rows, "agents": agents}
     # Two lines (JSON escapes a newline in a string): the reads are checked before the scan is decoded.
     return f"{json.dumps(head, separators=(',', ':'))}\n{json.dumps(body, separators=(',', ':'))}"
@@ -335,7 +339,7 @@ def _rows(value: Any, types: frozenset[tuple[type, ...]]) -> list[list[Any]]:
 
 
 _STR_OR_NONE = (str, type(None))
-_READS = _types(list, list, list, list, list, str)
+_READS = _types(list, list, list, list, list, str, list)
 _HOP = _types(int, int, int)
 _RECORD = _types(int, int, int, int, str, str, bool, int)
 _EXTERNAL = _types(int, str, _STR_OR_NONE, bool, int, list, list, list)
@@ -404,8 +408,9 @@ def decode_reads(text: str) -> Reads:
     head = _loads(text.partition("\n")[0])
     if type(head) is not list or not head or head[0] != _FORMAT:
         raise ValueError("not a kept scan of this format")
-    (files, listings, identities, indexes, checks, answers) = _rows([head[1:]], _READS)[0]
-    return Reads(_texts(files), _texts(listings), _texts(identities), _texts(indexes), _texts(checks), answers)
+    (files, listings, identities, indexes, checks, answers, keys) = _rows([head[1:]], _READS)[0]
+    paths = (_texts(files), _texts(listings), _texts(identities), _texts(indexes), _texts(checks))
+    return Reads(*paths, answers=answers, keys=_texts(keys))
 
 
 _BODY = frozenset({"skipped", "texts", "hops", "records", "externals", "unresolved", "recovered", "agents"})

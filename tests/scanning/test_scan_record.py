@@ -300,7 +300,7 @@ def test_encode_and_decode_keep_every_field(tree: Path) -> None:
     module.write_text(module.read_text() + "\nimport common.nowhere\nfrom . import gone\n")
     scanned = scan_fleet(load_fleet(tree / "agents.toml"), use_cache=False)
     assert any(a.recovered for a in scanned.agents) and any(a.missing for a in scanned.agents)
-    reads = scan_record.Reads(("a",), ("b",), ("c",), ("d",), ("e",), "digest")
+    reads = scan_record.Reads(("a",), ("b",), ("c",), ("d",), ("e",), "digest", ("key",))
     kept = Kept(agents=scanned.agents, skipped=("skipped one",), reads=reads)
     assert decode(encode(kept)) == kept
 
