@@ -27,7 +27,7 @@ import json
 import os
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -191,26 +191,25 @@ class _Tables:
     def __init__(self) -> None:
         self.texts: dict[str, int] = {}
         self.seen: dict[int, int] = {}  # id of a hop, record, import or problem -> its row
-        self.by_value: dict[type, dict[Any, int]] = {}
-        self.rows: dict[str, list[list[object]]] = {
-            "hops": [],
-            "records": [],
-            "externals": [],
-            "unresolved": [],
-            "recovered": [],
-        }
+        tables = ("hops", "records", "externals", "unresolved", "recovered")
+        self.known: dict[str, dict[Any, int]] = {table: {} for table in tables}  # a value -> its row
+        self.rows: dict[str, list[list[object]]] = {table: [] for table in tables}
 
     def text(self, value: str) -> int:
         return self.texts.setdefault(value, len(self.texts))
 
-    def many(self, values: Iterable[str]) -> list[int]:
-        return [self.texts.setdefault(value, len(self.texts)) for value in values]
+    def many(self, values: Sequence[str]) -> list[int]:
+        found: list[int | None] = list(map(self.texts.get, values))
+        if None in found:
+            for position in [k for k, index in enumerate(found) if index is None]:
+                found[position] = self.text(values[position])
+        return found  # type: ignore[return-value]
 
     def _index(self, value: Any, table: str, row: Callable[[Any], list[object]], key: object = None) -> int:
         index = self.seen.get(id(value))
         if index is None:
             rows = self.rows[table]
-            known = self.by_value.setdefault(type(value), {})
+            known = self.known[table]
             key = value if key is None else key
             index = known.get(key)
             if index is None:
@@ -222,8 +221,9 @@ class _Tables:
     def all(self, values: Sequence[Any], one: Callable[[Any], int]) -> list[int]:
         """``[one(value) for value in values]``, the values seen before found by identity in one pass."""
         found: list[int | None] = list(map(self.seen.get, map(id, values)))
-        for position in [k for k, index in enumerate(found) if index is None]:
-            found[position] = one(values[position])
+        if None in found:
+            for position in [k for k, index in enumerate(found) if index is None]:
+                found[position] = one(values[position])
         return found  # type: ignore[return-value]
 
     def hop(self, value: Hop) -> int:
@@ -282,7 +282,7 @@ class _Tables:
             self.many(scan.notes),
             self.many(scan.errors),
             self.all(scan.imports, self.record),
-            self.many(scan.via),
+            self.many(tuple(scan.via)),
             self.all(tuple(scan.via.values()), self.hop),
             self.many(scan.shadow_warnings),
         ]
