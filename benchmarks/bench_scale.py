@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_scan import THIRD_PARTY, Fleet, Run, ensure_peers, load_fleet, measure
+from bench_scan import THIRD_PARTY, Fleet, Run, ensure_peers, importlab_env, load_fleet, measure
 from synthetic import GENERATOR_VERSION, STAMP, generate
 
 BENCH = Path(__file__).resolve().parent
@@ -139,7 +139,8 @@ class Bench:
         listing = self.work / f"importlab-{fleet.label}.json"
         listing.write_text(json.dumps(spec), encoding="utf-8")
         helper = str(BENCH / "peer_importlab.py")
-        return measure([str(self.peers), "-I", helper, str(listing), str(fleet.root)], cwd=self.work, work=self.work)
+        cmd = [str(self.peers), "-I", helper, str(listing), str(fleet.root)]
+        return measure(cmd, cwd=self.work, env=importlab_env(self.work), work=self.work)
 
     def ruff(self, fleet: Fleet) -> Run:
         return measure([str(self.bin / "ruff"), "analyze", "graph", "."], cwd=fleet.root, work=self.work)

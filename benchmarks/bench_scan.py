@@ -134,6 +134,14 @@ class Run:
     stderr: Path
 
 
+def importlab_env(work: Path) -> dict[str, str]:
+    """importlab 0.8.1 leaves an empty ``mkstemp`` file per graph it builds in ``$TMPDIR``: point it
+    into the benchmark's own work directory, not /tmp."""
+    tmp = work / "importlab-tmp"
+    tmp.mkdir(exist_ok=True)
+    return {"TMPDIR": str(tmp)}
+
+
 def measure(
     cmd: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None, sample: bool = False, work: Path
 ) -> Run:
@@ -285,7 +293,8 @@ class Bench:
         listing = self.work / f"importlab-{fleet.label}-{len(spec)}.json"
         listing.write_text(json.dumps(spec), encoding="utf-8")
         helper = str(BENCH / "peer_importlab.py")
-        return measure([str(self.peers), "-I", helper, str(listing), str(fleet.root)], cwd=self.work, work=self.work)
+        cmd = [str(self.peers), "-I", helper, str(listing), str(fleet.root)]
+        return measure(cmd, cwd=self.work, env=importlab_env(self.work), work=self.work)
 
     def importlab_cli(self, fleet: Fleet, agents: Sequence[str]) -> Run:
         """One ``importlab --tree --trim -P ENTRY_DIR:ROOT ENTRY`` command per agent, in a shell loop."""
@@ -299,7 +308,7 @@ class Bench:
                 lines.append(f"{program} --tree --trim -P {shlex.quote(search)} {shlex.quote(str(path))} >/dev/null")
         script = self.work / f"importlab-cli-{fleet.label}-{len(agents)}.sh"
         script.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return measure(["bash", str(script)], cwd=self.work, work=self.work)
+        return measure(["bash", str(script)], cwd=self.work, env=importlab_env(self.work), work=self.work)
 
     def deptry(self, fleet: Fleet) -> Run:
         mapping = {}
