@@ -101,13 +101,18 @@ class Reads:
     checks: tuple[str, ...]
     answers: str
     keys: tuple[str, ...]  # of the files, in order
+    # Of the files, in order: [st_mtime_ns, st_size] after the run, or None. Only a quick way to
+    # tell a change (an edited file): the same stamps still have the files read and compared.
+    stamps: tuple[object, ...] = ()
 
     def hold(self, finder: Finder, sources: Sources, listed: SourceFiles | None = None) -> bool:
         """Whether every path reads as it did; ``listed``, when given, is ``source_files`` of the
         finder's tree. The files are read last, through ``sources``, which then count them as read
         (:meth:`~depmin.scanning.cache.Sources.verify`), and only until one reads otherwise: after
         an edit, the walk that follows reads them anyway."""
-        if len(self.keys) != len(self.files):
+        if not len(self.keys) == len(self.stamps) == len(self.files):
+            return False
+        if any(_stamp(file) != stamp for file, stamp in zip(self.files, self.stamps, strict=True)):
             return False
         root = str(finder.tree.root)
         paths: dict[str, Path] = {}  # one Path per path: files, checks and listings share most
@@ -153,7 +158,17 @@ def reads_of(finder: Finder, sources: Sources) -> Reads:
         checks=tuple(map(str, finder.escapes())),
         answers=_digest(answers),
         keys=tuple(sources.seen.values()),
+        stamps=tuple(_stamp(str(path)) for path in sources.seen),
     )
+
+
+def _stamp(path: str) -> list[int] | None:
+    """``[st_mtime_ns, st_size]`` of ``path`` (followed, as a read follows it), None if it has none."""
+    try:
+        info = os.stat(path)  # noqa: PTH116 - a string, as the record holds it: no Path for 5,000 files
+    except (OSError, ValueError):  # ValueError: a NUL in a path read from a damaged record
+        return None
+    return [info.st_mtime_ns, info.st_size]
 
 
 def _listing(listed: tuple[Any, dict[Path, str]]) -> list[object]:
@@ -294,8 +309,8 @@ def encode(kept: Kept) -> str:
     tables = _Tables()
     agents = [tables.agent(scan) for scan in kept.agents]
     reads = kept.reads
-    head = [_FORMAT, list(reads.files), list(reads.listings), list(reads.identities), list(reads.indexes)]
-    head += [list(reads.checks), reads.answers, list(reads.keys)]
+    head: list[object] = [_FORMAT, list(reads.files), list(reads.listings), list(reads.identities)]
+    head += [list(reads.indexes), list(reads.checks), reads.answers, list(reads.keys), list(reads.stamps)]
     body = {"skipped": list(kept.skipped), "texts": list(tables.texts), **tables.rows, "agents": agents}
     # Two lines (JSON escapes a newline in a string): the reads are checked before the scan is decoded.
     return f"{json.dumps(head, separators=(',', ':'))}\n{json.dumps(body, separators=(',', ':'))}"
@@ -339,7 +354,7 @@ def _rows(value: Any, types: frozenset[tuple[type, ...]]) -> list[list[Any]]:
 
 
 _STR_OR_NONE = (str, type(None))
-_READS = _types(list, list, list, list, list, str, list)
+_READS = _types(list, list, list, list, list, str, list, list)
 _HOP = _types(int, int, int)
 _RECORD = _types(int, int, int, int, str, str, bool, int)
 _EXTERNAL = _types(int, str, _STR_OR_NONE, bool, int, list, list, list)
@@ -408,9 +423,9 @@ def decode_reads(text: str) -> Reads:
     head = _loads(text.partition("\n")[0])
     if type(head) is not list or not head or head[0] != _FORMAT:
         raise ValueError("not a kept scan of this format")
-    (files, listings, identities, indexes, checks, answers, keys) = _rows([head[1:]], _READS)[0]
+    (files, listings, identities, indexes, checks, answers, keys, stamps) = _rows([head[1:]], _READS)[0]
     paths = (_texts(files), _texts(listings), _texts(identities), _texts(indexes), _texts(checks))
-    return Reads(*paths, answers=answers, keys=_texts(keys))
+    return Reads(*paths, answers=answers, keys=_texts(keys), stamps=tuple(stamps))
 
 
 _BODY = frozenset({"skipped", "texts", "hops", "records", "externals", "unresolved", "recovered", "agents"})

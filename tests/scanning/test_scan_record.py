@@ -2,7 +2,8 @@
 
 Each test scans a tree twice with one cache directory. Unchanged, the second scan must not walk and
 must give the document a walk gives (``scan --format json --detail``, compared with a walk from the
-same parse cache). After each kind of change a walk would see (a file's content, a new file in a
+same parse cache). After each kind of change a walk would see (a file's content, with or without its
+size and modification time, which the kept scan reads first as a quick tell, a new file in a
 listed directory, a new file elsewhere that a shadow warning names, a symlink retargeted inside the
 tree, a file turned into a symlink out of the root, an edited ``agents.toml``, another depmin), the
 second scan must walk and give the document of a scan without any cache.
@@ -14,6 +15,7 @@ import functools
 import importlib.util
 import io
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -133,6 +135,20 @@ def _new_file_in_a_listed_directory(root: Path) -> None:
     (_entry(root).parent / "yaml.py").write_text("")
 
 
+def _import_aaaa(root: Path) -> None:
+    module = _first_module(root)
+    module.write_text(module.read_text() + "\nimport aaaa_dependency\n")
+
+
+def _same_size_same_mtime(root: Path) -> None:
+    """Another dependency, the file's size and modification time kept: its content still tells."""
+    module = _first_module(root)
+    info = module.stat()
+    module.write_text(module.read_text().replace("import aaaa_dependency", "import bbbb_dependency"))
+    os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (module.stat().st_size, module.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+
+
 def _new_file_elsewhere(root: Path) -> None:
     """A file off every agent's sys.path named like a dependency: a new shadow warning."""
     (root / "archive" / "stray").mkdir(parents=True, exist_ok=True)
@@ -202,6 +218,7 @@ def _edit_the_manifest(root: Path) -> None:
 # Each change: what to do before the first scan, the change, and the exit code of a scan after it.
 CHANGES: dict[str, tuple[Callable[[Path], None] | None, Callable[[Path], None], int]] = {
     "a file's content": (None, _append_import, 0),
+    "a file's content, its size and mtime kept": (_import_aaaa, _same_size_same_mtime, 0),
     "a new file in a listed directory": (_import_yaml, _new_file_in_a_listed_directory, 0),
     "a new file elsewhere": (None, _new_file_elsewhere, 0),
     "a symlink retargeted inside the tree": (_retarget_a_symlink, _point_the_symlink_elsewhere, 0),
@@ -300,7 +317,7 @@ def test_encode_and_decode_keep_every_field(tree: Path) -> None:
     module.write_text(module.read_text() + "\nimport common.nowhere\nfrom . import gone\n")
     scanned = scan_fleet(load_fleet(tree / "agents.toml"), use_cache=False)
     assert any(a.recovered for a in scanned.agents) and any(a.missing for a in scanned.agents)
-    reads = scan_record.Reads(("a",), ("b",), ("c",), ("d",), ("e",), "digest", ("key",))
+    reads = scan_record.Reads(("a",), ("b",), ("c",), ("d",), ("e",), "digest", ("key",), ([1, 2],))
     kept = Kept(agents=scanned.agents, skipped=("skipped one",), reads=reads)
     assert decode(encode(kept)) == kept
 
