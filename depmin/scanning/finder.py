@@ -328,10 +328,9 @@ class Finder:
         return known
 
     def _holds(self, directory: Path, chain: tuple[tuple[int, int], ...]) -> bool:
-        found = self.identities[directory] = identity_of(directory)
-        if found is None:
+        identity = self.identities[directory] = identity_of(directory)
+        if identity is None:
             return False
-        identity = found
         known = self._has_python.get(identity)
         if known is None and identity in chain:
             self._skipped[directory] = self.tree.skipped(directory, "a symlink loop; remove the symlink")
