@@ -32,7 +32,16 @@ from depmin.errors import DepminError
 from depmin.manifest import Agent, Fleet
 from depmin.scanning.results import RunMode
 from depmin.scanning.sites import PathEdit
-from depmin.scanning.tree import SKIP_DIRS, NotReadError, RealPaths, Tree, has_control, printable, source_files
+from depmin.scanning.tree import (
+    SKIP_DIRS,
+    NotReadError,
+    RealPaths,
+    SourceFiles,
+    Tree,
+    has_control,
+    printable,
+    source_files,
+)
 
 __all__ = [
     "STARTUP_MODULES",
@@ -208,8 +217,9 @@ class Finder:
     enters each real directory once, whatever symlinks lead to it. Each refusal is in ``skipped``.
     """
 
-    def __init__(self, tree: Tree | None = None) -> None:
+    def __init__(self, tree: Tree | None = None, *, listed: SourceFiles | None = None) -> None:
         self.tree = tree or Tree.at(Path(os.sep))
+        self._listed = listed  # source_files(tree), when the caller listed it already
         self._listings: dict[Path, _Listing] = {}
         # Listed for names_at only: the listing and what reading it regularly would add to skipped.
         self._raw: dict[Path, tuple[_Listing, dict[Path, str]]] = {}
@@ -315,10 +325,17 @@ class Finder:
 
     def elsewhere(self, root: Path, name: str) -> str | None:
         """A first-party module or package called ``name`` anywhere under ``root``, if any."""
+        return self.index(root).get(name)
+
+    def index(self, root: Path) -> dict[str, str]:
+        """Each module or package name under ``root`` and the first file that has it (memoised;
+        from the listing the finder was given when ``root`` is its tree's)."""
         index = self._index.get(root)
         if index is None:
-            index = self._index[root] = index_of(root, source_files(Tree.at(root)).files)
-        return index.get(name)
+            listed = self._listed if self._listed is not None and root == self.tree.root else None
+            files = (listed or source_files(Tree.at(root))).files
+            index = self._index[root] = index_of(root, files)
+        return index
 
     def holds_python(self, directory: Path) -> bool:
         """Whether ``directory`` or a directory below it holds a ``*.py`` file."""

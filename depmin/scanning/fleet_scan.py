@@ -33,7 +33,7 @@ from depmin.scanning.cache import NO_CACHE_DIR, Sources, default_cache_dir
 from depmin.scanning.finder import Finder
 from depmin.scanning.results import AgentScan
 from depmin.scanning.scan_record import Kept, decode, decode_reads, encode, question, reads_of
-from depmin.scanning.tree import SourceFiles, Tree, source_files
+from depmin.scanning.tree import Tree, source_files
 from depmin.scanning.walk import scan_agent
 from depmin.scanning.walk_memo import VisitMemo
 
@@ -91,12 +91,12 @@ def scan_fleet(
     warnings = [NO_CACHE_DIR] if use_cache and directory is None else []
     sources = Sources(directory, tree=tree, workers=workers)
     skipped: list[str] = []
-    finder = Finder(tree)
     memo = VisitMemo() if _share_visits else None
     with paused(), contextlib.closing(sources):  # a scan makes no reference cycles: see depmin._gc
         key = question(fleet, chosen) if directory is not None and _share_visits else None
-        listed = source_files(tree) if len(chosen) > 1 else None
-        kept = _kept(sources, finder, key, listed)
+        listed = source_files(tree) if len(chosen) > 1 else None  # for the probe, and the finder's index
+        finder = Finder(tree, listed=listed)
+        kept = _kept(sources, finder, key)
         if kept is not None:
             scanned = list(kept.agents)
             skipped.extend(kept.skipped)
@@ -114,7 +114,7 @@ def scan_fleet(
             hits = sources.hits
             if key is not None:
                 sources.keep(key, encode(Kept(tuple(scanned), finder.skipped, reads_of(finder, sources))))
-        if len(chosen) > 1 and listed is not None:  # what no agent reached is checked, not parsed: see the docstring
+        if listed is not None:  # more than one agent: what none reached is checked, not parsed (see the docstring)
             skipped.extend(listed.skipped)
             sources.probe(listed.files)
     return FleetScan(
@@ -128,13 +128,13 @@ def scan_fleet(
     )
 
 
-def _kept(sources: Sources, finder: Finder, key: str | None, listed: SourceFiles | None) -> Kept | None:
+def _kept(sources: Sources, finder: Finder, key: str | None) -> Kept | None:
     """The scan kept under ``key`` when all it read reads the same now (:mod:`depmin.scanning.scan_record`)."""
     text = None if key is None else sources.recall(key)
     if text is None:
         return None
     try:
-        if not decode_reads(text).hold(finder, sources, listed):
+        if not decode_reads(text).hold(finder, sources):
             return None
         return decode(text)
     except ValueError as exc:

@@ -35,7 +35,7 @@ from typing import Any
 
 from depmin.manifest import Agent, Fleet
 from depmin.scanning.cache import Sources
-from depmin.scanning.finder import Finder, entry_roots, identity_of, index_of, run_mode, stdlib_modules
+from depmin.scanning.finder import Finder, entry_roots, identity_of, run_mode, stdlib_modules
 from depmin.scanning.kinds import IMPORT_KINDS
 from depmin.scanning.results import (
     AgentScan,
@@ -46,7 +46,7 @@ from depmin.scanning.results import (
     RecoveredFile,
     Unresolved,
 )
-from depmin.scanning.tree import NotReadError, SourceFiles, Tree, source_files
+from depmin.scanning.tree import NotReadError
 
 __all__ = ["Kept", "Reads", "decode", "decode_reads", "encode", "question", "reads_of"]
 
@@ -105,16 +105,15 @@ class Reads:
     # tell a change (an edited file): the same stamps still have the files read and compared.
     stamps: tuple[object, ...] = ()
 
-    def hold(self, finder: Finder, sources: Sources, listed: SourceFiles | None = None) -> bool:
-        """Whether every path reads as it did; ``listed``, when given, is ``source_files`` of the
-        finder's tree. The files are read last, through ``sources``, which then count them as read
-        (:meth:`~depmin.scanning.cache.Sources.verify`), and only until one reads otherwise: after
-        an edit, the walk that follows reads them anyway."""
+    def hold(self, finder: Finder, sources: Sources) -> bool:
+        """Whether every path reads as it did, asked of a ``finder`` that has not searched yet (its
+        index of names, built here, is the walk's if this says no). The files are read last, through
+        ``sources``, which then count them as read (:meth:`~depmin.scanning.cache.Sources.verify`),
+        and only until one reads otherwise: after an edit, the walk that follows reads them anyway."""
         if not len(self.keys) == len(self.stamps) == len(self.files):
             return False
         if any(_stamp(file) != stamp for file, stamp in zip(self.files, self.stamps, strict=True)):
             return False
-        root = str(finder.tree.root)
         paths: dict[str, Path] = {}  # one Path per path: files, checks and listings share most
 
         def path(text: str) -> Path:
@@ -126,15 +125,7 @@ class Reads:
         answers = [
             [_listing(finder.read_listing(path(d))) for d in self.listings],
             [identity_of(path(d)) for d in self.identities],
-            [
-                list(
-                    index_of(
-                        Path(r),
-                        listed.files if listed is not None and r == root else source_files(Tree.at(Path(r))).files,
-                    ).items()
-                )
-                for r in self.indexes
-            ],
+            [list(finder.index(Path(r)).items()) for r in self.indexes],
             [_refusal(finder.refusal(path(p))) for p in self.checks],
         ]
         if _digest(answers) != self.answers:
