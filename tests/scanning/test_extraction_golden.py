@@ -21,9 +21,7 @@ import ast
 import dataclasses
 import gc
 import gzip
-import importlib.util
 import json
-import sys
 import textwrap
 import warnings
 from collections.abc import Iterator
@@ -33,6 +31,7 @@ from typing import Any
 import pytest
 
 from depmin.scanning.extraction import extract
+from tests.synthetic_trees import synthetic
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden" / "extraction.json.gz"
@@ -94,22 +93,13 @@ def _result(data: bytes) -> dict[str, Any]:
     return dataclasses.asdict(extract(data))
 
 
-def _synthetic() -> Any:
-    spec = importlib.util.spec_from_file_location("synthetic", REPO / "benchmarks" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    synthetic = importlib.util.module_from_spec(spec)
-    sys.modules["synthetic"] = synthetic
-    spec.loader.exec_module(synthetic)
-    return synthetic
-
-
 def _files(scratch: Path) -> Iterator[tuple[str, bytes]]:
     for root in (REPO / "examples", REPO / "tests" / "fixtures"):
         for path in sorted(root.rglob("*.py")):
             yield path.relative_to(REPO).as_posix(), path.read_bytes()
-    synthetic = _synthetic()
+    generator = synthetic()
     for name, arguments in _TREES.items():
-        synthetic.generate(scratch / name, **arguments)
+        generator.generate(scratch / name, **arguments)
         for path in sorted((scratch / name).rglob("*.py")):
             yield f"{name}/{path.relative_to(scratch / name).as_posix()}", path.read_bytes()
 

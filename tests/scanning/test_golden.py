@@ -16,17 +16,16 @@ as ``pyjwt`` beside the code: ``source`` "repository" and no longer ambiguous); 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from depmin.cli.entry import main
+from tests.synthetic_trees import synthetic
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -91,12 +90,7 @@ def test_bundled_fleet_scan_is_byte_identical_to_the_golden(tmp_path: Path, monk
 @pytest.mark.slow
 def test_synthetic_tree_scan_is_byte_identical_to_the_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tree = tmp_path / "synthetic"
-    spec = importlib.util.spec_from_file_location("synthetic", REPO / "benchmarks" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    synthetic = importlib.util.module_from_spec(spec)
-    sys.modules["synthetic"] = synthetic  # its dataclasses look their module up
-    spec.loader.exec_module(synthetic)
-    synthetic.generate(tree, files=800, agents=40, broken=0.3, seed=3)
+    synthetic().generate(tree, files=800, agents=40, broken=0.3, seed=3)
     _compare(tree / "agents.toml", "syn", tmp_path, monkeypatch)
 
 

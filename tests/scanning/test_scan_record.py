@@ -12,15 +12,12 @@ second scan must walk and give the document of a scan without any cache.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import json
 import os
 import sqlite3
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -32,17 +29,9 @@ from depmin.scanning import scan_record
 from depmin.scanning.cache_file import FILE_NAME, _seal
 from depmin.scanning.fleet_scan import FleetScan, scan_fleet
 from depmin.scanning.scan_record import Kept, decode, encode
+from tests.synthetic_trees import synthetic
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _synthetic() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("synthetic", REPO / "benchmarks" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synthetic"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def _scan(config: Path, cache: Path | None, monkeypatch: pytest.MonkeyPatch, *, code: int = 0) -> tuple[str, bool]:
@@ -85,7 +74,7 @@ def _without_counts(document: str) -> dict[str, Any]:
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = tmp_path / "tree"
-    _synthetic().generate(root, files=260, agents=24, seed=1, shape="plugin", broken=0.3)
+    synthetic().generate(root, files=260, agents=24, seed=1, shape="plugin", broken=0.3)
     return root
 
 
@@ -94,7 +83,7 @@ def test_an_unchanged_tree_is_not_walked_again_and_scans_the_same(
     shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "tree"
-    _synthetic().generate(root, files=260, agents=24, seed=2, shape=shape, broken=0.3)
+    synthetic().generate(root, files=260, agents=24, seed=2, shape=shape, broken=0.3)
     config, cache = root / "agents.toml", tmp_path / "cache"
     cold, walked_cold = _scan(config, cache, monkeypatch)
     kept, walked_kept = _scan(config, cache, monkeypatch)

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import functools
 import gc
-import importlib.util
 import io
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -33,17 +30,9 @@ from depmin.scanning.fleet_scan import scan_fleet
 from depmin.scanning.tree import Tree
 from depmin.scanning.walk import scan_agent
 from depmin.scanning.walk_memo import VisitMemo
+from tests.synthetic_trees import synthetic
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _synthetic() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("synthetic", REPO / "benchmarks" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synthetic"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def _json(config: Path, *, shared: bool, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -76,7 +65,7 @@ def _memo(config: Path) -> VisitMemo:
 
 def _check_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **shape: object) -> None:
     tree = tmp_path / "tree"
-    _synthetic().generate(tree, broken=0.3, **shape)
+    synthetic().generate(tree, broken=0.3, **shape)
     config = tree / "agents.toml"
     shared = _json(config, shared=True, monkeypatch=monkeypatch)
     alone = _json(config, shared=False, monkeypatch=monkeypatch)
@@ -171,7 +160,7 @@ def test_a_scan_leaves_no_reference_cycles(shape: str, tmp_path: Path) -> None:
     warm (every file from the cache), with a file the tree refuses and one that does not exist on the
     closure, the collector finds no garbage afterwards."""
     tree = tmp_path / "tree"
-    _synthetic().generate(tree, files=260, agents=24, seed=1, shape=shape, broken=0.3)
+    synthetic().generate(tree, files=260, agents=24, seed=1, shape=shape, broken=0.3)
     common = next(tree.glob("common/*/__init__.py"))
     common.write_text(common.read_text() + "\nimport common.nowhere\nfrom . import refused\n")
     os.mkfifo(common.parent / "refused.py")
@@ -193,7 +182,7 @@ def test_the_scan_command_leaves_no_reference_cycles(tmp_path: Path) -> None:
     """``depmin scan`` keeps the collector paused while it maps and writes the scan too (the command
     line's parser, which argparse builds with cycles, is made before)."""
     tree = tmp_path / "tree"
-    _synthetic().generate(tree, files=260, agents=24, seed=2, shape="plugin", broken=0.3)
+    synthetic().generate(tree, files=260, agents=24, seed=2, shape="plugin", broken=0.3)
     argv = ["--config", str(tree / "agents.toml"), "scan", "--no-cache", "--format", "json", "--detail"]
     assert main(argv, out=io.StringIO(), err=io.StringIO()) == 0  # every module the command needs is imported
     args = build_parser().parse_args(argv)

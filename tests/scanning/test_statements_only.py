@@ -5,8 +5,6 @@ the one the full visit gives, on every file of the bundled example, the fixtures
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import warnings
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 
 from depmin.scanning import collector
 from depmin.scanning.extraction import extract
+from tests.synthetic_trees import synthetic
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,12 +24,7 @@ def _full(data: bytes, monkeypatch: pytest.MonkeyPatch) -> object:
 
 
 def _files(tmp_path: Path) -> list[Path]:
-    spec = importlib.util.spec_from_file_location("synthetic", REPO / "benchmarks" / "synthetic.py")
-    assert spec is not None and spec.loader is not None
-    synthetic = importlib.util.module_from_spec(spec)
-    sys.modules["synthetic"] = synthetic
-    spec.loader.exec_module(synthetic)
-    synthetic.generate(tmp_path / "syn", files=300, agents=10, broken=0.3, seed=7)
+    synthetic().generate(tmp_path / "syn", files=300, agents=10, broken=0.3, seed=7)
     roots = (REPO / "examples", REPO / "tests" / "fixtures", tmp_path / "syn")
     return [path for root in roots for path in sorted(root.rglob("*.py"))]
 
